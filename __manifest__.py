@@ -1,0 +1,30 @@
+{
+    "name": "After-Sales Service (三包)",
+    "summary": "Dealer service contracts, warranty cards, three-guarantee claims, repair fund, "
+    "spare parts, returns and a dealer portal for manufacturers selling through dealers",
+    "version": "19.0.1.0.0",
+    "category": "Services/After-Sales",
+    "website": "https://github.com/after-sales-service/after_sales_service",
+    "author": "after_sales_service developers",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["sale_stock", "account", "portal"],
+    "external_dependencies": {"python": []},
+    "data": [
+        "security/after_sales_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+        "views/after_sales_contract_views.xml",
+        "views/after_sales_territory_views.xml",
+        "views/res_partner_views.xml",
+        "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizard/after_sales_contract_terminate_views.xml",
+        "views/after_sales_menus.xml",
+    ],
+    "demo": [
+        "demo/after_sales_demo.xml",
+    ],
+}

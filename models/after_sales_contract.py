@@ -1,0 +1,750 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+
+from ..tools import periods
+
+# Contract terms (DOMAIN.md R1-R16, R21, R23-R25): once a contract runs, only a manager edits them.
+TERM_FIELDS = (
+    "warranty_months",
+    "part_warranty_months",
+    "card_deadline_days",
+    "doa_days",
+    "quality_days",
+    "response_hours_urban",
+    "response_hours_suburban",
+    "arrange_hours",
+    "revisit_ratio_min",
+    "report_day",
+    "allowance_basis",
+    "allowance_rate",
+    "allowance_unit_amount",
+    "allowance_use",
+    "claim_reimbursement",
+    "flat_claim_amount",
+    "flat_onsite_amount",
+    "repair_pricelist_id",
+    "parts_pricelist_id",
+    "old_part_return_mode",
+    "old_part_return_days",
+    "stocking_months",
+    "stocking_percent",
+    "parts_ship_days",
+    "part_rule_ids",
+    "currency_id",
+    "date_start",
+    "date_end",
+    "dealer_id",
+)
+PERCENT_FIELDS = ("allowance_rate", "revisit_ratio_min", "stocking_percent")
+NON_NEGATIVE_FIELDS = (
+    "warranty_months",
+    "part_warranty_months",
+    "card_deadline_days",
+    "doa_days",
+    "quality_days",
+    "response_hours_urban",
+    "response_hours_suburban",
+    "arrange_hours",
+    "allowance_unit_amount",
+    "flat_claim_amount",
+    "flat_onsite_amount",
+    "old_part_return_days",
+    "stocking_months",
+    "parts_ship_days",
+)
+
+
+class AfterSalesContract(models.Model):
+    """A dealer's after-sales service contract (售后服务合同): who serves which territory, for how
+    long, and on which terms (DOMAIN.md §1-§2). Every later document (warranty card, claim, return,
+    parts request, settlement) reads its terms from the dealer's running contract."""
+
+    _name = "after_sales.contract"
+    _description = "Dealer Service Contract"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    _one_running_per_dealer = models.UniqueIndex(
+        "(dealer_id, company_id) WHERE state = 'running'",
+        "A dealer can have only one running service contract per company.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: identity and parties
+    # ------------------------------------------------------------
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env._("New"),
+        index="trigram",
+    )
+    dealer_id = fields.Many2one(
+        "res.partner",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('parent_id', '=', False)]",
+        help="The dealer's commercial partner (乙方). Its sub-dealers are its child companies.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        tracking=True,
+        default=lambda self: self.env.company.currency_id,
+    )
+    territory_id = fields.Many2one(
+        "after_sales.territory",
+        tracking=True,
+        check_company=True,
+        help="The dealer's service territory (经销区域).",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        tracking=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+    )
+    note = fields.Html(string="Notes")
+
+    # ------------------------------------------------------------
+    # FIELDS: period and state
+    # ------------------------------------------------------------
+    date_start = fields.Date(
+        string="Start Date", required=True, tracking=True, default=fields.Date.context_today
+    )
+    date_end = fields.Date(string="End Date", tracking=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("expired", "Expired"),
+            ("terminated", "Terminated"),
+        ],
+        string="Status",
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        group_expand=True,
+    )
+    termination_reason = fields.Text(readonly=True, copy=False, tracking=True)
+    termination_date = fields.Date(readonly=True, copy=False)
+    is_expiring_soon = fields.Boolean(
+        string="Expiring Soon",
+        compute="_compute_is_expiring_soon",
+        search="_search_is_expiring_soon",
+        help="Running and ending within the company's notice period (Settings).",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: warranty and service terms (R1-R4, R9-R11)
+    # ------------------------------------------------------------
+    warranty_months = fields.Integer(
+        string="Warranty (months)",
+        default=12,
+        tracking=True,
+        help="R1: free warranty from the retail sale date.",
+    )
+    part_warranty_months = fields.Integer(
+        string="Replaced Part Warranty (months)",
+        default=3,
+        tracking=True,
+        help="A part replaced under warranty is itself warranted for this period.",
+    )
+    card_deadline_days = fields.Integer(
+        string="Card Deadline (days)",
+        default=20,
+        tracking=True,
+        help="R2: the warranty card must reach the manufacturer within this many days of the "
+        "retail sale; a later card is late and its unit is not recognised for warranty.",
+    )
+    doa_days = fields.Integer(
+        string="Dead on Arrival (days)",
+        default=7,
+        tracking=True,
+        help="R3: a defect found within this many days of the dealer receiving the goods.",
+    )
+    quality_days = fields.Integer(
+        string="Quality Defect (days)",
+        default=15,
+        tracking=True,
+        help="R4: a defect found within this many days of the retail sale.",
+    )
+    response_hours_urban = fields.Integer(
+        string="Urban Response (hours)",
+        default=24,
+        tracking=True,
+        help="R9: on-site service in the city within this many hours of the call.",
+    )
+    response_hours_suburban = fields.Integer(
+        string="Suburban Response (hours)",
+        default=48,
+        tracking=True,
+        help="R9: on-site service in suburbs and counties within this many hours of the call.",
+    )
+    arrange_hours = fields.Integer(
+        string="Arrangement (hours)",
+        default=2,
+        tracking=True,
+        help="R9: the dealer arranges a request and informs the customer within this many hours.",
+    )
+    revisit_ratio_min = fields.Float(
+        string="Minimum Return Visits (%)",
+        default=30.0,
+        digits=(5, 2),
+        tracking=True,
+        help="R10: share of the month's repairs that get a follow-up visit or call.",
+    )
+    report_day = fields.Integer(
+        string="Monthly Report Day",
+        default=5,
+        tracking=True,
+        help="R11: monthly repair report, parts list and satisfaction statistics are due by this "
+        "day of the next month.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: repair allowance and fund (R12-R15)
+    # ------------------------------------------------------------
+    allowance_basis = fields.Selection(
+        [
+            ("collections", "Collections"),
+            ("sales", "Invoiced Sales"),
+            ("units", "Registered Units"),
+            ("none", "None"),
+        ],
+        default="collections",
+        required=True,
+        tracking=True,
+        help="R12: what the repair allowance is computed from, accrued monthly.",
+    )
+    allowance_rate = fields.Float(
+        string="Allowance Rate (%)",
+        default=3.0,
+        digits=(5, 2),
+        tracking=True,
+        help="R12: percentage of collections or of invoiced sales.",
+    )
+    allowance_unit_amount = fields.Monetary(
+        string="Allowance per Unit",
+        default=20.0,
+        tracking=True,
+        help="R12: amount per registered, non-late warranty card of the dealer and its "
+        "sub-dealers.",
+    )
+    allowance_use = fields.Selection(
+        [("budget", "Repair Fund Budget"), ("payout", "Paid to Dealer")],
+        default="budget",
+        required=True,
+        tracking=True,
+        help="R13: a budget that parts and charges consume (overspend invoiced, surplus carried "
+        "forward), or paid to the dealer each quarter as a credit note.",
+    )
+    claim_reimbursement = fields.Selection(
+        [("actual", "Actual Cost"), ("flat", "Flat Amounts"), ("none", "Not Reimbursed")],
+        default="actual",
+        required=True,
+        tracking=True,
+        help="R15: how approved warranty claims are reimbursed to the dealer.",
+    )
+    flat_claim_amount = fields.Monetary(
+        string="Flat Amount per Claim",
+        default=50.0,
+        tracking=True,
+        help="R15 flat: reimbursed for each approved, covered claim.",
+    )
+    flat_onsite_amount = fields.Monetary(
+        string="Flat On-site Supplement",
+        default=30.0,
+        tracking=True,
+        help="R15 flat: added when the service was on-site.",
+    )
+    repair_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Repair Price List",
+        check_company=True,
+        tracking=True,
+        help="R15 actual: the repair charge standard (维修收费标准) for parts and labour; also "
+        "what a customer pays for work that is not covered.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: spare parts and old parts (R21, R23-R25)
+    # ------------------------------------------------------------
+    parts_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Parts Price List",
+        check_company=True,
+        tracking=True,
+        help="R25: the price of parts drawn on the fund or sold to the dealer.",
+    )
+    old_part_return_mode = fields.Selection(
+        [("days", "Within a Number of Days"), ("semiannual", "Twice a Year")],
+        string="Old Part Return",
+        default="days",
+        required=True,
+        tracking=True,
+        help="R21: when replaced parts under a trade-in rule must be back.",
+    )
+    old_part_return_days = fields.Integer(
+        string="Old Part Return (days)",
+        default=30,
+        tracking=True,
+    )
+    stocking_months = fields.Integer(
+        string="Stocking History (months)",
+        default=3,
+        tracking=True,
+        help="R23: initial stocking uses the dealer's sales over this many months.",
+    )
+    stocking_percent = fields.Float(
+        string="Stocking (%)",
+        default=10.0,
+        digits=(5, 2),
+        tracking=True,
+        help="R23: initial stocking quantity as a percentage of those sales, rounded up.",
+    )
+    parts_ship_days = fields.Integer(
+        string="Warranty Parts Shipping (days)",
+        default=3,
+        tracking=True,
+        help="R25: warranty replacement parts ship within this many days of the request.",
+    )
+    part_rule_ids = fields.One2many(
+        "after_sales.contract.part.rule",
+        "contract_id",
+        string="Parts Rules",
+        copy=True,
+        help="R24: per product category, whether parts are bought, traded in or free.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: related documents
+    # ------------------------------------------------------------
+    sale_order_ids = fields.One2many("sale.order", "service_contract_id", string="Sale Orders")
+    sale_order_count = fields.Integer(compute="_compute_sale_order_count")
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+    @api.depends("state", "date_end")
+    @api.depends_context("company")
+    def _compute_is_expiring_soon(self):
+        today = fields.Date.context_today(self)
+        for contract in self:
+            notice = contract.company_id.after_sales_expiry_notice_days
+            contract.is_expiring_soon = contract.state == "running" and periods.is_expiring_soon(
+                today, contract.date_end, notice
+            )
+
+    def _search_is_expiring_soon(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        today = fields.Date.context_today(self)
+        notice = self.env.company.after_sales_expiry_notice_days
+        domain = Domain(
+            [
+                ("state", "=", "running"),
+                ("date_end", ">=", today),
+                ("date_end", "<=", today + timedelta(days=notice)),
+            ]
+        )
+        positive = True in value
+        if operator == "not in":
+            positive = not positive
+        return domain if positive else ~domain
+
+    def _compute_sale_order_count(self):
+        counts = dict(
+            self.env["sale.order"]._read_group(
+                [("service_contract_id", "in", self.ids)],
+                ["service_contract_id"],
+                ["__count"],
+            )
+        )
+        for contract in self:
+            contract.sale_order_count = counts.get(contract, 0)
+
+    # ------------------------------------------------------------
+    # CONSTRAINT
+    # ------------------------------------------------------------
+    def _field_label(self, field_name):
+        return self._fields[field_name]._description_string(self.env)
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for contract in self:
+            if contract.date_end and contract.date_end <= contract.date_start:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s: the end date (%(end)s) must be after the start "
+                        "date (%(start)s).",
+                        contract=contract.display_name,
+                        end=contract.date_end,
+                        start=contract.date_start,
+                    )
+                )
+
+    @api.constrains(*PERCENT_FIELDS)
+    def _check_percentages(self):
+        for contract in self:
+            for field_name in PERCENT_FIELDS:
+                if not 0 <= contract[field_name] <= 100:
+                    raise ValidationError(
+                        self.env._(
+                            "Contract %(contract)s: %(field)s must be between 0 and 100, not "
+                            "%(value)s.",
+                            contract=contract.display_name,
+                            field=self._field_label(field_name),
+                            value=contract[field_name],
+                        )
+                    )
+
+    @api.constrains(*NON_NEGATIVE_FIELDS)
+    def _check_non_negative(self):
+        for contract in self:
+            for field_name in NON_NEGATIVE_FIELDS:
+                if contract[field_name] < 0:
+                    raise ValidationError(
+                        self.env._(
+                            "Contract %(contract)s: %(field)s cannot be negative (%(value)s).",
+                            contract=contract.display_name,
+                            field=self._field_label(field_name),
+                            value=contract[field_name],
+                        )
+                    )
+
+    @api.constrains("report_day")
+    def _check_report_day(self):
+        for contract in self:
+            if not 1 <= contract.report_day <= 28:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s: %(field)s must be a day between 1 and 28, not "
+                        "%(value)s.",
+                        contract=contract.display_name,
+                        field=self._field_label("report_day"),
+                        value=contract.report_day,
+                    )
+                )
+
+    @api.constrains("dealer_id")
+    def _check_dealer_is_commercial(self):
+        for contract in self:
+            if contract.dealer_id != contract.dealer_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s: the dealer must be a company or an individual "
+                        "without a parent; %(partner)s belongs to %(commercial)s.",
+                        contract=contract.display_name,
+                        partner=contract.dealer_id.display_name,
+                        commercial=contract.dealer_id.commercial_partner_id.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
+                    "after_sales.contract"
+                ) or self.env._("New")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_terms_writable(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        for contract in self:
+            if contract.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s is %(state)s: only draft contracts can be deleted.",
+                        contract=contract.display_name,
+                        state=dict(self._fields["state"]._description_selection(self.env)).get(
+                            contract.state
+                        ),
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_start(self):
+        """Put draft contracts in force (service desk, manager). Refused when the dealer already
+        has a running contract in the company, naming it; the unique index keeps that true when
+        two users start contracts at the same moment."""
+        for contract in self:
+            if contract.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s is not a draft and cannot be started.",
+                        contract=contract.display_name,
+                    )
+                )
+            if contract.date_end and contract.date_end < fields.Date.context_today(self):
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s ended on %(end)s and cannot be started.",
+                        contract=contract.display_name,
+                        end=contract.date_end,
+                    )
+                )
+        running = self.search(
+            [
+                ("state", "=", "running"),
+                ("dealer_id", "in", self.dealer_id.ids),
+                ("company_id", "in", self.company_id.ids),
+            ]
+        )
+        for contract in self:
+            other = running.filtered(
+                lambda r, c=contract: r.dealer_id == c.dealer_id and r.company_id == c.company_id
+            ) or (self - contract).filtered(
+                lambda r, c=contract: r.dealer_id == c.dealer_id and r.company_id == c.company_id
+            )
+            if other:
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s cannot start: dealer %(dealer)s already has the "
+                        "running contract %(other)s in %(company)s.",
+                        contract=contract.display_name,
+                        dealer=contract.dealer_id.display_name,
+                        other=other[0].display_name,
+                        company=contract.company_id.display_name,
+                    )
+                )
+        self.write({"state": "running"})
+        return True
+
+    def action_open_terminate_wizard(self):
+        """Open the wizard that asks for the termination reason (termination needs one)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Terminate Contract"),
+            "res_model": "after_sales.contract.terminate",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_contract_id": self.id},
+        }
+
+    def action_terminate(self, reason, date=None):
+        """End running contracts before their term (manager, through the terminate wizard).
+
+        :param reason: why the contract ends; required, recorded and shown in the chatter.
+        """
+        if not (reason or "").strip():
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s: a termination reason is required.",
+                    contract=", ".join(self.mapped("display_name")),
+                )
+            )
+        for contract in self:
+            if contract.state not in ("draft", "running"):
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s is already ended and cannot be terminated.",
+                        contract=contract.display_name,
+                    )
+                )
+        self.write(
+            {
+                "state": "terminated",
+                "termination_reason": reason.strip(),
+                "termination_date": date or fields.Date.context_today(self),
+            }
+        )
+        return True
+
+    def action_view_sale_orders(self):
+        """Smart button: the sale orders placed under this contract."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("service_contract_id", "=", self.id)]
+        action["context"] = {
+            "default_service_contract_id": self.id,
+            "default_partner_id": self.dealer_id.id,
+        }
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _check_terms_writable(self, vals):
+        """Refuse changes to a running contract's terms by anyone but an after-sales manager:
+        cards, claims and settlements already rely on them."""
+        changed = [name for name in vals if name in TERM_FIELDS]
+        if not changed or self.env.su:
+            return
+        if self.env.user.has_group("after_sales_service.after_sales_service_group_manager"):
+            return
+        running = self.filtered(lambda c: c.state == "running")
+        if running:
+            raise AccessError(
+                self.env._(
+                    "Contract %(contract)s is running: only an after-sales manager can change "
+                    "its terms (%(fields)s).",
+                    contract=running[0].display_name,
+                    fields=", ".join(self._field_label(name) for name in changed),
+                )
+            )
+
+    @api.model
+    def _get_running_contract(self, partner, company=None):
+        """Return the running contract of ``partner``'s commercial partner in ``company`` (the
+        current one by default), or an empty recordset. Called by sale orders, and later by
+        warranty cards, claims and returns to pick their contract."""
+        if not partner:
+            return self.browse()
+        company = company or self.env.company
+        return self.search(
+            [
+                ("state", "=", "running"),
+                ("dealer_id", "=", partner.commercial_partner_id.id),
+                ("company_id", "=", company.id),
+            ],
+            limit=1,
+        )
+
+    def _get_part_policy(self, product):
+        """Return the R24 parts rule of this contract for ``product``: the rule of its category,
+        or of the nearest parent category that has one; an empty recordset when none applies."""
+        self.ensure_one()
+        return self.part_rule_ids._find_for_category(product.categ_id)
+
+    @api.model
+    def _cron_expire_contracts(self):
+        """Daily: running contracts whose end date has passed become expired; a running contract
+        that ends within the company's notice period gets a to-do for its responsible."""
+        today = fields.Date.context_today(self)
+        ended = self.search([("state", "=", "running"), ("date_end", "<", today)])
+        ended.write({"state": "expired"})
+        ended._message_log_batch(
+            bodies={c.id: self.env._("Expired on its end date.") for c in ended},
+        )
+        self._schedule_expiry_activities()
+        return True
+
+    def _schedule_expiry_activities(self):
+        soon = self.search([("is_expiring_soon", "=", True)])
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        already = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", soon.ids),
+                ("activity_type_id", "=", activity_type.id),
+                ("summary", "=", self.env._("Contract expiring")),
+            ]
+        )
+        done = set(already.mapped("res_id"))
+        for contract in soon.filtered(lambda c: c.id not in done):
+            contract.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=contract.date_end,
+                summary=self.env._("Contract expiring"),
+                note=self.env._("Renew or let the contract of %(dealer)s end on %(end)s.")
+                % {"dealer": contract.dealer_id.display_name, "end": contract.date_end},
+                user_id=contract.user_id.id or self.env.uid,
+            )
+
+
+class AfterSalesContractPartRule(models.Model):
+    """R24: how a dealer obtains the spare parts of a product category under its contract."""
+
+    _name = "after_sales.contract.part.rule"
+    _description = "Contract Parts Rule"
+    _order = "contract_id, sequence, id"
+
+    _unique_category = models.Constraint(
+        "UNIQUE(contract_id, product_categ_id)",
+        "A contract has one parts rule per product category.",
+    )
+    _threshold_positive = models.Constraint(
+        "CHECK(threshold_price >= 0)",
+        "The free-below threshold cannot be negative.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+    sequence = fields.Integer(default=10)
+    contract_id = fields.Many2one(
+        "after_sales.contract", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="contract_id.company_id", store=True)
+    currency_id = fields.Many2one(related="contract_id.currency_id")
+    product_categ_id = fields.Many2one(
+        "product.category", string="Product Category", required=True, ondelete="restrict"
+    )
+    policy = fields.Selection(
+        [
+            ("purchase", "Always Bought by the Dealer"),
+            ("trade_in", "Trade-in (Old Part Back)"),
+            ("free_below", "Free Below a Price"),
+        ],
+        required=True,
+        default="trade_in",
+        help="Bought: the dealer always buys these parts, no trade-in. Trade-in: issued against "
+        "the old part; without it the dealer buys the part at cost. Free below: parts under "
+        "the threshold price are free.",
+    )
+    threshold_price = fields.Monetary(
+        string="Free Below",
+        help="Free-below policy: parts priced under this amount are free.",
+    )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules.contract_id._check_terms_writable({"part_rule_ids": True})
+        return rules
+
+    def write(self, vals):
+        self.contract_id._check_terms_writable({"part_rule_ids": True})
+        result = super().write(vals)
+        if "contract_id" in vals:
+            self.contract_id._check_terms_writable({"part_rule_ids": True})
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_terms_writable(self):
+        self.contract_id._check_terms_writable({"part_rule_ids": True})
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _find_for_category(self, category):
+        """Return the rule among ``self`` for ``category`` or its nearest ancestor."""
+        by_category = {rule.product_categ_id: rule for rule in self}
+        while category:
+            if category in by_category:
+                return by_category[category]
+            category = category.parent_id
+        return self.browse()

@@ -1,0 +1,89 @@
+import datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from odoo.tests import BaseCase, tagged
+
+from ..tools import periods
+
+dates = st.dates(min_value=datetime.date(1990, 1, 1), max_value=datetime.date(2100, 12, 31))
+
+
+@tagged("post_install", "-at_install")
+class TestPeriods(BaseCase):
+    def test_add_months_table(self):
+        rows = [
+            (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),
+            (datetime.date(2028, 1, 31), 1, datetime.date(2028, 2, 29)),
+            (datetime.date(2026, 3, 15), 12, datetime.date(2027, 3, 15)),
+            (datetime.date(2024, 2, 29), 12, datetime.date(2025, 2, 28)),
+            (datetime.date(2026, 11, 30), 3, datetime.date(2027, 2, 28)),
+            (datetime.date(2026, 5, 10), 0, datetime.date(2026, 5, 10)),
+            (datetime.date(2026, 3, 31), -1, datetime.date(2026, 2, 28)),
+            (datetime.date(2026, 1, 15), -13, datetime.date(2024, 12, 15)),
+        ]
+        for start, months, expected in rows:
+            with self.subTest(start=start, months=months):
+                self.assertEqual(periods.add_months(start, months), expected)
+
+    def test_quarters_table(self):
+        rows = [
+            (datetime.date(2026, 1, 1), (2026, 1)),
+            (datetime.date(2026, 3, 31), (2026, 1)),
+            (datetime.date(2026, 4, 1), (2026, 2)),
+            (datetime.date(2026, 9, 30), (2026, 3)),
+            (datetime.date(2026, 12, 31), (2026, 4)),
+        ]
+        for day, expected in rows:
+            with self.subTest(day=day):
+                self.assertEqual(periods.quarter_of(day), expected)
+        self.assertEqual(
+            periods.quarter_bounds(2026, 1), (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+        )
+        self.assertEqual(
+            periods.quarter_bounds(2028, 1), (datetime.date(2028, 1, 1), datetime.date(2028, 3, 31))
+        )
+        self.assertEqual(
+            periods.quarter_bounds(2026, 4),
+            (datetime.date(2026, 10, 1), datetime.date(2026, 12, 31)),
+        )
+        self.assertEqual(periods.next_quarter(2026, 4), (2027, 1))
+        self.assertEqual(periods.previous_quarter(2027, 1), (2026, 4))
+        with self.assertRaises(ValueError):
+            periods.quarter_bounds(2026, 5)
+
+    def test_expiring_soon_table(self):
+        today = datetime.date(2026, 11, 24)
+        rows = [
+            (None, 30, False),
+            (datetime.date(2026, 11, 23), 30, False),
+            (datetime.date(2026, 11, 24), 30, True),
+            (datetime.date(2026, 12, 24), 30, True),
+            (datetime.date(2026, 12, 25), 30, False),
+            (datetime.date(2026, 11, 24), 0, True),
+        ]
+        for end, notice, expected in rows:
+            with self.subTest(end=end, notice=notice):
+                self.assertEqual(periods.is_expiring_soon(today, end, notice), expected)
+
+    @given(dates, st.integers(min_value=-240, max_value=240))
+    def test_add_months_properties(self, day, months):
+        moved = periods.add_months(day, months)
+        self.assertEqual((moved.year * 12 + moved.month) - (day.year * 12 + day.month), months)
+        self.assertLessEqual(moved.day, day.day)
+        if moved.day < day.day:
+            # clamped: the target month has no such day, so we are on its last day
+            self.assertEqual((moved + datetime.timedelta(days=1)).day, 1)
+
+    @given(dates)
+    def test_quarter_contains_its_days(self, day):
+        start, end = periods.quarter_bounds(*periods.quarter_of(day))
+        self.assertLessEqual(start, day)
+        self.assertLessEqual(day, end)
+        following = periods.quarter_bounds(*periods.next_quarter(*periods.quarter_of(day)))
+        self.assertEqual(following[0], end + datetime.timedelta(days=1))
+        self.assertEqual(
+            periods.previous_quarter(*periods.next_quarter(*periods.quarter_of(day))),
+            periods.quarter_of(day),
+        )

@@ -1,0 +1,3 @@
+"""Pure business rules of the addon: no ``odoo`` import, so they are tested and reused alone."""
+
+from . import periods
