@@ -4,7 +4,9 @@
 
 ADDON      := after_sales_service
 BUILD      := $(CURDIR)/.build
-ADDONS_DIR := $(BUILD)/addons
+# The addons folder holding a link named after_sales_service to this root. It lives outside the
+# repository so that nothing walking the addon (Odoo's i18n export, linters) meets the link again.
+ADDONS_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/after_sales_service/addons-$(shell printf %s "$(CURDIR)" | sha1sum | cut -c1-8)
 
 export ADDON BUILD ADDONS_DIR
 

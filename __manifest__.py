@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "views/after_sales_contract_views.xml",
         "views/after_sales_territory_views.xml",
+        "views/after_sales_fund_entry_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",

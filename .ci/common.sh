@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ADDON=${ADDON:-after_sales_service}
 BUILD=${BUILD:-$ROOT/.build}
-ADDONS_DIR=${ADDONS_DIR:-$BUILD/addons}
+ADDONS_DIR=${ADDONS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/after_sales_service/addons-$(printf %s "$ROOT" | sha1sum | cut -c1-8)}
 PYTHON=${PYTHON:-python3}
 
 die() {

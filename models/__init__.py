@@ -1,8 +1,9 @@
-from . import (
-    after_sales_contract,
-    after_sales_territory,
-    res_company,
-    res_config_settings,
-    res_partner,
-    sale_order,
-)
+from . import after_sales_territory
+from . import after_sales_contract
+from . import after_sales_fund_entry
+from . import after_sales_warranty_card
+from . import after_sales_claim
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import sale_order

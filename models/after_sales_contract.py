@@ -339,6 +339,11 @@ class AfterSalesContract(models.Model):
     # ------------------------------------------------------------
     sale_order_ids = fields.One2many("sale.order", "service_contract_id", string="Sale Orders")
     sale_order_count = fields.Integer(compute="_compute_sale_order_count")
+    fund_entry_ids = fields.One2many("after_sales.fund.entry", "contract_id", string="Fund Ledger")
+    fund_balance = fields.Monetary(
+        compute="_compute_fund_balance",
+        help="Sum of the repair fund ledger: what the dealer may still draw on its budget.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE
@@ -380,6 +385,15 @@ class AfterSalesContract(models.Model):
         )
         for contract in self:
             contract.sale_order_count = counts.get(contract, 0)
+
+    def _compute_fund_balance(self):
+        sums = dict(
+            self.env["after_sales.fund.entry"]._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["amount:sum"]
+            )
+        )
+        for contract in self:
+            contract.fund_balance = sums.get(contract, 0.0)
 
     # ------------------------------------------------------------
     # CONSTRAINT
@@ -580,6 +594,16 @@ class AfterSalesContract(models.Model):
         )
         return True
 
+    def action_view_fund_entries(self):
+        """Smart button: the contract's repair fund ledger."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_fund_entry_action"
+        )
+        action["domain"] = [("contract_id", "=", self.id)]
+        action["context"] = {"search_default_group_period": 1}
+        return action
+
     def action_view_sale_orders(self):
         """Smart button: the sale orders placed under this contract."""
         self.ensure_one()
@@ -612,6 +636,22 @@ class AfterSalesContract(models.Model):
                     fields=", ".join(self._field_label(name) for name in changed),
                 )
             )
+
+    def _fund_post(self, kind, amount, date, name, source=None, **values):
+        """Append one row to this contract's repair fund ledger and return it. Called by every
+        document that moves fund money (accruals, parts issues, R5 charges, settlements): the
+        ledger is the single source of balances. ``amount`` is signed: negative consumes."""
+        self.ensure_one()
+        vals = {
+            "contract_id": self.id,
+            "kind": kind,
+            "amount": self.currency_id.round(amount),
+            "date": date,
+            "name": name,
+            "source_ref": source and f"{source._name},{source.id}",
+        }
+        vals.update(values)
+        return self.env["after_sales.fund.entry"].sudo().create(vals).sudo(self.env.su)
 
     @api.model
     def _get_running_contract(self, partner, company=None):

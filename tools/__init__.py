@@ -1,3 +1,4 @@
 """Pure business rules of the addon: no ``odoo`` import, so they are tested and reused alone."""
 
+from . import coverage
 from . import periods

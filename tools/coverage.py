@@ -1,0 +1,129 @@
+"""Three-guarantee coverage of a claim (DOMAIN.md R1-R4, R20).
+
+``decide`` takes plain facts (dates, the card's state, the cause category, the contract's
+state and terms) and returns a :class:`Decision`: covered or not, the reason code, and whether
+the defect falls in the dead-on-arrival (R3) or quality-defect (R4) window. Models translate the
+reason code into the user's language; nothing here imports Odoo.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from .periods import add_months
+
+# Reason codes, in the order they are checked: the first that applies is the one shown.
+NO_CONTRACT = "no_contract"
+CONTRACT_NOT_RUNNING = "contract_not_running"
+NO_CARD = "no_card"
+CARD_VOID = "card_void"
+CARD_LATE = "card_late"
+CARD_FALSIFIED = "card_falsified"
+NO_SALE_DATE = "no_sale_date"
+CALL_BEFORE_SALE = "call_before_sale"
+OUT_OF_WARRANTY = "out_of_warranty"
+CUSTOMER_MISUSE = "customer_misuse"
+COVERED = "covered"
+
+UNCOVERED_REASONS = (
+    NO_CONTRACT,
+    CONTRACT_NOT_RUNNING,
+    NO_CARD,
+    CARD_VOID,
+    CARD_LATE,
+    CARD_FALSIFIED,
+    NO_SALE_DATE,
+    CALL_BEFORE_SALE,
+    OUT_OF_WARRANTY,
+    CUSTOMER_MISUSE,
+)
+
+# Windows (R3, R4): a covered defect found early may be returned or exchanged.
+WINDOW_DOA = "doa"
+WINDOW_QUALITY = "quality"
+WINDOW_NONE = "none"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What coverage depends on. Dates are ``datetime.date``; ``call_date`` is the day the
+    customer called. ``card_state`` is one of draft / registered / late / void, or None without a
+    card. ``cause_category`` is product_defect / customer_misuse / transport / wear / other, or
+    None while unknown. ``delivery_date`` is when the dealer received the unit (R3)."""
+
+    call_date: datetime.date
+    sale_date: datetime.date | None = None
+    delivery_date: datetime.date | None = None
+    card_state: str | None = None
+    card_falsified: bool = False
+    cause_category: str | None = None
+    contract_state: str | None = None
+    warranty_months: int = 12
+    doa_days: int = 7
+    quality_days: int = 15
+    extra_warranty_days: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    covered: bool
+    reason: str
+    window: str
+    warranty_end: datetime.date | None
+
+
+def warranty_end(sale_date, warranty_months, extra_days=0):
+    """R1/R18: the last day of the free warranty: the sale date plus ``warranty_months`` calendar
+    months (same day of month, clamped), plus days spent under repair (``extra_days``)."""
+    if not sale_date:
+        return None
+    return add_months(sale_date, warranty_months) + datetime.timedelta(days=extra_days)
+
+
+def is_card_late(sale_date, date_received, deadline_days):
+    """R2: a card received more than ``deadline_days`` after the retail sale is late."""
+    if not sale_date or not date_received:
+        return False
+    return (date_received - sale_date).days > deadline_days
+
+
+def window(facts):
+    """R3/R4: which early-defect window the call falls in, if any. DOA counts from the dealer's
+    receipt of the goods, quality defect from the retail sale (both inclusive of the last day)."""
+    if facts.delivery_date and 0 <= (facts.call_date - facts.delivery_date).days <= facts.doa_days:
+        return WINDOW_DOA
+    if facts.sale_date and 0 <= (facts.call_date - facts.sale_date).days <= facts.quality_days:
+        return WINDOW_QUALITY
+    return WINDOW_NONE
+
+
+def decide(facts):
+    """Return the coverage :class:`Decision` for ``facts`` (R20): contract running, card present,
+    not void, not late, not falsified, call within the warranty, cause not customer misuse."""
+    end = warranty_end(facts.sale_date, facts.warranty_months, facts.extra_warranty_days)
+    reason = _first_failure(facts, end)
+    covered = reason is None
+    return Decision(
+        covered=covered,
+        reason=COVERED if covered else reason,
+        window=window(facts) if covered else WINDOW_NONE,
+        warranty_end=end,
+    )
+
+
+def _first_failure(facts, end):
+    checks = (
+        (NO_CONTRACT, facts.contract_state is None),
+        (CONTRACT_NOT_RUNNING, facts.contract_state not in (None, "running")),
+        (NO_CARD, facts.card_state is None or facts.card_state == "draft"),
+        (CARD_VOID, facts.card_state == "void"),
+        (CARD_LATE, facts.card_state == "late"),
+        (CARD_FALSIFIED, facts.card_falsified),
+        (NO_SALE_DATE, facts.sale_date is None),
+        (CALL_BEFORE_SALE, facts.sale_date is not None and facts.call_date < facts.sale_date),
+        (OUT_OF_WARRANTY, end is not None and facts.call_date > end),
+        (CUSTOMER_MISUSE, facts.cause_category == "customer_misuse"),
+    )
+    for reason, failed in checks:
+        if failed:
+            return reason
+    return None
