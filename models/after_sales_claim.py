@@ -133,9 +133,7 @@ class AfterSalesClaim(models.Model):
     # ------------------------------------------------------------
     # FIELDS: the service (R19)
     # ------------------------------------------------------------
-    call_time = fields.Datetime(
-        string="Call Time", required=True, default=fields.Datetime.now, tracking=True
-    )
+    call_time = fields.Datetime(required=True, default=fields.Datetime.now, tracking=True)
     arranged_time = fields.Datetime(string="Arranged At")
     arrival_time = fields.Datetime(string="Arrived At")
     completion_time = fields.Datetime(string="Completed At")

@@ -43,16 +43,13 @@ class AfterSalesFundEntry(models.Model):
     name = fields.Char(string="Description", required=True, readonly=True)
     contract_id = fields.Many2one(
         "after_sales.contract",
-        string="Contract",
         required=True,
         readonly=True,
         index=True,
         ondelete="restrict",
         check_company=True,
     )
-    dealer_id = fields.Many2one(
-        related="contract_id.dealer_id", store=True, index=True, string="Dealer"
-    )
+    dealer_id = fields.Many2one(related="contract_id.dealer_id", store=True, index=True)
     company_id = fields.Many2one(related="contract_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="contract_id.currency_id", store=True)
     date = fields.Date(required=True, readonly=True, index=True)
