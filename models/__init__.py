@@ -3,6 +3,9 @@ from . import after_sales_contract
 from . import after_sales_fund_entry
 from . import after_sales_warranty_card
 from . import after_sales_claim
+from . import account_move
+from . import ir_attachment
+from . import after_sales_settlement
 from . import res_company
 from . import res_config_settings
 from . import res_partner

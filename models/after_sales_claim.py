@@ -189,6 +189,13 @@ class AfterSalesClaim(models.Model):
     )
     is_reimbursable = fields.Boolean(compute="_compute_reimbursable", store=True)
     reimbursable_note = fields.Char(compute="_compute_reimbursable", store=True)
+    settlement_id = fields.Many2one(
+        "after_sales.settlement",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The quarterly settlement whose write-off notice reimburses this claim.",
+    )
     date_reimbursable = fields.Date(
         compute="_compute_reimbursable",
         store=True,

@@ -1,10 +1,14 @@
+from collections import defaultdict
 from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 from ..tools import periods
+from ..tools.settlement import allowance
 
 # Contract terms (DOMAIN.md R1-R16, R21, R23-R25): once a contract runs, only a manager edits them.
 TERM_FIELDS = (
@@ -652,6 +656,214 @@ class AfterSalesContract(models.Model):
         }
         vals.update(values)
         return self.env["after_sales.fund.entry"].sudo().create(vals).sudo(self.env.su)
+
+    def _lock_for_settlement(self):
+        """Lock these contracts' rows for the current transaction, or fail at once with a clear
+        message when another user is settling or posting them (R16: two runs at the same time
+        produce one settlement)."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM after_sales_contract WHERE id IN %s FOR UPDATE NOWAIT",
+                    (tuple(self.ids),),
+                )
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "Another user is settling the repair fund of these contracts right now "
+                    "(%(contracts)s). Try again when that run is finished.",
+                    contracts=", ".join(self[:5].mapped("name")),
+                )
+            ) from None
+
+    def _in_force_between(self, start, end):
+        """The contracts of ``self`` that were in force at some day of [start, end]."""
+        return self.filtered(
+            lambda c: (
+                c.state in ("running", "expired", "terminated")
+                and c.date_start <= end
+                and (not c.date_end or c.date_end >= start)
+                and (not c.termination_date or c.termination_date >= start)
+            )
+        )
+
+    def _accrue_period(self, start, end):
+        """Accrue every month of [start, end] for these contracts (R12, on demand and by the
+        settlement). Idempotent: a month already accrued is skipped."""
+        month = start.replace(day=1)
+        created = self.env["after_sales.fund.entry"]
+        while month <= end:
+            created |= self._accrue_month(month)
+            month = periods.add_months(month, 1)
+        return created
+
+    def _accrue_month(self, month):
+        """Append one accrual row per contract for the calendar month starting ``month``
+        (甲方每月统计一次，逐月累计), from its allowance basis: collections, invoiced sales or
+        registered units of the dealer and its sub-dealers. Batched: one query per basis for all
+        contracts. A month already accrued, or with nothing to accrue, gets no new row."""
+        month_start, month_end = periods.month_bounds(month.year, month.month)
+        contracts = self._in_force_between(month_start, month_end).filtered(
+            lambda c: c.allowance_basis != "none"
+        )
+        if not contracts:
+            return self.env["after_sales.fund.entry"]
+        already = self.env["after_sales.fund.entry"].search(
+            [
+                ("contract_id", "in", contracts.ids),
+                ("kind", "=", "accrual"),
+                ("accrual_month", "=", month_start),
+                ("is_reversed", "=", False),
+            ]
+        )
+        contracts -= already.contract_id
+        bases = contracts._allowance_bases(month_start, month_end)
+        vals_list = []
+        for contract in contracts:
+            basis = bases.get(contract, 0.0)
+            if contract.allowance_basis == "units":
+                amount = contract.currency_id.round(basis * contract.allowance_unit_amount)
+            else:
+                amount = float(allowance(basis, contract.allowance_rate))
+            if not amount:
+                continue
+            vals_list.append(
+                {
+                    "contract_id": contract.id,
+                    "kind": "accrual",
+                    "date": month_end,
+                    "accrual_month": month_start,
+                    "basis_amount": basis,
+                    "amount": amount,
+                    "name": self.env._(
+                        "Allowance %(month)s: %(basis)s",
+                        month=month_start.strftime("%Y-%m"),
+                        basis=dict(
+                            self._fields["allowance_basis"]._description_selection(self.env)
+                        )[contract.allowance_basis],
+                    ),
+                    "source_ref": f"after_sales.contract,{contract.id}",
+                }
+            )
+        return self.env["after_sales.fund.entry"].sudo().create(vals_list)
+
+    def _allowance_bases(self, start, end):
+        """Return ``{contract: basis}`` for [start, end]: collections (posted customer payments
+        net of refunds), invoiced sales (posted invoices net of credit notes, tax included: the
+        amount actually settled) or the number of registered, non-late cards; always counting
+        the dealer and its sub-dealers (child partners)."""
+        result = defaultdict(float)
+        by_basis = defaultdict(self.browse)
+        for contract in self:
+            by_basis[contract.allowance_basis] |= contract
+        dealer_of = {}
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("id", "child_of", self.dealer_id.ids)])
+        )
+        dealer_ids = set(self.dealer_id.ids)
+        for partner in partners:
+            for ancestor in reversed([int(p) for p in partner.parent_path.split("/") if p]):
+                if ancestor in dealer_ids:
+                    dealer_of[partner.id] = ancestor
+                    break
+        contract_of = {(c.dealer_id.id, c.company_id.id): c for c in self}
+
+        def add(partner, company, value):
+            dealer = dealer_of.get(partner.id)
+            contract = contract_of.get((dealer, company.id))
+            if contract:
+                result[contract] += value
+
+        if by_basis["collections"]:
+            groups = self.env["account.payment"]._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("partner_type", "=", "customer"),
+                    ("state", "in", ("in_process", "paid")),
+                    ("date", ">=", start),
+                    ("date", "<=", end),
+                    ("company_id", "in", by_basis["collections"].company_id.ids),
+                ],
+                ["partner_id", "company_id"],
+                ["amount_company_currency_signed:sum"],
+            )
+            for partner, company, amount in groups:
+                add(partner, company, amount)
+        if by_basis["sales"]:
+            groups = self.env["account.move"]._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    ("invoice_date", ">=", start),
+                    ("invoice_date", "<=", end),
+                    ("company_id", "in", by_basis["sales"].company_id.ids),
+                ],
+                ["partner_id", "company_id"],
+                ["amount_total_signed:sum"],
+            )
+            for partner, company, amount in groups:
+                add(partner, company, amount)
+        if by_basis["units"] and "after_sales.warranty.card" in self.env:
+            groups = self.env["after_sales.warranty.card"]._read_group(
+                [
+                    ("dealer_id", "in", partners.ids),
+                    ("state", "=", "registered"),
+                    ("date_received", ">=", start),
+                    ("date_received", "<=", end),
+                    ("company_id", "in", by_basis["units"].company_id.ids),
+                ],
+                ["dealer_id", "company_id"],
+                ["__count"],
+            )
+            for partner, company, count in groups:
+                add(partner, company, count)
+        return {
+            contract: value
+            for contract, value in result.items()
+            if contract.allowance_basis != "none"
+        }
+
+    def _check_previous_quarters_settled(self, start):
+        """Quarters are settled in order: refuse when a contract has ledger rows before
+        ``start`` that no posted settlement covers (the opening balance would be wrong)."""
+        if not self:
+            return
+        unsettled = self.env["after_sales.fund.entry"]._read_group(
+            [
+                ("contract_id", "in", self.ids),
+                ("date", "<", start),
+                ("settlement_id", "=", False),
+            ],
+            ["contract_id"],
+            ["date:min"],
+        )
+        if unsettled:
+            contract, first = unsettled[0]
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s has fund movements from %(date)s in a quarter that is "
+                    "not settled yet: settle the quarters in order.",
+                    contract=contract.display_name,
+                    date=first,
+                )
+            )
+
+    @api.model
+    def _cron_accrue_allowances(self):
+        """Monthly (甲方每月统计一次): accrue last month's allowance of every contract in force."""
+        today = fields.Date.context_today(self)
+        last_month = periods.add_months(today.replace(day=1), -1)
+        contracts = self.search([("state", "in", ("running", "expired", "terminated"))])
+        for company in contracts.company_id:
+            contracts.filtered(lambda c, co=company: c.company_id == co).with_company(
+                company
+            )._accrue_month(last_month)
+        return True
 
     @api.model
     def _get_running_contract(self, partner, company=None):

@@ -78,6 +78,13 @@ class AfterSalesFundEntry(models.Model):
         "after_sales.fund.entry", string="Reverses", readonly=True, index="btree_not_null"
     )
     is_reversed = fields.Boolean(readonly=True, copy=False)
+    settlement_id = fields.Many2one(
+        "after_sales.settlement",
+        readonly=True,
+        index="btree_not_null",
+        copy=False,
+        help="The quarterly settlement that closed this row; a settled row is locked.",
+    )
     note = fields.Text(readonly=True)
 
     # ------------------------------------------------------------
@@ -144,11 +151,22 @@ class AfterSalesFundEntry(models.Model):
     # ------------------------------------------------------------
     def _get_writable_fields(self):
         """Fields a later document may set on an existing row (extended by the settlement)."""
-        return ["is_reversed"]
+        return ["is_reversed", "settlement_id"]
 
     def _check_not_locked(self):
-        """Hook: the settlement locks its rows (see after_sales.settlement)."""
-        return True
+        """A row closed by a posted settlement never changes, except through that settlement
+        (its cancellation unlinks the rows)."""
+        if self.env.context.get("after_sales_fund_internal"):
+            return
+        locked = self.filtered(lambda e: e.settlement_id.state == "posted")
+        if locked:
+            raise UserError(
+                self.env._(
+                    "Fund entry %(entry)s is settled by %(settlement)s and locked.",
+                    entry=locked[0].display_name,
+                    settlement=locked[0].settlement_id.display_name,
+                )
+            )
 
     def _reverse(self, date=None, reason=None):
         """Append the opposite of each row, dated ``date`` (today by default), and mark the rows
@@ -171,3 +189,35 @@ class AfterSalesFundEntry(models.Model):
         reversals = self.create(vals_list)
         self.with_context(after_sales_fund_internal=True).write({"is_reversed": True})
         return reversals
+
+    def _action_export_xlsx(self):
+        """Download the selected ledger rows as an XLSX workbook (finance, from the list)."""
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        header = [
+            self.env._("Date"),
+            self.env._("Dealer"),
+            self.env._("Contract"),
+            self.env._("Kind"),
+            self.env._("Description"),
+            self.env._("Source Document"),
+            self.env._("Basis"),
+            self.env._("Amount"),
+            self.env._("Settlement"),
+        ]
+        rows = [
+            [
+                entry.date,
+                entry.dealer_id.display_name,
+                entry.contract_id.name,
+                labels[entry.kind],
+                entry.name,
+                entry.source_ref.display_name if entry.source_ref else "",
+                entry.basis_amount,
+                entry.amount,
+                entry.settlement_id.name or "",
+            ]
+            for entry in self.sorted(lambda e: (e.date, e.id))
+        ]
+        return self.env["ir.attachment"]._after_sales_xlsx_download(
+            self.env._("Repair fund ledger"), header, rows, money_columns=(6, 7)
+        )

@@ -1,1 +1,3 @@
 from . import after_sales_contract_terminate
+from . import after_sales_settlement_wizard
+from . import after_sales_settlement_force_post

@@ -1,0 +1,716 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
+
+from ..tools import periods
+from ..tools.cn_amount import amount_to_chinese
+from ..tools.settlement import settle_quarter
+
+# Ledger kinds that consume the fund in a quarter (R13): parts drawn, R5 and old-part charges.
+CONSUMING_KINDS = ("consumption", "r5_charge", "old_part_charge")
+# Rows a settlement writes itself when posted.
+SETTLEMENT_KINDS = ("forfeiture", "overspend_charge", "payout", "carry_forward", "reimbursement")
+
+
+class AfterSalesSettlement(models.Model):
+    """The quarterly settlement of one dealer contract (DOMAIN.md R12-R16): opening balance,
+    accrued allowance, consumption, forfeiture, overspend, payout and the reimbursed claims, with
+    the journal entries that carry them into the dealer's receivables.
+
+    Created in draft by the quarterly settlement wizard (finance, hundreds of dealers at once);
+    the write-off notice is sent to the dealer (notified), who confirms it (confirmed); posting
+    creates the ledger rows and the invoices/credit notes and reconciles credit notes against the
+    dealer's open receivables, oldest first. Cancelling reverses all of it. One settlement per
+    contract and quarter (R16), enforced by a unique index and a row lock on the contract."""
+
+    _name = "after_sales.settlement"
+    _description = "Quarterly Repair Fund Settlement"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "year desc, quarter desc, id desc"
+    _check_company_auto = True
+
+    _once_per_quarter = models.UniqueIndex(
+        "(contract_id, year, quarter) WHERE state != 'cancel'",
+        "A contract is settled once per quarter.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: identity
+    # ------------------------------------------------------------
+    name = fields.Char(compute="_compute_name", store=True)
+    contract_id = fields.Many2one(
+        "after_sales.contract",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    dealer_id = fields.Many2one(related="contract_id.dealer_id", store=True, index=True)
+    company_id = fields.Many2one(related="contract_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="contract_id.currency_id", store=True)
+    allowance_use = fields.Selection(related="contract_id.allowance_use")
+    year = fields.Integer(required=True, readonly=True, aggregator=False)
+    quarter = fields.Selection(
+        [("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")], required=True, readonly=True
+    )
+    date_from = fields.Date(compute="_compute_dates", store=True)
+    date_to = fields.Date(compute="_compute_dates", store=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("notified", "Notified"),
+            ("confirmed", "Confirmed by Dealer"),
+            ("posted", "Posted"),
+            ("cancel", "Cancelled"),
+        ],
+        string="Status",
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: figures (frozen while draft is refreshed, kept once posted)
+    # ------------------------------------------------------------
+    opening_balance = fields.Monetary(readonly=True)
+    accrued_amount = fields.Monetary(string="Accrued", readonly=True)
+    consumed_amount = fields.Monetary(string="Consumed", readonly=True)
+    forfeit = fields.Boolean(string="Forfeit Allowance", tracking=True)
+    forfeit_reason = fields.Text(tracking=True)
+    forfeited_amount = fields.Monetary(string="Forfeited", readonly=True)
+    paid_out_amount = fields.Monetary(string="Allowance Paid Out", readonly=True)
+    overspend_amount = fields.Monetary(string="Overspend", readonly=True)
+    closing_balance = fields.Monetary(readonly=True)
+    reimbursed_amount = fields.Monetary(string="Claims Reimbursed", readonly=True)
+    amount_owed = fields.Monetary(
+        string="Dealer Owes", compute="_compute_totals", store=True, help="Overspend invoiced."
+    )
+    amount_credited = fields.Monetary(
+        string="Dealer Credited",
+        compute="_compute_totals",
+        store=True,
+        help="Allowance paid out plus claims reimbursed, as credit notes.",
+    )
+    amount_credited_words = fields.Char(string="Amount in Words", compute="_compute_amount_words")
+    amount_credited_cn = fields.Char(
+        string="Amount in Chinese Capitals", compute="_compute_amount_words"
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: documents
+    # ------------------------------------------------------------
+    claim_ids = fields.One2many("after_sales.claim", "settlement_id", string="Claims")
+    claim_count = fields.Integer(compute="_compute_claim_count")
+    fund_entry_ids = fields.One2many("after_sales.fund.entry", "settlement_id", string="Ledger")
+    move_ids = fields.Many2many("account.move", string="Journal Entries", readonly=True, copy=False)
+    move_count = fields.Integer(compute="_compute_move_count")
+    date_notified = fields.Date(readonly=True, copy=False)
+    date_confirmed = fields.Date(readonly=True, copy=False)
+    confirmed_by = fields.Char(readonly=True, copy=False)
+    forced_post_reason = fields.Text(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Why a manager posted the write-off without the dealer's confirmation.",
+    )
+    date_posted = fields.Date(readonly=True, copy=False)
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+    @api.depends("contract_id.name", "year", "quarter")
+    def _compute_name(self):
+        for settlement in self:
+            settlement.name = (
+                f"{settlement.contract_id.name or ''} {settlement.year}Q{settlement.quarter or ''}"
+            )
+
+    @api.depends("year", "quarter")
+    def _compute_dates(self):
+        for settlement in self:
+            if settlement.year and settlement.quarter:
+                settlement.date_from, settlement.date_to = periods.quarter_bounds(
+                    settlement.year, int(settlement.quarter)
+                )
+            else:
+                settlement.date_from = settlement.date_to = False
+
+    @api.depends("overspend_amount", "paid_out_amount", "reimbursed_amount")
+    def _compute_totals(self):
+        for settlement in self:
+            settlement.amount_owed = settlement.overspend_amount
+            settlement.amount_credited = settlement.paid_out_amount + settlement.reimbursed_amount
+
+    @api.depends("amount_credited", "currency_id")
+    def _compute_amount_words(self):
+        for settlement in self:
+            settlement.amount_credited_cn = amount_to_chinese(settlement.amount_credited)
+            settlement.amount_credited_words = (
+                settlement.currency_id.amount_to_text(settlement.amount_credited)
+                if settlement.currency_id
+                else ""
+            )
+
+    def _compute_claim_count(self):
+        counts = dict(
+            self.env["after_sales.claim"]._read_group(
+                [("settlement_id", "in", self.ids)], ["settlement_id"], ["__count"]
+            )
+        )
+        for settlement in self:
+            settlement.claim_count = counts.get(settlement, 0)
+
+    def _compute_move_count(self):
+        for settlement in self:
+            settlement.move_count = len(settlement.move_ids)
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft_or_cancel(self):
+        for settlement in self:
+            if settlement.state not in ("draft", "cancel"):
+                raise UserError(
+                    self.env._(
+                        "Settlement %(settlement)s is not a draft: cancel it instead of "
+                        "deleting it.",
+                        settlement=settlement.display_name,
+                    )
+                )
+        self.claim_ids.with_context(after_sales_settlement=True).write({"settlement_id": False})
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_refresh(self):
+        """Recompute a draft's figures from the ledger and the claims (after late documents)."""
+        self._check_manager()
+        self._check_state("draft", "notified")
+        self._compute_figures()
+        return True
+
+    def action_notify(self):
+        """Send the write-off notice (《三包费用核销通知》) to each dealer by e-mail with the PDF,
+        and wait for the dealer's confirmation."""
+        self._check_manager()
+        self._check_state("draft", "notified")
+        template = self.env.ref("after_sales_service.mail_template_after_sales_writeoff_notice")
+        for settlement in self:
+            settlement.message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment", message_type="comment"
+            )
+        self.write({"state": "notified", "date_notified": fields.Date.context_today(self)})
+        return True
+
+    def action_confirm(self, confirmed_by=None):
+        """Record the dealer's confirmation of the write-off notice (by the dealer on the
+        portal, or by the service desk on the dealer's written reply)."""
+        self._check_state("notified")
+        self.write(
+            {
+                "state": "confirmed",
+                "date_confirmed": fields.Date.context_today(self),
+                "confirmed_by": confirmed_by or self.env.user.name,
+            }
+        )
+        return True
+
+    def action_post(self, force_reason=None):
+        """Post the settlement (finance): ledger rows, invoices and credit notes, reconciliation,
+        claims locked. A write-off needs the dealer's confirmation; a manager may post without it,
+        recording ``force_reason``. Posting twice does nothing the second time."""
+        self._check_manager()
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._("Posting a settlement needs invoicing rights (Accounting / Invoicing).")
+            )
+        to_post = self.filtered(lambda s: s.state != "posted")
+        for settlement in to_post:
+            settlement._check_state("draft", "notified", "confirmed")
+            needs_confirmation = settlement.reimbursed_amount and settlement.state != "confirmed"
+            if needs_confirmation and not (force_reason or "").strip():
+                raise UserError(
+                    self.env._(
+                        "Settlement %(settlement)s: the dealer has not confirmed the write-off "
+                        "notice. A manager may post it anyway with a reason.",
+                        settlement=settlement.display_name,
+                    )
+                )
+        to_post.contract_id._lock_for_settlement()
+        for settlement in to_post:
+            settlement._post_one(force_reason if settlement.state != "confirmed" else None)
+        return True
+
+    def action_open_force_post(self):
+        """Open the wizard asking the manager why the write-off is posted unconfirmed."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Post without Confirmation"),
+            "res_model": "after_sales.settlement.force.post",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_settlement_ids": self.ids},
+        }
+
+    def action_cancel(self):
+        """Cancel settlements: a posted one has its moves reversed (reconciliations undone
+        first), its own ledger rows reversed, the quarter's rows and claims unlocked."""
+        self._check_manager()
+        for settlement in self:
+            settlement._check_state("draft", "notified", "confirmed", "posted")
+        posted = self.filtered(lambda s: s.state == "posted")
+        for settlement in posted:
+            settlement._unpost()
+        self.claim_ids.with_context(after_sales_settlement=True).write(
+            {"settlement_id": False, "state": "approved"}
+        )
+        self.write({"state": "cancel"})
+        return True
+
+    def action_view_moves(self):
+        """Smart button: the invoices and credit notes of the settlement."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self.move_ids.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_export_xlsx(self):
+        """Download the settlement detail (one row per settlement, then its claims) as XLSX."""
+        header = [
+            self.env._("Settlement"),
+            self.env._("Dealer"),
+            self.env._("Opening"),
+            self.env._("Accrued"),
+            self.env._("Forfeited"),
+            self.env._("Paid Out"),
+            self.env._("Consumed"),
+            self.env._("Overspend"),
+            self.env._("Closing"),
+            self.env._("Claims Reimbursed"),
+            self.env._("Claim"),
+            self.env._("Claim Amount"),
+        ]
+        rows = []
+        for settlement in self:
+            figures = [
+                settlement.opening_balance,
+                settlement.accrued_amount,
+                settlement.forfeited_amount,
+                settlement.paid_out_amount,
+                settlement.consumed_amount,
+                settlement.overspend_amount,
+                settlement.closing_balance,
+                settlement.reimbursed_amount,
+            ]
+            rows.append([settlement.name, settlement.dealer_id.display_name, *figures, "", 0.0])
+            rows.extend(
+                [settlement.name, settlement.dealer_id.display_name]
+                + [0.0] * 8
+                + [claim.name, claim.reimbursable_amount]
+                for claim in settlement.claim_ids.sorted("name")
+            )
+        return self.env["ir.attachment"]._after_sales_xlsx_download(
+            self.env._("Settlement detail"), header, rows, money_columns=(*range(2, 10), 11)
+        )
+
+    def action_view_claims(self):
+        """Smart button: the claims reimbursed by this settlement."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reimbursed Claims"),
+            "res_model": "after_sales.claim",
+            "view_mode": "list,form",
+            "domain": [("settlement_id", "=", self.id)],
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    @api.model
+    def _amount_cn(self, amount):
+        """Chinese capital numerals of ``amount`` (for reports and mails)."""
+        return amount_to_chinese(amount)
+
+    def _check_manager(self):
+        if not self.env.su and not self.env.user.has_group(
+            "after_sales_service.after_sales_service_group_manager"
+        ):
+            raise AccessError(self.env._("Only after-sales managers settle the repair fund."))
+
+    def _check_state(self, *states):
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        for settlement in self:
+            if settlement.state not in states:
+                raise UserError(
+                    self.env._(
+                        "Settlement %(settlement)s is %(state)s; this needs it to be %(expected)s.",
+                        settlement=settlement.display_name,
+                        state=labels[settlement.state],
+                        expected=" / ".join(labels[s] for s in states),
+                    )
+                )
+
+    def _compute_figures(self):
+        """Fill the figures of draft settlements from the ledger and the claims, and attach
+        the claims they reimburse."""
+        for settlement, (values, claims) in self._gather_figures().items():
+            settlement.write(values)
+            (settlement.claim_ids - claims).with_context(after_sales_settlement=True).write(
+                {"settlement_id": False}
+            )
+            (claims - settlement.claim_ids).with_context(after_sales_settlement=True).write(
+                {"settlement_id": settlement.id}
+            )
+
+    def _preview_figures(self):
+        """The figures this (possibly unsaved) settlement would have, for the wizard preview."""
+        self.ensure_one()
+        return self._gather_figures()[self][0]
+
+    def _gather_figures(self):
+        """Return ``{settlement: (figures, claims)}`` read from the ledger and the claims,
+        batched over all of ``self`` (a few queries in all, not per settlement). Works on
+        unsaved records too."""
+        if not self:
+            return {}
+        Entry = self.env["after_sales.fund.entry"]
+        contracts = self.contract_id
+        saved_ids = [sid for sid in self.ids if isinstance(sid, int)]
+        last_end = max(self.mapped("date_to"))
+        openings = {}
+        for date_from in set(self.mapped("date_from")):
+            openings[date_from] = dict(
+                Entry._read_group(
+                    [("contract_id", "in", contracts.ids), ("date", "<", date_from)],
+                    ["contract_id"],
+                    ["amount:sum"],
+                )
+            )
+        entries = Entry.search(
+            [
+                ("contract_id", "in", contracts.ids),
+                ("date", ">=", min(self.mapped("date_from"))),
+                ("date", "<=", last_end),
+                ("kind", "not in", SETTLEMENT_KINDS),
+                "|",
+                ("settlement_id", "=", False),
+                ("settlement_id", "in", saved_ids),
+            ]
+        )
+        by_contract = defaultdict(Entry.browse)
+        for entry in entries:
+            by_contract[entry.contract_id] |= entry
+        claims = self.env["after_sales.claim"].search(
+            [
+                ("contract_id", "in", contracts.ids),
+                ("is_reimbursable", "=", True),
+                ("state", "=", "approved"),
+                ("date_reimbursable", "<=", last_end),
+                "|",
+                ("settlement_id", "=", False),
+                ("settlement_id", "in", saved_ids),
+            ]
+        )
+        result = {}
+        for settlement in self:
+            contract = settlement.contract_id
+            opening = openings[settlement.date_from].get(contract, 0.0)
+            accrued = consumed = 0.0
+            for row in by_contract[contract]:
+                if not settlement.date_from <= row.date <= settlement.date_to:
+                    continue
+                kind = row.reversed_entry_id.kind if row.kind == "reversal" else row.kind
+                if kind == "accrual":
+                    accrued += row.amount
+                elif kind in CONSUMING_KINDS:
+                    consumed -= row.amount
+            figures = settle_quarter(
+                opening, accrued, consumed, contract.allowance_use, settlement.forfeit
+            )
+            mine = claims.filtered(
+                lambda c, s=settlement: (
+                    c.contract_id == s.contract_id and c.date_reimbursable <= s.date_to
+                )
+            )
+            result[settlement] = (
+                {
+                    "opening_balance": float(figures.opening),
+                    "accrued_amount": float(figures.accrued),
+                    "consumed_amount": float(figures.consumed),
+                    "forfeited_amount": float(figures.forfeited),
+                    "paid_out_amount": float(figures.paid_out),
+                    "overspend_amount": float(figures.overspend),
+                    "closing_balance": float(figures.closing),
+                    "reimbursed_amount": sum(mine.mapped("reimbursable_amount")),
+                },
+                mine,
+            )
+        return result
+
+    def _post_one(self, force_reason=None):
+        self.ensure_one()
+        self._compute_figures()
+        contract = self.contract_id
+        Entry = self.env["after_sales.fund.entry"]
+        # lock the quarter's rows into this settlement
+        Entry.search(
+            [
+                ("contract_id", "=", contract.id),
+                ("date", "<=", self.date_to),
+                ("settlement_id", "=", False),
+            ]
+        ).with_context(after_sales_fund_internal=True).write({"settlement_id": self.id})
+        moves = self._create_moves()
+        self._post_ledger_rows(moves)
+        self.claim_ids.with_context(after_sales_settlement=True).write({"state": "settled"})
+        values = {
+            "state": "posted",
+            "date_posted": fields.Date.context_today(self),
+            "move_ids": [Command.link(m.id) for m in moves],
+        }
+        if force_reason:
+            values["forced_post_reason"] = force_reason.strip()
+        self.write(values)
+
+    def _post_ledger_rows(self, moves):
+        contract = self.contract_id
+        period = f"{self.year} Q{self.quarter}"
+        rows = []
+        if self.forfeited_amount:
+            rows.append(
+                (
+                    "forfeiture",
+                    -self.forfeited_amount,
+                    self.env._("Allowance forfeited for %(period)s", period=period),
+                    {"note": self.forfeit_reason},
+                )
+            )
+        if self.paid_out_amount:
+            rows.append(
+                (
+                    "payout",
+                    -self.paid_out_amount,
+                    self.env._("Allowance paid out for %(period)s", period=period),
+                    {},
+                )
+            )
+        if self.overspend_amount:
+            rows.append(
+                (
+                    "overspend_charge",
+                    self.overspend_amount,
+                    self.env._("Overspend of %(period)s invoiced to the dealer", period=period),
+                    {},
+                )
+            )
+        if self.closing_balance:
+            rows.append(
+                (
+                    "carry_forward",
+                    0.0,
+                    self.env._("Balance carried forward from %(period)s", period=period),
+                    {"basis_amount": self.closing_balance},
+                )
+            )
+        if self.reimbursed_amount:
+            rows.append(
+                (
+                    "reimbursement",
+                    0.0,
+                    self.env._(
+                        "%(count)s claims of %(period)s reimbursed by credit note",
+                        count=len(self.claim_ids),
+                        period=period,
+                    ),
+                    {"basis_amount": self.reimbursed_amount},
+                )
+            )
+        for kind, amount, name, extra in rows:
+            contract._fund_post(
+                kind, amount, self.date_to, name, source=self, settlement_id=self.id, **extra
+            )
+
+    def _create_moves(self):
+        """Create and post the overspend invoice, the allowance credit note and the write-off
+        credit note of this settlement; reconcile the credit notes against the dealer's open
+        receivables, oldest first (R15)."""
+        company = self.company_id
+        period = f"{self.year} Q{self.quarter}"
+        specs = []
+        if self.overspend_amount:
+            specs.append(
+                (
+                    "out_invoice",
+                    company._after_sales_product("overspend"),
+                    [
+                        (
+                            self.env._("Repair fund overspend %(period)s", period=period),
+                            self.overspend_amount,
+                        )
+                    ],
+                )
+            )
+        if self.paid_out_amount:
+            specs.append(
+                (
+                    "out_refund",
+                    company._after_sales_product("payout"),
+                    [
+                        (
+                            self.env._("Repair allowance %(period)s", period=period),
+                            self.paid_out_amount,
+                        )
+                    ],
+                )
+            )
+        if self.reimbursed_amount:
+            specs.append(
+                (
+                    "out_refund",
+                    company._after_sales_product("reimbursement"),
+                    [
+                        (
+                            self.env._("Three-guarantee claim %(claim)s", claim=claim.name),
+                            claim.reimbursable_amount,
+                        )
+                        for claim in self.claim_ids.sorted("name")
+                    ],
+                )
+            )
+        if not specs:
+            return self.env["account.move"]
+        journal = company.after_sales_journal_id or self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "Settlement %(settlement)s: no sales journal for %(company)s; choose one in "
+                    "After-Sales settings.",
+                    settlement=self.display_name,
+                    company=company.display_name,
+                )
+            )
+        vals_list = []
+        for move_type, product, lines in specs:
+            if not product:
+                raise UserError(
+                    self.env._(
+                        "Settlement %(settlement)s: set the products used for repair fund "
+                        "invoices and credit notes in After-Sales settings.",
+                        settlement=self.display_name,
+                    )
+                )
+            vals_list.append(
+                {
+                    "move_type": move_type,
+                    "partner_id": self.dealer_id.id,
+                    "journal_id": journal.id,
+                    "company_id": company.id,
+                    "currency_id": self.currency_id.id,
+                    "invoice_date": self.date_to,
+                    "invoice_origin": self.name,
+                    "ref": self.name,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "name": name,
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [
+                                    Command.set(
+                                        product.taxes_id.filtered(
+                                            lambda t: t.company_id == company
+                                        ).ids
+                                    )
+                                ],
+                            }
+                        )
+                        for name, amount in lines
+                    ],
+                }
+            )
+        moves = self.env["account.move"].with_company(company).create(vals_list)
+        moves.action_post()
+        for refund in moves.filtered(lambda m: m.move_type == "out_refund"):
+            refund._after_sales_reconcile_oldest_first()
+        return moves
+
+    def _unpost(self):
+        self.ensure_one()
+        moves = self.move_ids.filtered(lambda m: m.state == "posted")
+        moves.line_ids.filtered("reconciled").remove_move_reconcile()
+        moves.line_ids.filtered(
+            lambda line: line.matched_debit_ids or line.matched_credit_ids
+        ).remove_move_reconcile()
+        if moves:
+            moves._reverse_moves(
+                [
+                    {
+                        "ref": self.env._("Cancellation of %(settlement)s", settlement=self.name),
+                        "invoice_date": fields.Date.context_today(self),
+                    }
+                    for _move in moves
+                ],
+                cancel=True,
+            )
+        own_rows = self.fund_entry_ids.filtered(
+            lambda r: r.kind in SETTLEMENT_KINDS and not r.is_reversed and r.source_ref == self
+        )
+        own_rows.with_context(after_sales_fund_internal=True)._reverse(
+            date=self.date_to,
+            reason=self.env._("Settlement %(settlement)s cancelled", settlement=self.name),
+        )
+        self.fund_entry_ids.with_context(after_sales_fund_internal=True).write(
+            {"settlement_id": False}
+        )
+
+    @api.model
+    def _settle_contracts(self, contracts, year, quarter, forfeits=None):
+        """Create the draft settlements of ``contracts`` for a quarter (the wizard's "Settle").
+
+        Accrues the quarter's months first (idempotent), locks the contracts' rows so that a
+        concurrent run fails at once with a clear message, and skips contracts already settled
+        for the quarter: a second run creates nothing (R16). ``forfeits`` maps a contract to the
+        forfeiture reason decided in the preview.
+        """
+        forfeits = forfeits or {}
+        contracts._lock_for_settlement()
+        start, end = periods.quarter_bounds(year, quarter)
+        contracts._accrue_period(start, end)
+        existing = self.search(
+            [
+                ("contract_id", "in", contracts.ids),
+                ("year", "=", year),
+                ("quarter", "=", str(quarter)),
+                ("state", "!=", "cancel"),
+            ]
+        )
+        todo = contracts - existing.contract_id
+        todo._check_previous_quarters_settled(start)
+        settlements = self.create(
+            [
+                {
+                    "contract_id": contract.id,
+                    "year": year,
+                    "quarter": str(quarter),
+                    "forfeit": bool(forfeits.get(contract)),
+                    "forfeit_reason": forfeits.get(contract) or False,
+                }
+                for contract in todo
+            ]
+        )
+        settlements._compute_figures()
+        return settlements

@@ -1,0 +1,52 @@
+import base64
+import io
+
+import xlsxwriter
+
+from odoo import api, models
+
+
+class IrAttachment(models.Model):
+    _inherit = "ir.attachment"
+
+    @api.model
+    def _after_sales_xlsx_download(self, title, header, rows, money_columns=()):
+        """Write ``rows`` under ``header`` into an XLSX sheet, store it as an attachment and
+        return the action that downloads it. Shared by the ledger and settlement exports."""
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        sheet = workbook.add_worksheet(title[:31])
+        bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
+        money = workbook.add_format({"num_format": "#,##0.00"})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        sheet.write_row(0, 0, header, bold)
+        for row_index, row in enumerate(rows, start=1):
+            for col, value in enumerate(row):
+                if hasattr(value, "isoformat"):
+                    sheet.write_datetime(row_index, col, value, date_format)
+                elif col in money_columns:
+                    sheet.write_number(row_index, col, value or 0.0, money)
+                else:
+                    sheet.write(row_index, col, value)
+        if rows:
+            for col in money_columns:
+                letter = xlsxwriter.utility.xl_col_to_name(col)
+                sheet.write_formula(
+                    len(rows) + 1, col, f"=SUM({letter}2:{letter}{len(rows) + 1})", money
+                )
+        sheet.set_column(0, len(header) - 1, 16)
+        sheet.freeze_panes(1, 0)
+        workbook.close()
+        attachment = self.create(
+            {
+                "name": f"{title}.xlsx",
+                "datas": base64.b64encode(buffer.getvalue()),
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "res_model": self.env.context.get("active_model"),
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }

@@ -1,0 +1,78 @@
+"""Quarterly settlement arithmetic of a dealer's repair fund (DOMAIN.md R12-R16).
+
+Pure functions on amounts in yuan (``Decimal``-exact to the fen); the settlement model gathers the
+quarter's ledger sums and posts what these return.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def to_money(value):
+    """Round a number to the fen, half up, as a ``Decimal``."""
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def allowance(basis, rate_percent):
+    """R12: ``rate_percent`` % of ``basis`` (collections or sales), rounded to the fen."""
+    return to_money(to_money(basis) * Decimal(str(rate_percent)) / 100)
+
+
+@dataclass(frozen=True)
+class QuarterResult:
+    opening: Decimal
+    accrued: Decimal
+    forfeited: Decimal
+    consumed: Decimal
+    paid_out: Decimal
+    overspend: Decimal
+    closing: Decimal
+
+
+def settle_quarter(opening, accrued, consumed, use, forfeit=False):
+    """Close one quarter of a contract's fund.
+
+    :param opening: the fund balance at the start of the quarter (never negative after a settled
+        quarter, since overspend is invoiced and the fund restarts at 0).
+    :param accrued: the quarter's accrued allowance (R12).
+    :param consumed: what the quarter consumed, as a positive amount (parts, R5 and old-part
+        charges, R13).
+    :param use: ``budget`` — the allowance stays in the fund and a positive closing carries over;
+        ``payout`` — the allowance is paid to the dealer as a credit note (R13).
+    :param forfeit: R14: the quarter's allowance is cancelled (falsified cards, breach).
+    :returns: a :class:`QuarterResult`; ``overspend`` is what the dealer pays when the fund went
+        negative (R13), after which the closing is 0.
+    """
+    opening, accrued, consumed = to_money(opening), to_money(accrued), to_money(consumed)
+    forfeited = accrued if forfeit else Decimal("0.00")
+    kept = accrued - forfeited
+    paid_out = kept if use == "payout" else Decimal("0.00")
+    balance = opening + kept - paid_out - consumed
+    overspend = -balance if balance < 0 else Decimal("0.00")
+    return QuarterResult(
+        opening=opening,
+        accrued=accrued,
+        forfeited=forfeited,
+        consumed=consumed,
+        paid_out=paid_out,
+        overspend=overspend,
+        closing=balance + overspend,
+    )
+
+
+def allocate_oldest_first(amount, open_items):
+    """Split ``amount`` over ``open_items`` — ``(key, open_amount)`` pairs already sorted oldest
+    first — as a credit note is reconciled against a dealer's receivables (R15). Returns
+    ``[(key, allocated)]`` for the items that get something; what is left stays unallocated."""
+    left = to_money(amount)
+    allocations = []
+    for key, open_amount in open_items:
+        if left <= 0:
+            break
+        take = min(left, to_money(open_amount))
+        if take > 0:
+            allocations.append((key, take))
+            left -= take
+    return allocations

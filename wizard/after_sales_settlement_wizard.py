@@ -1,0 +1,228 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import periods
+
+
+class AfterSalesSettlementWizard(models.TransientModel):
+    """The quarterly settlement run (finance, after-sales manager): choose the year, quarter and
+    contracts (all contracts in force in the company by default), preview one line per dealer,
+    then settle. Settling accrues the quarter's months, creates one draft settlement per contract
+    and skips contracts already settled for the quarter (R16)."""
+
+    _name = "after_sales.settlement.wizard"
+    _description = "Quarterly Repair Fund Settlement"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    year = fields.Integer(required=True, default=lambda self: self._default_period()[0])
+    quarter = fields.Selection(
+        [("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")],
+        required=True,
+        default=lambda self: str(self._default_period()[1]),
+    )
+    contract_ids = fields.Many2many(
+        "after_sales.contract",
+        string="Contracts",
+        compute="_compute_contract_ids",
+        store=True,
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('state', '!=', 'draft')]",
+    )
+    line_ids = fields.One2many("after_sales.settlement.wizard.line", "wizard_id", string="Preview")
+    previewed = fields.Boolean(readonly=True)
+
+    # ------------------------------------------------------------
+    # DEFAULT
+    # ------------------------------------------------------------
+    @api.model
+    def _default_period(self):
+        """The last finished quarter."""
+        today = fields.Date.context_today(self)
+        return periods.previous_quarter(*periods.quarter_of(today))
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+    @api.depends("company_id", "year", "quarter")
+    def _compute_contract_ids(self):
+        Contract = self.env["after_sales.contract"]
+        for wizard in self:
+            if not (wizard.year and wizard.quarter):
+                wizard.contract_ids = False
+                continue
+            start, end = periods.quarter_bounds(wizard.year, int(wizard.quarter))
+            candidates = Contract.search(
+                [
+                    ("company_id", "=", wizard.company_id.id),
+                    ("state", "in", ("running", "expired", "terminated")),
+                    ("date_start", "<=", end),
+                ]
+            )
+            wizard.contract_ids = candidates._in_force_between(start, end)
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_preview(self):
+        """Accrue the quarter and show what each dealer's settlement will be, without creating
+        any settlement. Forfeiture is proposed where the dealer's cards were falsified in the
+        quarter (R14); the user may tick or untick it and give the reason."""
+        self.ensure_one()
+        self.env["after_sales.settlement"]._check_manager()
+        start, end = self._bounds()
+        self.contract_ids._accrue_period(start, end)
+        falsified = self._falsified_cards(start, end)
+        Settlement = self.env["after_sales.settlement"]
+        drafts = Settlement.new(
+            [
+                {
+                    "contract_id": contract.id,
+                    "year": self.year,
+                    "quarter": self.quarter,
+                    "forfeit": bool(falsified.get(contract)),
+                }
+                for contract in self.contract_ids
+            ]
+        )
+        done = Settlement.search(
+            [
+                ("contract_id", "in", self.contract_ids.ids),
+                ("year", "=", self.year),
+                ("quarter", "=", self.quarter),
+                ("state", "!=", "cancel"),
+            ]
+        )
+        self.line_ids = [fields.Command.clear()] + [
+            fields.Command.create(vals) for vals in self._preview_values(drafts, falsified, done)
+        ]
+        self.previewed = True
+        return self._reopen()
+
+    def action_settle(self):
+        """Create the draft settlements (one per contract; none twice) and open them."""
+        self.ensure_one()
+        self.env["after_sales.settlement"]._check_manager()
+        if not self.contract_ids:
+            raise UserError(self.env._("Choose at least one contract to settle."))
+        forfeits = {
+            line.contract_id: (line.forfeit_reason or self.env._("Forfeited"))
+            for line in self.line_ids
+            if line.forfeit
+        }
+        if not self.previewed:
+            start, end = self._bounds()
+            for contract, cards in self._falsified_cards(start, end).items():
+                forfeits.setdefault(contract, self._falsified_reason(cards))
+        settlements = self.env["after_sales.settlement"]._settle_contracts(
+            self.contract_ids, self.year, int(self.quarter), forfeits
+        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_settlement_action"
+        )
+        action["domain"] = [
+            ("contract_id", "in", self.contract_ids.ids),
+            ("year", "=", self.year),
+            ("quarter", "=", self.quarter),
+        ]
+        action["context"] = {"created_ids": settlements.ids}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _bounds(self):
+        return periods.quarter_bounds(self.year, int(self.quarter))
+
+    def _falsified_cards(self, start, end):
+        """R14: the falsified cards received in the quarter, per contract."""
+        if "after_sales.warranty.card" not in self.env:
+            return {}
+        cards = self.env["after_sales.warranty.card"].search(
+            [
+                ("contract_id", "in", self.contract_ids.ids),
+                ("falsified", "=", True),
+                ("date_received", ">=", start),
+                ("date_received", "<=", end),
+            ]
+        )
+        result = {}
+        for card in cards:
+            result.setdefault(card.contract_id, self.env["after_sales.warranty.card"])
+            result[card.contract_id] |= card
+        return result
+
+    def _falsified_reason(self, cards):
+        return self.env._(
+            "Falsified warranty cards: %(cards)s", cards=", ".join(cards.mapped("name"))
+        )
+
+    def _preview_values(self, drafts, falsified, done):
+        values = []
+        for draft in drafts:
+            contract = draft.contract_id
+            settled = done.filtered(lambda s, c=contract: s.contract_id == c)
+            if settled:
+                values.append(
+                    {
+                        "contract_id": contract.id,
+                        "settlement_id": settled[0].id,
+                        "opening_balance": settled.opening_balance,
+                        "accrued_amount": settled.accrued_amount,
+                        "consumed_amount": settled.consumed_amount,
+                        "reimbursed_amount": settled.reimbursed_amount,
+                        "overspend_amount": settled.overspend_amount,
+                        "paid_out_amount": settled.paid_out_amount,
+                        "closing_balance": settled.closing_balance,
+                        "forfeit": settled.forfeit,
+                        "forfeit_reason": settled.forfeit_reason,
+                    }
+                )
+                continue
+            figures = draft._preview_figures()
+            cards = falsified.get(contract)
+            values.append(
+                dict(
+                    figures,
+                    contract_id=contract.id,
+                    forfeit=bool(cards),
+                    forfeit_reason=cards and self._falsified_reason(cards),
+                )
+            )
+        return values
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Quarterly Settlement"),
+        }
+
+
+class AfterSalesSettlementWizardLine(models.TransientModel):
+    """One dealer's line of the settlement preview."""
+
+    _name = "after_sales.settlement.wizard.line"
+    _description = "Quarterly Settlement Preview Line"
+
+    wizard_id = fields.Many2one("after_sales.settlement.wizard", required=True, ondelete="cascade")
+    contract_id = fields.Many2one("after_sales.contract", required=True)
+    dealer_id = fields.Many2one(related="contract_id.dealer_id")
+    currency_id = fields.Many2one(related="contract_id.currency_id")
+    settlement_id = fields.Many2one("after_sales.settlement", string="Already Settled")
+    opening_balance = fields.Monetary()
+    accrued_amount = fields.Monetary(string="Accrued")
+    consumed_amount = fields.Monetary(string="Consumed")
+    reimbursed_amount = fields.Monetary(string="Claims")
+    overspend_amount = fields.Monetary(string="Overspend")
+    paid_out_amount = fields.Monetary(string="Paid Out")
+    closing_balance = fields.Monetary()
+    forfeit = fields.Boolean()
+    forfeit_reason = fields.Char()
