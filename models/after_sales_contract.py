@@ -390,6 +390,7 @@ class AfterSalesContract(models.Model):
         for contract in self:
             contract.sale_order_count = counts.get(contract, 0)
 
+    @api.depends("fund_entry_ids.amount")
     def _compute_fund_balance(self):
         sums = dict(
             self.env["after_sales.fund.entry"]._read_group(
@@ -766,10 +767,10 @@ class AfterSalesContract(models.Model):
         )
         dealer_ids = set(self.dealer_id.ids)
         for partner in partners:
-            for ancestor in reversed([int(p) for p in partner.parent_path.split("/") if p]):
-                if ancestor in dealer_ids:
-                    dealer_of[partner.id] = ancestor
-                    break
+            ancestor = partner
+            while ancestor and ancestor.id not in dealer_ids:
+                ancestor = ancestor.parent_id
+            dealer_of[partner.id] = ancestor.id
         contract_of = {(c.dealer_id.id, c.company_id.id): c for c in self}
 
         def add(partner, company, value):

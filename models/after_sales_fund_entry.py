@@ -100,6 +100,10 @@ class AfterSalesFundEntry(models.Model):
             "stock.picking",
             "after_sales.warranty.card",
             "after_sales.claim",
+            "after_sales.settlement",
+            "after_sales.parts.request",
+            "after_sales.old.part",
+            "after_sales.return",
         ]
         return [(m, self.env[m]._description) for m in models_ if m in self.env]
 

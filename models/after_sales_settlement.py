@@ -686,9 +686,11 @@ class AfterSalesSettlement(models.Model):
         for the quarter: a second run creates nothing (R16). ``forfeits`` maps a contract to the
         forfeiture reason decided in the preview.
         """
+        self._check_manager()
         forfeits = forfeits or {}
-        contracts._lock_for_settlement()
         start, end = periods.quarter_bounds(year, quarter)
+        contracts = contracts._in_force_between(start, end)
+        contracts._lock_for_settlement()
         contracts._accrue_period(start, end)
         existing = self.search(
             [

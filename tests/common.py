@@ -10,7 +10,7 @@ class AfterSalesCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, lang="en_US"))
         cls.company = cls.env.company
         cls.today = date.today()
         cls.dealer = cls.env["res.partner"].create({"name": "Dealer Shunda", "is_company": True})

@@ -78,16 +78,18 @@ class AfterSalesSettlementWizard(models.TransientModel):
         self.contract_ids._accrue_period(start, end)
         falsified = self._falsified_cards(start, end)
         Settlement = self.env["after_sales.settlement"]
-        drafts = Settlement.new(
-            [
-                {
-                    "contract_id": contract.id,
-                    "year": self.year,
-                    "quarter": self.quarter,
-                    "forfeit": bool(falsified.get(contract)),
-                }
+        drafts = Settlement.concat(
+            *(
+                Settlement.new(
+                    {
+                        "contract_id": contract.id,
+                        "year": self.year,
+                        "quarter": self.quarter,
+                        "forfeit": bool(falsified.get(contract)),
+                    }
+                )
                 for contract in self.contract_ids
-            ]
+            )
         )
         done = Settlement.search(
             [
@@ -219,6 +221,7 @@ class AfterSalesSettlementWizardLine(models.TransientModel):
     settlement_id = fields.Many2one("after_sales.settlement", string="Already Settled")
     opening_balance = fields.Monetary()
     accrued_amount = fields.Monetary(string="Accrued")
+    forfeited_amount = fields.Monetary(string="Forfeited")
     consumed_amount = fields.Monetary(string="Consumed")
     reimbursed_amount = fields.Monetary(string="Claims")
     overspend_amount = fields.Monetary(string="Overspend")

@@ -1,0 +1,513 @@
+from datetime import date, datetime
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import freeze_time, new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class SettlementCase(AccountTestInvoicingCommon):
+    """Accounting-ready data for the quarterly settlement: a company with a chart of accounts,
+    dealers, products, and helpers that create payments, cards and claims in 2026."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, lang="en_US"))
+        cls.company = cls.env.company
+        manager_group = cls.env.ref("after_sales_service.after_sales_service_group_manager")
+        cls.env.user.group_ids = [Command.link(manager_group.id)]
+        cls.manager = new_test_user(
+            cls.env,
+            "as_fin_manager",
+            groups="after_sales_service.after_sales_service_group_manager,"
+            "account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.dealer = cls.env["res.partner"].create({"name": "Dealer Shunda", "is_company": True})
+        cls.subdealer = cls.env["res.partner"].create(
+            {"name": "Kunshan branch", "is_company": True, "parent_id": cls.dealer.id}
+        )
+        cls.heater = cls.env["product.product"].create(
+            {"name": "Water heater", "list_price": 1299.0}
+        )
+        cls.parts_categ = cls.env["product.category"].create({"name": "Heater parts"})
+        cls.element = cls.env["product.product"].create(
+            {"name": "Heating element", "list_price": 120.0, "categ_id": cls.parts_categ.id}
+        )
+
+    @classmethod
+    def _contract(cls, **values):
+        vals = {
+            "dealer_id": cls.dealer.id,
+            "company_id": cls.company.id,
+            "date_start": date(2026, 1, 1),
+            "date_end": date(2027, 12, 31),
+        }
+        vals.update(values)
+        contract = cls.env["after_sales.contract"].create(vals)
+        contract.action_start()
+        return contract
+
+    def _payment(self, amount, day, payment_type="inbound", partner=None):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": payment_type,
+                "partner_type": "customer",
+                "partner_id": (partner or self.dealer).id,
+                "amount": amount,
+                "date": day,
+                "journal_id": self.company_data["default_journal_bank"].id,
+            }
+        )
+        payment.action_post()
+        return payment
+
+    def _draw(self, contract, amount, day, kind="consumption"):
+        return contract._fund_post(kind, -amount, day, f"Parts drawn {day}")
+
+    def _cards(self, count, received, dealer=None, late=False, falsified=False):
+        sale = date(received.year, received.month, 1)
+        if late:
+            sale = date(received.year - (received.month == 1), (received.month - 2) % 12 + 1, 1)
+        cards = self.env["after_sales.warranty.card"].create(
+            [
+                {
+                    "dealer_id": (dealer or self.dealer).id,
+                    "product_id": self.heater.id,
+                    "sale_date": sale,
+                    "date_received": received,
+                    "falsified": falsified,
+                }
+                for _i in range(count)
+            ]
+        )
+        cards.action_register()
+        return cards
+
+    def _settle(self, contract, year, quarter, preview=True):
+        wizard = self.env["after_sales.settlement.wizard"].create(
+            {"year": year, "quarter": str(quarter), "company_id": self.company.id}
+        )
+        wizard.contract_ids = contract
+        if preview:
+            wizard.action_preview()
+        wizard.action_settle()
+        return self.env["after_sales.settlement"].search(
+            [
+                ("contract_id", "=", contract.id),
+                ("year", "=", year),
+                ("quarter", "=", str(quarter)),
+                ("state", "!=", "cancel"),
+            ]
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestBudgetSettlement(SettlementCase):
+    """Budget, collections 3 %, through 2026 into 2027 (issue 4's first worked example)."""
+
+    def test_worked_year(self):
+        contract = self._contract(allowance_basis="collections", allowance_rate=3.0)
+        # Q1: 200,000 collected, 7,500 of parts drawn -> overspend 1,500 invoiced, closing 0
+        self._payment(120000, date(2026, 1, 20))
+        self._payment(80000, date(2026, 3, 5))
+        self._draw(contract, 7500, date(2026, 3, 20))
+        q1 = self._settle(contract, 2026, 1)
+        self.assertRecordValues(
+            q1,
+            [
+                {
+                    "state": "draft",
+                    "opening_balance": 0.0,
+                    "accrued_amount": 6000.0,
+                    "consumed_amount": 7500.0,
+                    "overspend_amount": 1500.0,
+                    "closing_balance": 0.0,
+                    "amount_owed": 1500.0,
+                }
+            ],
+        )
+        accruals = contract.fund_entry_ids.filtered(lambda e: e.kind == "accrual")
+        self.assertEqual(sorted(accruals.mapped("amount")), [2400.0, 3600.0])
+        q1.action_post()
+        self.assertEqual(q1.state, "posted")
+        invoice = q1.move_ids
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "move_type": "out_invoice",
+                    "state": "posted",
+                    "partner_id": self.dealer.id,
+                    "amount_total": 1500.0,
+                    "invoice_date": date(2026, 3, 31),
+                }
+            ],
+        )
+        self.assertEqual(contract.fund_balance, 0.0, "the fund restarts at 0 after overspend")
+
+        # Q2: 100,000 collected -> 3,000; 1,000 drawn; R5 freight 200 -> 1,800 carried
+        self._payment(100000, date(2026, 5, 10))
+        self._draw(contract, 1000, date(2026, 6, 1))
+        self._draw(contract, 200, date(2026, 6, 2), kind="r5_charge")
+        q2 = self._settle(contract, 2026, 2)
+        q2.action_post()
+        self.assertRecordValues(
+            q2,
+            [
+                {
+                    "opening_balance": 0.0,
+                    "accrued_amount": 3000.0,
+                    "consumed_amount": 1200.0,
+                    "overspend_amount": 0.0,
+                    "closing_balance": 1800.0,
+                }
+            ],
+        )
+        self.assertFalse(q2.move_ids, "a surplus is never paid out nor offset against goods")
+
+        # Q3: nothing collected, 500 drawn -> 1,300
+        self._draw(contract, 500, date(2026, 8, 15))
+        q3 = self._settle(contract, 2026, 3)
+        q3.action_post()
+        self.assertEqual((q3.opening_balance, q3.closing_balance), (1800.0, 1300.0))
+
+        # Q4: 50,000 collected but falsified cards -> 1,500 forfeited; 300 drawn -> 1,000
+        self._payment(50000, date(2026, 10, 20))
+        self._cards(1, date(2026, 11, 2), falsified=True)
+        self._draw(contract, 300, date(2026, 11, 5))
+        q4 = self._settle(contract, 2026, 4)
+        self.assertTrue(q4.forfeit)
+        self.assertIn("Falsified warranty cards", q4.forfeit_reason)
+        q4.action_post()
+        self.assertRecordValues(
+            q4,
+            [
+                {
+                    "opening_balance": 1300.0,
+                    "accrued_amount": 1500.0,
+                    "forfeited_amount": 1500.0,
+                    "consumed_amount": 300.0,
+                    "closing_balance": 1000.0,
+                }
+            ],
+        )
+        forfeiture = q4.fund_entry_ids.filtered(lambda e: e.kind == "forfeiture")
+        self.assertEqual(forfeiture.amount, -1500.0)
+
+        # 2027 Q1 opens with the 1,000 carried across the year end
+        q2027 = self._settle(contract, 2027, 1)
+        self.assertEqual((q2027.opening_balance, q2027.closing_balance), (1000.0, 1000.0))
+
+    def test_idempotent_and_cancel_resettle(self):
+        contract = self._contract()
+        self._payment(200000, date(2026, 2, 1))
+        self._draw(contract, 7500, date(2026, 3, 1))
+        first = self._settle(contract, 2026, 1)
+        again = self._settle(contract, 2026, 1)
+        self.assertEqual(first, again, "a second run creates nothing")
+        self.assertEqual(len(contract.fund_entry_ids.filtered(lambda e: e.kind == "accrual")), 1)
+        first.action_post()
+        moves = first.move_ids
+        first.action_post()
+        self.assertEqual(first.move_ids, moves, "posting twice creates nothing more")
+
+        # settled rows are locked
+        draw = contract.fund_entry_ids.filtered(lambda e: e.kind == "consumption")
+        with self.assertRaisesRegex(UserError, "append-only"):
+            draw.write({"amount": -1.0})
+        with self.assertRaisesRegex(UserError, "locked"):
+            draw.write({"settlement_id": False})
+        with self.assertRaises(UserError):
+            draw.unlink()
+        with self.assertRaisesRegex(UserError, "append-only"):
+            draw.sudo().unlink()
+
+        first.action_cancel()
+        self.assertEqual(first.state, "cancel")
+        reversal = moves.reversal_move_ids
+        self.assertEqual(reversal.state, "posted")
+        self.assertEqual(reversal.amount_total, 1500.0)
+        self.assertEqual(moves.amount_residual, 0.0)
+        overspend_row = contract.fund_entry_ids.filtered(lambda e: e.kind == "overspend_charge")
+        self.assertTrue(overspend_row.is_reversed)
+        self.assertEqual(contract.fund_balance, -1500.0, "back to the unsettled overspend")
+        self.assertFalse(draw.settlement_id, "cancelling unlocks the quarter's rows")
+
+        second = self._settle(contract, 2026, 1)
+        self.assertNotEqual(second, first)
+        second.action_post()
+        self.assertEqual(second.overspend_amount, 1500.0)
+        self.assertEqual(contract.fund_balance, 0.0)
+
+    def test_refunds_net_collections_and_subdealer_counts(self):
+        contract = self._contract()
+        self._payment(10000, date(2026, 1, 10))
+        self._payment(5000, date(2026, 2, 10), partner=self.subdealer)
+        self._payment(2000, date(2026, 2, 20), payment_type="outbound")
+        other = self.env["res.partner"].create({"name": "Other customer"})
+        self._payment(99999, date(2026, 2, 20), partner=other)
+        settlement = self._settle(contract, 2026, 1)
+        self.assertEqual(settlement.accrued_amount, 390.0)  # 3 % of 13,000
+
+    def test_zero_settlement_only_when_running(self):
+        running = self._contract()
+        later_dealer = self.env["res.partner"].create({"name": "New dealer", "is_company": True})
+        later = self._contract(dealer_id=later_dealer.id, date_start=date(2026, 4, 1))
+        wizard = self.env["after_sales.settlement.wizard"].create(
+            {"year": 2026, "quarter": "1", "company_id": self.company.id}
+        )
+        self.assertIn(running, wizard.contract_ids)
+        self.assertNotIn(later, wizard.contract_ids)
+        wizard.action_settle()
+        settlements = self.env["after_sales.settlement"].search(
+            [("contract_id", "in", (running | later).ids)]
+        )
+        self.assertEqual(settlements.contract_id, running)
+        self.assertEqual(settlements.closing_balance, 0.0)
+        self.assertEqual(settlements.accrued_amount, 0.0)
+        settlements.action_post()
+        self.assertFalse(settlements.move_ids)
+        # a contract not in force in the quarter is skipped even when asked for explicitly
+        self.env["after_sales.settlement"]._settle_contracts(later, 2026, 1)
+        self.assertFalse(
+            self.env["after_sales.settlement"].search([("contract_id", "=", later.id)])
+        )
+
+    def test_quarters_in_order(self):
+        contract = self._contract()
+        self._draw(contract, 100, date(2026, 2, 1))
+        with self.assertRaisesRegex(UserError, "settle the quarters in order"):
+            self._settle(contract, 2026, 2, preview=False)
+
+
+@tagged("post_install", "-at_install")
+class TestPayoutSettlement(SettlementCase):
+    """Payout, ¥20 per registered unit (issue 4's second worked example)."""
+
+    def test_units_credit_note_reconciled_oldest_first(self):
+        contract = self._contract(
+            allowance_basis="units", allowance_unit_amount=20.0, allowance_use="payout"
+        )
+        older = self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=date(2026, 1, 5),
+            amounts=[2000.0],
+            post=True,
+        )
+        newer = self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=date(2026, 2, 5),
+            amounts=[1500.0],
+            post=True,
+        )
+        self._cards(120, date(2026, 2, 10))
+        self._cards(15, date(2026, 3, 10), dealer=self.subdealer)
+        self._cards(20, date(2026, 3, 12), late=True)
+        settlement = self._settle(contract, 2026, 1)
+        self.assertEqual(settlement.accrued_amount, 2700.0)
+        self.assertEqual(settlement.paid_out_amount, 2700.0)
+        settlement.action_post()
+        credit = settlement.move_ids
+        self.assertRecordValues(
+            credit,
+            [
+                {
+                    "move_type": "out_refund",
+                    "state": "posted",
+                    "amount_total": 2700.0,
+                    "payment_state": "paid",
+                }
+            ],
+        )
+        older_total = older.amount_total
+        self.assertEqual(older.amount_residual, 0.0)
+        self.assertIn(older.payment_state, ("paid", "reversed"))
+        self.assertAlmostEqual(newer.amount_residual, newer.amount_total - (2700.0 - older_total))
+        self.assertEqual(newer.payment_state, "partial")
+        self.assertEqual(settlement.closing_balance, 0.0)
+        self.assertEqual(contract.fund_balance, 0.0)
+        self.assertEqual(settlement.amount_credited_cn, "贰仟柒佰元整")
+
+
+@tagged("post_install", "-at_install")
+class TestReimbursementSettlement(SettlementCase):
+    """Flat ¥50 per claim + ¥30 on-site (issue 4's third worked example)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.contract = cls._contract(
+            allowance_basis="none",
+            claim_reimbursement="flat",
+            flat_claim_amount=50.0,
+            flat_onsite_amount=30.0,
+            part_rule_ids=[
+                Command.create({"product_categ_id": cls.parts_categ.id, "policy": "trade_in"})
+            ],
+        )
+
+    def _claim(self, onsite=False, cause="product_defect", with_old_part=False):
+        card = self._cards(1, date(2026, 1, 10))
+        claim = self.env["after_sales.claim"].create(
+            {
+                "dealer_id": self.dealer.id,
+                "card_id": card.id,
+                "call_time": datetime(2026, 2, 1, 9, 0),
+                "onsite": onsite,
+                "cause_category": cause,
+                "line_ids": [Command.create({"line_type": "part", "product_id": self.element.id})]
+                if with_old_part
+                else [],
+            }
+        )
+        claim.action_submit()
+        with freeze_time("2026-02-15"):
+            claim.action_approve()
+        return claim
+
+    def test_write_off_notice_and_credit_note(self):
+        covered = self.env["after_sales.claim"]
+        for index in range(10):
+            covered |= self._claim(onsite=index < 4)
+        misuse = self._claim(cause="customer_misuse") | self._claim(cause="customer_misuse")
+        waiting = self._claim(with_old_part=True)
+        self.assertFalse(any(misuse.mapped("is_reimbursable")))
+        self.assertFalse(waiting.is_reimbursable)
+        self.assertIn("Old parts not returned", waiting.reimbursable_note)
+        invoice = self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=date(2026, 1, 5),
+            amounts=[5000.0],
+            post=True,
+        )
+
+        q1 = self._settle(self.contract, 2026, 1)
+        self.assertEqual(q1.reimbursed_amount, 620.0)
+        self.assertEqual(q1.claim_ids, covered)
+        with self.assertRaisesRegex(UserError, "has not confirmed the write-off notice"):
+            q1.action_post()
+        q1.action_notify()
+        self.assertEqual(q1.state, "notified")
+        mail = q1.message_ids.filtered(lambda m: "Write-off notice" in (m.subject or ""))
+        self.assertTrue(mail, "the notice is sent to the dealer")
+        self.assertTrue(mail.attachment_ids, "with the PDF")
+        q1.action_confirm(confirmed_by="Wang Lei")
+        q1.action_post()
+        credit = q1.move_ids
+        self.assertRecordValues(
+            credit, [{"move_type": "out_refund", "amount_total": 620.0, "state": "posted"}]
+        )
+        self.assertEqual(len(credit.invoice_line_ids), 10)
+        self.assertEqual(invoice.amount_residual, invoice.amount_total - 620.0)
+        self.assertEqual(set(covered.mapped("state")), {"settled"})
+        self.assertEqual(q1.amount_credited_cn, "陆佰贰拾元整")
+        with self.assertRaisesRegex(UserError, "settled and can no longer be changed"):
+            covered[0].with_user(self.manager).write({"solution": "changed"})
+
+        # the old part comes back in Q2: the claim is reimbursed in Q2
+        waiting.line_ids.old_part_date_received = date(2026, 4, 20)
+        self.assertTrue(waiting.is_reimbursable)
+        q2 = self._settle(self.contract, 2026, 2)
+        self.assertEqual(q2.claim_ids, waiting)
+        self.assertEqual(q2.reimbursed_amount, 50.0)
+        self.env["after_sales.settlement.force.post"].create(
+            {"settlement_ids": [Command.set(q2.ids)], "reason": "Confirmed by phone"}
+        ).action_confirm()
+        self.assertEqual(q2.state, "posted")
+        self.assertEqual(q2.forced_post_reason, "Confirmed by phone")
+
+        # cancelling unlocks the claims and reverses the credit note
+        q2.action_cancel()
+        self.assertEqual(waiting.state, "approved")
+        self.assertFalse(waiting.settlement_id)
+        refund = q2.move_ids
+        self.assertEqual(refund.reversal_move_ids.state, "posted")
+        self.assertEqual(refund.reversal_move_ids.amount_total, 50.0)
+        self.assertEqual(refund.amount_residual, 0.0)
+
+    def test_reports_render_amounts(self):
+        self._claim(onsite=True)
+        settlement = self._settle(self.contract, 2026, 1)
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "after_sales_service.action_report_after_sales_writeoff_notice", settlement.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn("三包费用核销通知", html)
+        self.assertIn("捌拾元整", html)
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "after_sales_service.action_report_after_sales_settlement", settlement.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn(settlement.name, html)
+        self.assertIn("捌拾元整", html)
+        action = settlement.action_export_xlsx()
+        self.assertTrue(action["url"].startswith("/web/content/"))
+        ledger_action = self.contract.fund_entry_ids._action_export_xlsx()
+        self.assertIn("download=true", ledger_action["url"])
+
+
+@tagged("post_install", "-at_install")
+class TestSettlementAccess(SettlementCase):
+    def test_only_managers_settle_and_posting_needs_invoicing(self):
+        contract = self._contract()
+        desk = new_test_user(
+            self.env,
+            "as_fin_desk",
+            groups="after_sales_service.after_sales_service_group_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with self.assertRaises(AccessError):
+            self.env["after_sales.settlement.wizard"].with_user(desk).create(
+                {"year": 2026, "quarter": "1"}
+            )
+        with self.assertRaises(AccessError):
+            self.env["after_sales.settlement"].with_user(desk)._settle_contracts(contract, 2026, 1)
+        settlement = self._settle(contract, 2026, 1)
+        self.assertEqual(settlement.with_user(desk).state, "draft", "users read settlements")
+        manager_no_invoicing = new_test_user(
+            self.env,
+            "as_manager_no_acc",
+            groups="after_sales_service.after_sales_service_group_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with self.assertRaisesRegex(AccessError, "invoicing rights"):
+            settlement.with_user(manager_no_invoicing).action_post()
+        settlement.with_user(self.manager).action_post()
+        self.assertEqual(settlement.state, "posted")
+
+    def test_multi_company(self):
+        contract = self._contract()
+        settlement = self._settle(contract, 2026, 1)
+        other_company = self.env["res.company"].create({"name": "Other manufacturer"})
+        outsider = new_test_user(
+            self.env,
+            "as_other_manager",
+            groups="after_sales_service.after_sales_service_group_manager",
+            company_id=other_company.id,
+            company_ids=[Command.set(other_company.ids)],
+        )
+        self.assertFalse(
+            self.env["after_sales.settlement"]
+            .with_user(outsider)
+            .search([("id", "=", settlement.id)])
+        )
+        self.assertFalse(
+            self.env["after_sales.fund.entry"]
+            .with_user(outsider)
+            .search([("contract_id", "=", contract.id)])
+        )
