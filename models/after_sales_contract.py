@@ -691,11 +691,13 @@ class AfterSalesContract(models.Model):
         )
 
     def _accrue_period(self, start, end):
-        """Accrue every month of [start, end] for these contracts (R12, on demand and by the
-        settlement). Idempotent: a month already accrued is skipped."""
+        """Accrue every finished month of [start, end] for these contracts (R12, on demand and
+        by the settlement). Idempotent: a month already accrued is skipped; a month still under
+        way is left for the monthly cron, so that it is never frozen half-counted."""
         month = start.replace(day=1)
+        today = fields.Date.context_today(self)
         created = self.env["after_sales.fund.entry"]
-        while month <= end:
+        while month <= end and periods.month_bounds(month.year, month.month)[1] < today:
             created |= self._accrue_month(month)
             month = periods.add_months(month, 1)
         return created

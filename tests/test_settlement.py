@@ -511,3 +511,64 @@ class TestSettlementAccess(SettlementCase):
             .with_user(outsider)
             .search([("contract_id", "=", contract.id)])
         )
+
+
+@tagged("post_install", "-at_install")
+class TestAccrual(SettlementCase):
+    def test_monthly_cron_is_idempotent(self):
+        contract = self._contract(allowance_basis="collections", allowance_rate=3.0)
+        self._payment(10000, date(2026, 3, 10))
+        self._payment(30000, date(2026, 4, 10))
+        with freeze_time("2026-04-02"):
+            self.env["after_sales.contract"]._cron_accrue_allowances()
+            self.env["after_sales.contract"]._cron_accrue_allowances()
+            # April is still under way: settling or previewing does not accrue it
+            contract._accrue_period(date(2026, 4, 1), date(2026, 6, 30))
+        accruals = contract.fund_entry_ids.filtered(lambda e: e.kind == "accrual")
+        self.assertRecordValues(
+            accruals,
+            [{"accrual_month": date(2026, 3, 1), "basis_amount": 10000.0, "amount": 300.0}],
+        )
+        with freeze_time("2026-05-01"):
+            self.env["after_sales.contract"]._cron_accrue_allowances()
+        self.assertEqual(sum(contract.fund_entry_ids.mapped("amount")), 1200.0)
+
+    def test_sales_basis_net_of_credit_notes(self):
+        contract = self._contract(allowance_basis="sales", allowance_rate=2.0)
+        no_tax = self.env["account.tax"]
+        self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=date(2026, 1, 10),
+            amounts=[50000.0],
+            taxes=no_tax,
+            post=True,
+        )
+        self.init_invoice(
+            "out_invoice",
+            partner=self.subdealer,
+            invoice_date=date(2026, 2, 10),
+            amounts=[10000.0],
+            taxes=no_tax,
+            post=True,
+        )
+        self.init_invoice(
+            "out_refund",
+            partner=self.dealer,
+            invoice_date=date(2026, 2, 20),
+            amounts=[5000.0],
+            taxes=no_tax,
+            post=True,
+        )
+        self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=date(2026, 3, 1),
+            amounts=[7000.0],
+            taxes=no_tax,
+        )  # draft: not counted
+        contract._accrue_period(date(2026, 1, 1), date(2026, 3, 31))
+        contract._accrue_period(date(2026, 1, 1), date(2026, 3, 31))
+        accruals = contract.fund_entry_ids.filtered(lambda e: e.kind == "accrual")
+        self.assertEqual(sorted(accruals.mapped("amount")), [100.0, 1000.0])
+        self.assertEqual(contract.fund_balance, 1100.0)
