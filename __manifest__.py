@@ -26,11 +26,17 @@
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
+        "views/portal_templates.xml",
         "wizard/after_sales_contract_terminate_views.xml",
         "wizard/after_sales_settlement_wizard_views.xml",
         "wizard/after_sales_settlement_force_post_views.xml",
         "views/after_sales_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "after_sales_service/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/after_sales_demo.xml",
     ],

@@ -27,7 +27,7 @@ class AfterSalesSettlement(models.Model):
 
     _name = "after_sales.settlement"
     _description = "Quarterly Repair Fund Settlement"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "year desc, quarter desc, id desc"
     _check_company_auto = True
 
@@ -156,6 +156,12 @@ class AfterSalesSettlement(models.Model):
                 if settlement.currency_id
                 else ""
             )
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for settlement in self:
+            settlement.access_url = f"/my/after-sales/settlements/{settlement.id}"
+        return result
 
     def _compute_claim_count(self):
         counts = dict(

@@ -6,3 +6,4 @@ from . import test_contract_access
 from . import test_sale_order
 from . import test_settlement
 from . import test_settlement_concurrency
+from . import test_portal
