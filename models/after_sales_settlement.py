@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 
@@ -217,7 +217,10 @@ class AfterSalesSettlement(models.Model):
 
     def action_confirm(self, confirmed_by=None):
         """Record the dealer's confirmation of the write-off notice (by the dealer on the
-        portal, or by the service desk on the dealer's written reply)."""
+        portal, or by the service desk on the dealer's written reply), then post it (R15: on
+        confirmation the credit note is posted and reconciled). Posting runs as the system, the
+        manager having approved the notice when sending it; when it cannot be posted (accounting
+        not configured, say), the settlement stays confirmed and its responsible gets a to-do."""
         self._check_state("notified")
         self.write(
             {
@@ -226,7 +229,23 @@ class AfterSalesSettlement(models.Model):
                 "confirmed_by": confirmed_by or self.env.user.name,
             }
         )
+        for settlement in self:
+            settlement._post_on_confirmation()
         return True
+
+    def _post_on_confirmation(self):
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self.sudo().contract_id._lock_for_settlement()
+                self.sudo()._post_one()
+        except UserError as error:
+            self.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Post the confirmed settlement"),
+                note=str(error),
+                user_id=self.sudo().contract_id.user_id.id or SUPERUSER_ID,
+            )
 
     def action_post(self, force_reason=None):
         """Post the settlement (finance): ledger rows, invoices and credit notes, reconciliation,

@@ -63,7 +63,7 @@ class TestDealerPortal(HttpCase):
             "after_sales_portal_confirm_writeoff",
             login="as_portal_dealer",
         )
-        self.assertEqual(self.settlement.state, "confirmed")
+        self.assertEqual(self.settlement.state, "posted")
         self.assertEqual(self.settlement.confirmed_by, self.portal_user.name)
         self.assertEqual(self.other_settlement.state, "notified")
         self.assertEqual(self.settlement.date_confirmed, date.today())

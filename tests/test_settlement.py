@@ -399,7 +399,8 @@ class TestReimbursementSettlement(SettlementCase):
         self.assertTrue(mail, "the notice is sent to the dealer")
         self.assertTrue(mail.attachment_ids, "with the PDF")
         q1.action_confirm(confirmed_by="Wang Lei")
-        q1.action_post()
+        self.assertEqual(q1.state, "posted", "the dealer's confirmation posts the write-off")
+        self.assertEqual(q1.confirmed_by, "Wang Lei")
         credit = q1.move_ids
         self.assertRecordValues(
             credit, [{"move_type": "out_refund", "amount_total": 620.0, "state": "posted"}]
