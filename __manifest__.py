@@ -23,9 +23,18 @@
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/after_sales_contract_terminate_views.xml",
+        "data/after_sales_parts_data.xml",
+        "reports/after_sales_stocking_report.xml",
+        "views/after_sales_parts_request_views.xml",
+        "views/after_sales_old_part_views.xml",
+        "views/product_template_views.xml",
+        "views/stock_picking_views.xml",
+        "wizard/after_sales_stocking_wizard_views.xml",
         "views/after_sales_menus.xml",
     ],
     "demo": [
         "demo/after_sales_demo.xml",
+        "demo/after_sales_parts_demo.xml",
     ],
+    "post_init_hook": "_after_sales_post_init",
 }

@@ -7,3 +7,15 @@ class ResConfigSettings(models.TransientModel):
     after_sales_expiry_notice_days = fields.Integer(
         related="company_id.after_sales_expiry_notice_days", readonly=False
     )
+    after_sales_freight_ems = fields.Monetary(
+        related="company_id.after_sales_freight_ems", readonly=False
+    )
+    after_sales_freight_rail = fields.Monetary(
+        related="company_id.after_sales_freight_rail", readonly=False
+    )
+    after_sales_freight_air = fields.Monetary(
+        related="company_id.after_sales_freight_air", readonly=False
+    )
+    after_sales_freight_product_id = fields.Many2one(
+        related="company_id.after_sales_freight_product_id", readonly=False
+    )
