@@ -276,7 +276,8 @@ class AfterSalesPartsRequest(models.Model):
                 )
             )
         for request in self:
-            request._approve()
+            # prices, stock and accounts are the requisition's company's, whatever the user's
+            request.with_company(request.company_id)._approve()
         return True
 
     def action_cancel(self):
