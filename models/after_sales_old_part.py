@@ -140,7 +140,19 @@ class AfterSalesOldPart(models.Model):
     # ------------------------------------------------------------
     def action_receive(self):
         """The old part arrived: validate its receipt into the Old Parts location (warehouse or
-        service desk). Validating the receipt from the Inventory app does the same."""
+        technical department). Validating the receipt from the Inventory app does the same."""
+        user = self.env.user
+        if not (
+            user.has_group("stock.group_stock_user")
+            or user.has_group("after_sales_service.after_sales_service_group_appraiser")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the warehouse or the technical department receives old parts "
+                    "(%(old_part)s).",
+                    old_part=", ".join(self.mapped("display_name")),
+                )
+            )
         for old_part in self:
             if old_part.state != "expected":
                 raise UserError(

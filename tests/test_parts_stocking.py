@@ -118,7 +118,12 @@ class TestPartsStocking(PartsCase):
 
     def test_stocking_refused_without_quantities(self):
         contract = self._parts_contract(fund=0.0)
-        wizard = self.env["after_sales.stocking.wizard"].create({"contract_id": contract.id})
+        wizard = (
+            self.env["after_sales.stocking.wizard"]
+            .with_context(active_model="after_sales.contract", active_id=contract.id)
+            .create({})
+        )
+        self.assertEqual(wizard.contract_id, contract)
         self.assertFalse(wizard.line_ids)
         with self.assertRaisesRegex(UserError, "no part has a quantity to deliver"):
             wizard.action_confirm()

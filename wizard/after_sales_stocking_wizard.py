@@ -18,6 +18,7 @@ class AfterSalesStockingWizard(models.TransientModel):
         required=True,
         domain="[('state', '=', 'running')]",
         ondelete="cascade",
+        default=lambda self: self._default_contract_id(),
     )
     dealer_id = fields.Many2one(related="contract_id.dealer_id")
     company_id = fields.Many2one(related="contract_id.company_id")
@@ -36,6 +37,16 @@ class AfterSalesStockingWizard(models.TransientModel):
         store=True,
         readonly=False,
     )
+
+    # ------------------------------------------------------------
+    # DEFAULT
+    # ------------------------------------------------------------
+    @api.model
+    def _default_contract_id(self):
+        """Opened from a contract (its Action menu): that contract."""
+        if self.env.context.get("active_model") == "after_sales.contract":
+            return self.env.context.get("active_id")
+        return False
 
     # ------------------------------------------------------------
     # COMPUTE
