@@ -271,3 +271,17 @@ class TestPartsRequest(PartsCase):
         self.assertEqual(request.state, "approved")
         self._validate(request.picking_id, self.user_stock)
         self.assertEqual(request.state, "done")
+
+    def test_other_company_requisitions_are_hidden(self):
+        company = self.env["res.company"].create({"name": "Second Manufacturer"})
+        contract = self._running_contract(company_id=company.id)
+        request = self.env["after_sales.parts.request"].create(
+            {"dealer_id": self.dealer.id, "company_id": company.id}
+        )
+        self.assertEqual(request.contract_id, contract)
+        self.assertFalse(
+            self.env["after_sales.parts.request"]
+            .with_user(self.user_desk)
+            .search([("id", "=", request.id)])
+        )
+        self.assertFalse(self.user_desk.company_ids & company)
