@@ -30,6 +30,13 @@
         "wizard/after_sales_contract_terminate_views.xml",
         "wizard/after_sales_settlement_wizard_views.xml",
         "wizard/after_sales_settlement_force_post_views.xml",
+        "data/after_sales_parts_data.xml",
+        "reports/after_sales_stocking_report.xml",
+        "views/after_sales_parts_request_views.xml",
+        "views/after_sales_old_part_views.xml",
+        "views/product_template_views.xml",
+        "views/stock_picking_views.xml",
+        "wizard/after_sales_stocking_wizard_views.xml",
         "views/after_sales_menus.xml",
     ],
     "assets": {
@@ -39,5 +46,7 @@
     },
     "demo": [
         "demo/after_sales_demo.xml",
+        "demo/after_sales_parts_demo.xml",
     ],
+    "post_init_hook": "_after_sales_post_init",
 }

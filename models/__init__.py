@@ -10,3 +10,8 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sale_order
+from . import product_template
+from . import stock_warehouse
+from . import stock_picking
+from . import after_sales_parts_request
+from . import after_sales_old_part

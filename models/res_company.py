@@ -1,10 +1,10 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 SETTLEMENT_PRODUCTS = {
     "reimbursement": "after_sales_service.product_after_sales_reimbursement",
     "payout": "after_sales_service.product_after_sales_payout",
     "overspend": "after_sales_service.product_after_sales_overspend",
-    "old_part": "after_sales_service.product_after_sales_old_part",
 }
 
 
@@ -40,12 +40,38 @@ class ResCompany(models.Model):
         string="Fund Overspend Product",
         help="Invoice line of a repair fund overspend (R13 budget).",
     )
-    after_sales_old_part_product_id = fields.Many2one(
+
+    # ------------------------------------------------------------
+    # FIELDS: parts requisitions (R25)
+    # ------------------------------------------------------------
+    after_sales_freight_ems = fields.Monetary(
+        string="Freight Difference EMS",
+        currency_field="currency_id",
+        default=30.0,
+        help="R25: charged to the dealer when a parts requisition ships by EMS.",
+    )
+    after_sales_freight_rail = fields.Monetary(
+        string="Freight Difference Rail Express",
+        currency_field="currency_id",
+        default=50.0,
+        help="R25: charged to the dealer when a parts requisition ships by rail express.",
+    )
+    after_sales_freight_air = fields.Monetary(
+        string="Freight Difference Air",
+        currency_field="currency_id",
+        default=120.0,
+        help="R25: charged to the dealer when a parts requisition ships by air.",
+    )
+    after_sales_freight_product_id = fields.Many2one(
         "product.product",
-        string="Missing Old Part Product",
-        help="Invoice line charging the dealer for an old part not returned (R24).",
+        string="Freight Product",
+        domain="[('type', '=', 'service')]",
+        help="The service product of the urgent freight difference on parts sale orders.",
     )
 
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
     def _after_sales_product(self, kind):
         """The product of a repair fund invoice or credit note line for this company: the one
         chosen in settings, else the one the addon installs."""
@@ -53,3 +79,27 @@ class ResCompany(models.Model):
         return self[f"after_sales_{kind}_product_id"] or self.env.ref(
             SETTLEMENT_PRODUCTS[kind], raise_if_not_found=False
         )
+
+    def _after_sales_freight_difference(self, mode):
+        """Return the freight difference this company charges for a requisition's shipping
+        mode (0 for normal shipping). Called by parts requisitions."""
+        self.ensure_one()
+        if mode in ("ems", "rail", "air"):
+            return self[f"after_sales_freight_{mode}"]
+        return 0.0
+
+    def _after_sales_freight_product(self):
+        """Return the service product that carries the urgent freight difference."""
+        self.ensure_one()
+        product = self.after_sales_freight_product_id or self.env.ref(
+            "after_sales_service.product_after_sales_freight", raise_if_not_found=False
+        )
+        if not product:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no freight product for urgent parts shipping: set "
+                    "it in the After-Sales settings.",
+                    company=self.display_name,
+                )
+            )
+        return product.sudo()

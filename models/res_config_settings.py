@@ -19,6 +19,15 @@ class ResConfigSettings(models.TransientModel):
     after_sales_overspend_product_id = fields.Many2one(
         related="company_id.after_sales_overspend_product_id", readonly=False
     )
-    after_sales_old_part_product_id = fields.Many2one(
-        related="company_id.after_sales_old_part_product_id", readonly=False
+    after_sales_freight_ems = fields.Monetary(
+        related="company_id.after_sales_freight_ems", readonly=False
+    )
+    after_sales_freight_rail = fields.Monetary(
+        related="company_id.after_sales_freight_rail", readonly=False
+    )
+    after_sales_freight_air = fields.Monetary(
+        related="company_id.after_sales_freight_air", readonly=False
+    )
+    after_sales_freight_product_id = fields.Many2one(
+        related="company_id.after_sales_freight_product_id", readonly=False
     )

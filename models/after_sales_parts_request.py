@@ -1,0 +1,673 @@
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..tools import parts
+
+URGENT_MODES = ("ems", "rail", "air")
+
+
+class AfterSalesPartsRequest(models.Model):
+    """A dealer's parts requisition (《维修配件备料》单, DOMAIN.md R25). On approval each line is
+    split: parts free under their rule, parts drawn on the repair fund while its balance allows,
+    and the rest sold on one sale order at the parts price list, with the urgent freight
+    difference. Free and fund parts ship on one after-sales delivery; traded-in parts expect
+    their old part back (R24, R26)."""
+
+    _name = "after_sales.parts.request"
+    _description = "Parts Requisition"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_request desc, id desc"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS: identity and parties
+    # ------------------------------------------------------------
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env._("New"),
+        index="trigram",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    dealer_id = fields.Many2one(
+        "res.partner",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('parent_id', '=', False)]",
+        help="The dealer's commercial partner that requests the parts.",
+    )
+    contract_id = fields.Many2one(
+        "after_sales.contract",
+        compute="_compute_contract_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('dealer_id', '=', dealer_id), ('state', '=', 'running')]",
+        help="The dealer's running service contract: its parts rules, price list and fund apply.",
+    )
+    currency_id = fields.Many2one(related="contract_id.currency_id")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        tracking=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+    )
+    note = fields.Html(string="Notes")
+
+    # ------------------------------------------------------------
+    # FIELDS: request and shipping
+    # ------------------------------------------------------------
+    request_type = fields.Selection(
+        [("warranty", "Warranty Replacement"), ("stock", "Monthly Stock Requisition")],
+        required=True,
+        default="warranty",
+        tracking=True,
+        help="Warranty replacement parts must ship within the contract's shipping days (R25).",
+    )
+    date_request = fields.Date(
+        string="Request Date", required=True, default=fields.Date.context_today, tracking=True
+    )
+    shipping_mode = fields.Selection(
+        [
+            ("normal", "Normal"),
+            ("ems", "Urgent: EMS"),
+            ("rail", "Urgent: Rail Express"),
+            ("air", "Urgent: Air"),
+        ],
+        required=True,
+        default="normal",
+        tracking=True,
+        help="Urgent modes charge the dealer the freight difference over normal shipping (R25).",
+    )
+    freight_amount = fields.Monetary(
+        string="Freight Difference",
+        compute="_compute_freight_amount",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Charged to the dealer on the sale order when shipping is urgent (from Settings).",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("submitted", "Submitted"),
+            ("approved", "Approved"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        string="Status",
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        group_expand=True,
+    )
+    date_submitted = fields.Date(readonly=True, copy=False)
+    date_approved = fields.Date(readonly=True, copy=False)
+    ship_deadline = fields.Date(
+        compute="_compute_ship_deadline",
+        store=True,
+        help="Warranty replacement parts ship within the contract's days of the request (R25).",
+    )
+    date_shipped = fields.Datetime(readonly=True, copy=False)
+    is_overdue = fields.Boolean(
+        string="Shipping Overdue",
+        compute="_compute_is_overdue",
+        store=True,
+        help="A warranty replacement not shipped by its deadline (refreshed daily).",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: lines and resulting documents
+    # ------------------------------------------------------------
+    line_ids = fields.One2many(
+        "after_sales.parts.request.line", "request_id", string="Lines", copy=True
+    )
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Parts Delivery",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The after-sales delivery of the free and fund parts.",
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The parts sold to the dealer and the urgent freight difference.",
+    )
+    old_part_ids = fields.One2many("after_sales.old.part", "request_id", string="Old Parts")
+    old_part_count = fields.Integer(compute="_compute_old_part_count")
+    free_amount = fields.Monetary(compute="_compute_amounts", store=True)
+    fund_amount = fields.Monetary(compute="_compute_amounts", store=True)
+    sale_amount = fields.Monetary(string="Sold Amount", compute="_compute_amounts", store=True)
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+    @api.depends("dealer_id", "company_id")
+    def _compute_contract_id(self):
+        Contract = self.env["after_sales.contract"]
+        for request in self:
+            current = request.contract_id
+            if current and current.dealer_id == request.dealer_id:
+                continue
+            request.contract_id = Contract._get_running_contract(
+                request.dealer_id, request.company_id
+            )
+
+    @api.depends("shipping_mode", "company_id")
+    def _compute_freight_amount(self):
+        for request in self:
+            request.freight_amount = request.company_id._after_sales_freight_difference(
+                request.shipping_mode
+            )
+
+    @api.depends("request_type", "date_request", "contract_id.parts_ship_days")
+    def _compute_ship_deadline(self):
+        for request in self:
+            if request.request_type == "warranty" and request.date_request:
+                days = request.contract_id.parts_ship_days
+                request.ship_deadline = request.date_request + timedelta(days=days)
+            else:
+                request.ship_deadline = False
+
+    @api.depends("state", "ship_deadline", "date_shipped")
+    def _compute_is_overdue(self):
+        today = fields.Date.context_today(self)
+        for request in self:
+            deadline = request.ship_deadline
+            if not deadline or request.state in ("draft", "cancelled"):
+                request.is_overdue = False
+            elif request.date_shipped:
+                request.is_overdue = request.date_shipped.date() > deadline
+            else:
+                request.is_overdue = today > deadline
+
+    def _compute_old_part_count(self):
+        counts = dict(
+            self.env["after_sales.old.part"]._read_group(
+                [("request_id", "in", self.ids)], ["request_id"], ["__count"]
+            )
+        )
+        for request in self:
+            request.old_part_count = counts.get(request, 0)
+
+    @api.depends("line_ids.free_amount", "line_ids.fund_amount", "line_ids.sale_amount")
+    def _compute_amounts(self):
+        for request in self:
+            request.free_amount = sum(request.line_ids.mapped("free_amount"))
+            request.fund_amount = sum(request.line_ids.mapped("fund_amount"))
+            request.sale_amount = sum(request.line_ids.mapped("sale_amount"))
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
+                    "after_sales.parts.request"
+                ) or self.env._("New")
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        for request in self:
+            if request.state not in ("draft", "cancelled"):
+                raise UserError(
+                    self.env._(
+                        "Parts requisition %(request)s is not a draft: cancel it instead of "
+                        "deleting it.",
+                        request=request.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_submit(self):
+        """The service desk sends the dealer's requisition for approval: it needs a running
+        contract and at least one line."""
+        for request in self:
+            if request.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Parts requisition %(request)s is not a draft and cannot be submitted.",
+                        request=request.display_name,
+                    )
+                )
+            request._check_can_issue()
+        self.write({"state": "submitted", "date_submitted": fields.Date.context_today(self)})
+        return True
+
+    def action_approve(self):
+        """Approve submitted requisitions (service desk): split every line between free, fund
+        and sale, post the fund rows, create the delivery, the sale order and the expected old
+        parts. Safe to run twice (an approved requisition is left as it is) and under
+        concurrency (the dealer's contract row is locked while the fund is drawn)."""
+        if not self.env.user.has_group("after_sales_service.after_sales_service_group_user"):
+            raise AccessError(
+                self.env._(
+                    "Only the after-sales service desk can approve parts requisitions "
+                    "(%(request)s).",
+                    request=", ".join(self.mapped("display_name")),
+                )
+            )
+        for request in self:
+            # prices, stock and accounts are the requisition's company's, whatever the user's
+            request.with_company(request.company_id)._approve()
+        return True
+
+    def action_cancel(self):
+        """Cancel requisitions not yet approved; an approved one already moved the fund."""
+        for request in self:
+            if request.state not in ("draft", "submitted"):
+                raise UserError(
+                    self.env._(
+                        "Parts requisition %(request)s is %(state)s and cannot be cancelled.",
+                        request=request.display_name,
+                        state=request._state_label(),
+                    )
+                )
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        """Reopen a cancelled requisition."""
+        for request in self:
+            if request.state != "cancelled":
+                raise UserError(
+                    self.env._(
+                        "Parts requisition %(request)s is not cancelled.",
+                        request=request.display_name,
+                    )
+                )
+        self.write({"state": "draft"})
+        return True
+
+    def action_view_picking(self):
+        """Smart button: the after-sales delivery."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.picking",
+            "view_mode": "form",
+            "res_id": self.picking_id.id,
+        }
+
+    def action_view_sale_order(self):
+        """Smart button: the sale order of the sold parts."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "view_mode": "form",
+            "res_id": self.sale_order_id.id,
+        }
+
+    def action_view_old_parts(self):
+        """Smart button: the old parts expected back."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_old_part_action"
+        )
+        action["domain"] = [("request_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _state_label(self):
+        return dict(self._fields["state"]._description_selection(self.env)).get(self.state)
+
+    def _check_can_issue(self):
+        self.ensure_one()
+        if not self.contract_id or self.contract_id.state != "running":
+            raise UserError(
+                self.env._(
+                    "Parts requisition %(request)s: dealer %(dealer)s has no running service "
+                    "contract.",
+                    request=self.display_name,
+                    dealer=self.dealer_id.display_name,
+                )
+            )
+        if not self.line_ids:
+            raise UserError(
+                self.env._(
+                    "Parts requisition %(request)s has no lines: add the parts requested.",
+                    request=self.display_name,
+                )
+            )
+
+    def _lock_contract(self):
+        """Lock the contract row so that two approvals never draw the same fund balance."""
+        try:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM after_sales_contract WHERE id = %s FOR UPDATE NOWAIT",
+                    self.contract_id.id,
+                )
+            )
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "Parts requisition %(request)s: the fund of contract %(contract)s is being "
+                    "drawn by another user. Try again in a moment.",
+                    request=self.display_name,
+                    contract=self.contract_id.display_name,
+                )
+            ) from None
+
+    def _approve(self):
+        self.ensure_one()
+        if self.state in ("approved", "done"):
+            return
+        if self.state != "submitted":
+            raise UserError(
+                self.env._(
+                    "Parts requisition %(request)s is %(state)s: only submitted requisitions can "
+                    "be approved.",
+                    request=self.display_name,
+                    state=self._state_label(),
+                )
+            )
+        self._check_can_issue()
+        self._lock_contract()
+        # another transaction may have approved it while we waited for the row
+        self.invalidate_recordset(["state"])
+        if self.state != "submitted":
+            return
+        contract = self.contract_id
+        contract.invalidate_recordset(["fund_balance"])
+        self.line_ids._allocate(contract, contract.fund_balance)
+        today = fields.Date.context_today(self)
+        picking = self._create_issue_picking()
+        for line in self.line_ids.filtered("qty_fund"):
+            line.fund_entry_id = contract._fund_post(
+                "consumption",
+                -line.fund_amount,
+                today,
+                self.env._(
+                    "%(request)s: %(part)s x %(qty)s",
+                    request=self.name,
+                    part=line.product_id.display_name,
+                    qty=line.qty_fund,
+                ),
+                source=picking,
+            )
+        self._create_sale_order()
+        self.env["after_sales.old.part"].sudo()._create_for_lines(self.line_ids, today)
+        self.write({"state": "approved", "date_approved": today})
+        if not picking and not self.sale_order_id.picking_ids:
+            self.state = "done"
+
+    def _get_warehouse(self):
+        self.ensure_one()
+        warehouse = (
+            self.env["stock.warehouse"].sudo()._after_sales_get_parts_warehouse(self.company_id)
+        )
+        if not warehouse:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no warehouse with an after-sales parts operation "
+                    "type.",
+                    company=self.company_id.display_name,
+                )
+            )
+        return warehouse
+
+    def _create_issue_picking(self):
+        """Create and confirm the one after-sales delivery of the free and fund parts."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda line: line.qty_free + line.qty_fund > 0)
+        if not lines:
+            return self.env["stock.picking"]
+        warehouse = self._get_warehouse()
+        picking_type = warehouse.after_sales_parts_type_id
+        dest = self.dealer_id.with_company(self.company_id).property_stock_customer
+        picking = (
+            self.env["stock.picking"]
+            .sudo()
+            .with_company(self.company_id)
+            .create(
+                {
+                    "picking_type_id": picking_type.id,
+                    "partner_id": self.dealer_id.id,
+                    "location_id": picking_type.default_location_src_id.id,
+                    "location_dest_id": dest.id,
+                    "origin": self.name,
+                    "company_id": self.company_id.id,
+                    "after_sales_parts_request_id": self.id,
+                    "move_ids": [
+                        fields.Command.create(
+                            {
+                                "product_id": line.product_id.id,
+                                "product_uom_qty": line.qty_free + line.qty_fund,
+                                "product_uom": line.product_id.uom_id.id,
+                                "location_id": picking_type.default_location_src_id.id,
+                                "location_dest_id": dest.id,
+                                "company_id": self.company_id.id,
+                            }
+                        )
+                        for line in lines
+                    ],
+                }
+            )
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        self.picking_id = picking
+        return picking
+
+    def _create_sale_order(self):
+        """Create and confirm the one sale order of the sold parts and the freight difference."""
+        self.ensure_one()
+        lines = self.line_ids.filtered("qty_sale")
+        freight = self.freight_amount if self.shipping_mode in URGENT_MODES else 0.0
+        if not lines and not freight:
+            return self.env["sale.order"]
+        contract = self.contract_id
+        order_lines = [
+            fields.Command.create(
+                {
+                    "product_id": line.product_id.id,
+                    "product_uom_qty": line.qty_sale,
+                    "price_unit": line.unit_price,
+                }
+            )
+            for line in lines
+        ]
+        if freight:
+            product = self.company_id._after_sales_freight_product()
+            mode = dict(self._fields["shipping_mode"]._description_selection(self.env))
+            order_lines.append(
+                fields.Command.create(
+                    {
+                        "product_id": product.id,
+                        "name": self.env._(
+                            "Freight difference: %(mode)s", mode=mode[self.shipping_mode]
+                        ),
+                        "product_uom_qty": 1.0,
+                        "price_unit": freight,
+                    }
+                )
+            )
+        vals = {
+            "partner_id": self.dealer_id.id,
+            "company_id": self.company_id.id,
+            "origin": self.name,
+            "user_id": self.env.uid,
+            "service_contract_id": contract.id,
+            "order_line": order_lines,
+        }
+        if contract.parts_pricelist_id:
+            vals["pricelist_id"] = contract.parts_pricelist_id.id
+        order = self.env["sale.order"].sudo().with_company(self.company_id).create(vals)
+        order.action_confirm()
+        self.sale_order_id = order
+        # order lines keep the order they were created in: the parts first, then the freight
+        for line, sale_line in zip(lines, order.order_line.sorted("id"), strict=False):
+            line.sale_line_id = sale_line
+        return order
+
+    def _check_shipped(self):
+        """Called when a delivery is validated: the requisition is done once its after-sales
+        delivery and the sale order's deliveries are all done or cancelled."""
+        for request in self.filtered(lambda r: r.state == "approved"):
+            pickings = request.picking_id | request.sale_order_id.picking_ids
+            if pickings and all(p.state in ("done", "cancel") for p in pickings):
+                done = pickings.filtered(lambda p: p.state == "done")
+                request.write(
+                    {
+                        "state": "done",
+                        "date_shipped": max(done.mapped("date_done")) if done else False,
+                    }
+                )
+
+    @api.model
+    def _cron_flag_overdue(self):
+        """Daily: refresh the overdue flag of open warranty requisitions (it depends on today)."""
+        requests = self.search(
+            [("state", "in", ("submitted", "approved")), ("ship_deadline", "!=", False)]
+        )
+        self.env.add_to_compute(self._fields["is_overdue"], requests)
+        requests.flush_recordset(["is_overdue"])
+        return True
+
+
+class AfterSalesPartsRequestLine(models.Model):
+    """One part of a requisition and, once approved, how its quantity was split (R24, R25)."""
+
+    _name = "after_sales.parts.request.line"
+    _description = "Parts Requisition Line"
+    _order = "request_id, sequence, id"
+
+    _quantity_positive = models.Constraint(
+        "CHECK(quantity > 0)",
+        "A requisition line needs a positive quantity.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+    sequence = fields.Integer(default=10)
+    request_id = fields.Many2one(
+        "after_sales.parts.request", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="request_id.company_id", store=True)
+    currency_id = fields.Many2one(related="request_id.currency_id")
+    state = fields.Selection(related="request_id.state")
+    product_id = fields.Many2one(
+        "product.product",
+        string="Part",
+        required=True,
+        check_company=True,
+        domain="[('type', '=', 'consu')]",
+    )
+    quantity = fields.Float(default=1.0, digits="Product Unit", required=True)
+    policy = fields.Selection(
+        [
+            ("purchase", "Bought"),
+            ("trade_in", "Trade-in"),
+            ("free_below", "Free Below"),
+            ("none", "No Rule"),
+        ],
+        readonly=True,
+        copy=False,
+        help="The contract's parts rule applied at approval (R24).",
+    )
+    unit_price = fields.Monetary(
+        readonly=True, copy=False, help="The parts price list price at approval."
+    )
+    qty_free = fields.Float(string="Free", readonly=True, copy=False, digits="Product Unit")
+    qty_fund = fields.Float(string="On Fund", readonly=True, copy=False, digits="Product Unit")
+    qty_sale = fields.Float(string="Sold", readonly=True, copy=False, digits="Product Unit")
+    free_amount = fields.Monetary(compute="_compute_amounts", store=True)
+    fund_amount = fields.Monetary(compute="_compute_amounts", store=True)
+    sale_amount = fields.Monetary(compute="_compute_amounts", store=True)
+    fund_entry_id = fields.Many2one("after_sales.fund.entry", readonly=True, copy=False)
+    sale_line_id = fields.Many2one("sale.order.line", readonly=True, copy=False)
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+    @api.depends("unit_price", "qty_free", "qty_fund", "qty_sale", "currency_id")
+    def _compute_amounts(self):
+        for line in self:
+            currency = line.currency_id
+            line.free_amount = currency.round(line.unit_price * line.qty_free) if currency else 0
+            line.fund_amount = currency.round(line.unit_price * line.qty_fund) if currency else 0
+            line.sale_amount = currency.round(line.unit_price * line.qty_sale) if currency else 0
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _get_unit_price(self, contract):
+        self.ensure_one()
+        pricelist = contract.parts_pricelist_id
+        if pricelist:
+            price = pricelist._get_product_price(
+                self.product_id, self.quantity, currency=contract.currency_id
+            )
+        else:
+            price = self.product_id.lst_price
+        return contract.currency_id.round(price)
+
+    def _allocate(self, contract, balance):
+        """Split each line between free, fund and sale (R24, R25) and return the fund balance
+        left. Free: a free-below part priced under its threshold, or a trade-in part when the
+        contract has no fund (the old part pays for it). Fund: any other part except bought
+        ones, on a budget contract, while the balance allows (a line may be split). Sold: the
+        rest."""
+        budget = contract.allowance_use == "budget"
+        for line in self:
+            rule = contract._get_part_policy(line.product_id)
+            policy = rule.policy or "none"
+            price = line._get_unit_price(contract)
+            qty = line.quantity
+            free = fund = sold = 0
+            if policy == "free_below" and price < rule.threshold_price:
+                free = qty
+            elif policy == "purchase":
+                sold = qty
+            elif budget:
+                fund = parts.split_on_fund(qty, price, balance)[0]
+                sold = qty - fund
+                balance -= fund * price
+            elif policy == "trade_in":
+                free = qty
+            else:
+                sold = qty
+            line.write(
+                {
+                    "policy": policy,
+                    "unit_price": price,
+                    "qty_free": free,
+                    "qty_fund": fund,
+                    "qty_sale": sold,
+                }
+            )
+        return balance

@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+
+class ProductTemplate(models.Model):
+    """Spare parts of a product (DOMAIN.md R23): a product lists the parts that repair it, a part
+    serves many products. Initial stocking reads this link to turn a dealer's sales of products
+    into quantities of parts."""
+
+    _inherit = "product.template"
+
+    after_sales_part_ids = fields.Many2many(
+        "product.template",
+        "after_sales_product_spare_part_rel",
+        "product_tmpl_id",
+        "part_tmpl_id",
+        string="Spare Parts",
+        help="The spare parts that repair this product (initial stocking, requisitions).",
+    )
+    after_sales_served_ids = fields.Many2many(
+        "product.template",
+        "after_sales_product_spare_part_rel",
+        "part_tmpl_id",
+        "product_tmpl_id",
+        string="Serves Products",
+        help="The products this spare part repairs.",
+    )

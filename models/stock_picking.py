@@ -1,0 +1,45 @@
+from odoo import fields, models
+
+
+class StockPicking(models.Model):
+    """After-sales parts pickings: the initial stocking delivery of a contract (R23), the
+    delivery of a parts requisition (R25) and old parts receipts (R26) report back to their
+    documents when the warehouse validates them."""
+
+    _inherit = "stock.picking"
+
+    after_sales_parts_request_id = fields.Many2one(
+        "after_sales.parts.request",
+        string="Parts Requisition",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    after_sales_stocking_contract_id = fields.Many2one(
+        "after_sales.contract",
+        string="Initial Stocking of",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="R23: this delivery is the initial parts stocking (铺底) of that contract.",
+    )
+    after_sales_old_part_ids = fields.One2many(
+        "after_sales.old.part", "receipt_picking_id", string="Old Parts"
+    )
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _action_done(self):
+        result = super()._action_done()
+        done = self.filtered(lambda p: p.state == "done").sudo()
+        done.after_sales_old_part_ids._on_receipt_done()
+        requests = done.after_sales_parts_request_id
+        if done.sale_id:
+            requests |= (
+                self.env["after_sales.parts.request"]
+                .sudo()
+                .search([("sale_order_id", "in", done.sale_id.ids)])
+            )
+        requests._check_shipped()
+        return result

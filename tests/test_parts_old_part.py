@@ -1,0 +1,135 @@
+from datetime import date, timedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common_parts import PartsCase
+
+
+@tagged("post_install", "-at_install")
+class TestPartsOldPart(PartsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.old_loc = cls.warehouse.after_sales_old_part_loc_id
+        cls.scrap_loc = cls.env["stock.location"].search(
+            [("usage", "=", "inventory"), ("company_id", "in", [cls.env.company.id, False])],
+            limit=1,
+        )
+
+    def _issue(self, contract, lines):
+        request = self._request(contract, lines)
+        request.action_submit()
+        request.action_approve()
+        return request
+
+    def test_old_part_due_received_and_appraised_both_ways(self):
+        contract = self._parts_contract(fund=1000.0, old_part_return_days=30)
+        request = self._issue(contract, [(self.element, 3), (self.motor, 2)])
+        element_old, motor_old = request.old_part_ids.sorted("id")
+        self.assertEqual(element_old.state, "expected")
+        self.assertEqual(element_old.date_due, self.today + timedelta(days=30))
+        self.assertEqual(element_old.dealer_id, self.dealer)
+        receipt = element_old.receipt_picking_id
+        self.assertEqual(receipt.picking_type_id, self.warehouse.after_sales_old_part_type_id)
+        self.assertEqual(receipt.location_dest_id, self.old_loc)
+        self.assertEqual(receipt.location_id, self.dealer.property_stock_customer)
+        self.assertEqual(receipt.move_ids.product_uom_qty, 3.0)
+        # the warehouse validates the receipt: the old part is in the Old Parts location
+        self._validate(receipt, self.user_stock)
+        self.assertEqual(element_old.state, "received")
+        self.assertTrue(element_old.date_received)
+        self.assertEqual(self._qty_at(self.element, self.old_loc), 3.0)
+        # the technical department may receive the other from the form, not the service desk
+        with self.assertRaises(AccessError):
+            motor_old.with_user(self.user_desk).action_receive()
+        motor_old.with_user(self.user_appraiser).action_receive()
+        self.assertEqual(motor_old.state, "received")
+        self.assertEqual(motor_old.receipt_picking_id.state, "done")
+        self.assertEqual(self._qty_at(self.motor, self.old_loc), 2.0)
+        # only the technical appraiser appraises
+        with self.assertRaises(AccessError):
+            element_old.with_user(self.user_desk).action_appraise_reusable()
+        element_old.with_user(self.user_appraiser).action_appraise_reusable()
+        self.assertEqual(element_old.state, "reusable")
+        self.assertEqual(element_old.appraiser_id, self.user_appraiser)
+        self.assertEqual(self._qty_at(self.element, self.old_loc), 0.0)
+        self.assertEqual(self._qty_at(self.element, self.stock_location), 3.0)
+        self.assertEqual(element_old.stock_move_id.location_dest_id, self.stock_location)
+        self.assertEqual(element_old.stock_move_id.state, "done")
+        motor_old.with_user(self.user_appraiser).action_appraise_scrap()
+        self.assertEqual(motor_old.state, "scrapped")
+        self.assertEqual(motor_old.scrap_id.state, "done")
+        self.assertEqual(motor_old.scrap_id.scrap_qty, 2.0)
+        self.assertEqual(self._qty_at(self.motor, self.old_loc), 0.0)
+        self.assertEqual(motor_old.scrap_id.move_ids.location_dest_id.usage, "inventory")
+        with self.assertRaisesRegex(UserError, "only a received old part can be appraised"):
+            motor_old.with_user(self.user_appraiser).action_appraise_scrap()
+        # nothing is charged for returned old parts
+        self.env["after_sales.old.part"]._cron_charge_overdue()
+        self.assertFalse((element_old | motor_old).charge_entry_id)
+
+    def test_semiannual_due_date(self):
+        contract = self._parts_contract(fund=1000.0, old_part_return_mode="semiannual")
+        old_part = self._issue(contract, [(self.element, 1)]).old_part_ids
+        year = self.today.year
+        expected = date(year, 6, 30) if self.today.month <= 6 else date(year, 12, 31)
+        self.assertEqual(old_part.date_due, expected)
+
+    def test_overdue_charged_once_on_the_fund(self):
+        contract = self._parts_contract(fund=1000.0)
+        old_part = self._issue(contract, [(self.motor, 2)]).old_part_ids
+        self.assertFalse(old_part.is_overdue)
+        OldPart = self.env["after_sales.old.part"]
+        OldPart._cron_charge_overdue()
+        self.assertEqual(old_part.state, "expected")
+        old_part.date_due = self.today - timedelta(days=1)
+        self.assertTrue(old_part.is_overdue)
+        self.assertIn(old_part, OldPart.search([("is_overdue", "=", True)]))
+        OldPart._cron_charge_overdue()
+        OldPart._cron_charge_overdue()
+        charges = self.env["after_sales.fund.entry"].search(
+            [("contract_id", "=", contract.id), ("kind", "=", "old_part_charge")]
+        )
+        self.assertEqual(len(charges), 1)
+        # 2 x standard price 45.50
+        self.assertEqual(charges.amount, -91.0)
+        self.assertEqual(old_part.state, "charged")
+        self.assertEqual(old_part.charge_amount, 91.0)
+        self.assertEqual(old_part.charge_entry_id, charges)
+        self.assertFalse(old_part.charge_invoice_id)
+        self.assertEqual(old_part.receipt_picking_id.state, "cancel")
+        self.assertFalse(old_part.is_overdue)
+        with self.assertRaisesRegex(UserError, "only an expected old part can be received"):
+            old_part.action_receive()
+
+    def test_overdue_charged_once_by_invoice_without_fund(self):
+        contract = self._parts_contract(fund=0.0, allowance_use="payout")
+        old_part = self._issue(contract, [(self.element, 3)]).old_part_ids
+        old_part.date_due = self.today - timedelta(days=1)
+        OldPart = self.env["after_sales.old.part"]
+        OldPart._cron_charge_overdue()
+        OldPart._cron_charge_overdue()
+        invoice = old_part.charge_invoice_id
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.move_type, "out_invoice")
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.partner_id, self.dealer)
+        self.assertEqual(invoice.amount_total, 180.0)
+        self.assertEqual(invoice.invoice_line_ids.product_id, self.element)
+        self.assertEqual(
+            self.env["account.move"].search_count([("invoice_origin", "=", old_part.name)]), 1
+        )
+        self.assertFalse(
+            self.env["after_sales.fund.entry"].search([("kind", "=", "old_part_charge")])
+        )
+
+    def test_portal_sees_own_old_parts_only(self):
+        contract = self._parts_contract(fund=1000.0)
+        other_contract = self._parts_contract(self.other_dealer, fund=1000.0)
+        own = self._issue(contract, [(self.element, 1)]).old_part_ids
+        self._issue(other_contract, [(self.element, 1)])
+        found = self.env["after_sales.old.part"].with_user(self.portal_user).search([])
+        self.assertEqual(found, own)
+        with self.assertRaises(AccessError):
+            own.with_user(self.portal_user).write({"appraisal_note": "mine"})

@@ -1,0 +1,287 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+import psycopg2
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common_parts import PartsCase
+
+
+@tagged("post_install", "-at_install")
+class TestPartsRequest(PartsCase):
+    def _approved(self, contract, lines, **values):
+        request = self._request(contract, lines, **values)
+        request.action_submit()
+        request.action_approve()
+        return request
+
+    def test_warehouse_has_after_sales_operation_types(self):
+        warehouse = self.warehouse
+        self.assertEqual(warehouse.after_sales_parts_type_id.code, "outgoing")
+        self.assertEqual(warehouse.after_sales_parts_type_id.sequence_code, "ASP")
+        self.assertEqual(
+            warehouse.after_sales_parts_type_id.default_location_src_id, self.stock_location
+        )
+        self.assertEqual(warehouse.after_sales_old_part_type_id.code, "incoming")
+        self.assertEqual(
+            warehouse.after_sales_old_part_type_id.default_location_dest_id,
+            warehouse.after_sales_old_part_loc_id,
+        )
+        self.assertEqual(warehouse.after_sales_old_part_loc_id.usage, "internal")
+        self.assertEqual(warehouse.after_sales_old_part_loc_id.warehouse_id, warehouse)
+        self.assertTrue(warehouse.after_sales_parts_type_id.sequence_id)
+        # running the install hook again creates nothing new
+        types_before = self.env["stock.picking.type"].search_count([])
+        warehouse._after_sales_setup_parts()
+        self.assertEqual(self.env["stock.picking.type"].search_count([]), types_before)
+        # a company created later gets them with its warehouse
+        company = self.env["res.company"].create({"name": "Second Manufacturer"})
+        other = self.env["stock.warehouse"].search([("company_id", "=", company.id)])
+        self.assertEqual(len(other), 1)
+        self.assertEqual(other.after_sales_parts_type_id.company_id, company)
+        self.assertEqual(other.after_sales_old_part_loc_id.company_id, company)
+
+    def test_split_free_fund_sale_with_exact_amounts(self):
+        contract = self._parts_contract(fund=500.0)
+        request = self._approved(
+            contract,
+            [(self.knob, 5), (self.element, 3), (self.motor, 4), (self.igniter, 2)],
+        )
+        self.assertEqual(request.state, "approved")
+        knob, element, motor, igniter = request.line_ids
+        rows = [
+            # line, policy, price, free, fund, sold
+            (knob, "free_below", 8.0, 5, 0, 0),
+            (element, "trade_in", 100.0, 0, 3, 0),
+            # 500 - 300 leaves 200: two motors at 80 on the fund, the fund runs out mid-line
+            (motor, "trade_in", 80.0, 0, 2, 2),
+            (igniter, "purchase", 35.0, 0, 0, 2),
+        ]
+        for line, policy, price, free, fund, sold in rows:
+            with self.subTest(part=line.product_id.name):
+                self.assertEqual(line.policy, policy)
+                self.assertEqual(line.unit_price, price)
+                self.assertEqual((line.qty_free, line.qty_fund, line.qty_sale), (free, fund, sold))
+        self.assertEqual(request.free_amount, 40.0)
+        self.assertEqual(request.fund_amount, 460.0)
+        self.assertEqual(request.sale_amount, 230.0)
+        # the fund ledger: one consumption row per line drawn on it, at the parts price list
+        entries = self.env["after_sales.fund.entry"].search(
+            [("contract_id", "=", contract.id), ("kind", "=", "consumption")], order="id"
+        )
+        self.assertEqual(entries.mapped("amount"), [-300.0, -160.0])
+        self.assertEqual(entries, (element | motor).fund_entry_id)
+        self.assertEqual({entry.source_ref for entry in entries}, {request.picking_id})
+        contract.invalidate_recordset(["fund_balance"])
+        self.assertAlmostEqual(contract.fund_balance, 40.0)
+        # one sale order at the parts price list for the rest
+        order = request.sale_order_id
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.partner_id, self.dealer)
+        self.assertEqual(order.pricelist_id, self.pricelist)
+        self.assertEqual(order.service_contract_id, contract)
+        self.assertEqual(
+            [(sol.product_id, sol.product_uom_qty, sol.price_unit) for sol in order.order_line],
+            [(self.motor, 2.0, 80.0), (self.igniter, 2.0, 35.0)],
+        )
+        self.assertEqual(order.amount_untaxed, 230.0)
+        self.assertEqual(motor.sale_line_id.product_id, self.motor)
+        # one after-sales delivery of the free and fund parts
+        picking = request.picking_id
+        self.assertEqual(picking.picking_type_id, self.warehouse.after_sales_parts_type_id)
+        self.assertEqual(picking.partner_id, self.dealer)
+        self.assertEqual(
+            sorted((m.product_id.name, m.product_uom_qty) for m in picking.move_ids),
+            [("Fan Motor", 2.0), ("Heating Element", 3.0), ("Knob", 5.0)],
+        )
+        # expected old parts for the trade-in parts issued (not for the sold motors)
+        self.assertEqual(
+            sorted((o.product_id.name, o.quantity) for o in request.old_part_ids),
+            [("Fan Motor", 2.0), ("Heating Element", 3.0)],
+        )
+
+    def test_approval_is_idempotent(self):
+        contract = self._parts_contract(fund=500.0)
+        request = self._approved(contract, [(self.element, 2)])
+        picking, entries = request.picking_id, request.line_ids.fund_entry_id
+        request.action_approve()
+        self.assertEqual(request.picking_id, picking)
+        self.assertEqual(
+            self.env["after_sales.fund.entry"].search_count(
+                [("contract_id", "=", contract.id), ("kind", "=", "consumption")]
+            ),
+            1,
+        )
+        self.assertEqual(request.line_ids.fund_entry_id, entries)
+        self.assertEqual(len(request.old_part_ids), 1)
+
+    def test_approval_refused_while_the_contract_is_locked(self):
+        contract = self._parts_contract(fund=500.0)
+        request = self._request(contract, [(self.element, 1)])
+        request.action_submit()
+        real_execute = type(self.env.cr).execute
+
+        def execute(cr, query, *args, **kwargs):
+            if "FOR UPDATE NOWAIT" in str(query):
+                raise psycopg2.errors.LockNotAvailable("locked")
+            return real_execute(cr, query, *args, **kwargs)
+
+        with (
+            patch.object(type(self.env.cr), "execute", execute),
+            self.assertRaisesRegex(UserError, "is being drawn by another user"),
+        ):
+            request.action_approve()
+        self.assertEqual(request.state, "submitted")
+        self.assertFalse(request.picking_id)
+
+    def test_empty_fund_sells_and_payout_trade_in_is_free(self):
+        contract = self._parts_contract(fund=0.0)
+        request = self._approved(contract, [(self.element, 2)])
+        self.assertEqual((request.line_ids.qty_fund, request.line_ids.qty_sale), (0.0, 2.0))
+        self.assertFalse(request.picking_id)
+        self.assertFalse(request.old_part_ids)
+        self.assertEqual(request.sale_order_id.amount_untaxed, 200.0)
+        # a contract paid out has no fund: trade-in parts are exchanged against the old part
+        payout = self._parts_contract(self.other_dealer, fund=0.0, allowance_use="payout")
+        request = self._approved(payout, [(self.element, 2), (self.igniter, 1)])
+        element, igniter = request.line_ids
+        self.assertEqual((element.qty_free, element.qty_sale), (2.0, 0.0))
+        self.assertEqual(igniter.qty_sale, 1.0)
+        self.assertEqual(request.old_part_ids.quantity, 2.0)
+
+    def test_urgent_freight_charged_to_dealer(self):
+        contract = self._parts_contract(fund=500.0)
+        form = Form(self.env["after_sales.parts.request"])
+        form.dealer_id = self.dealer
+        self.assertEqual(form.contract_id, contract)
+        form.shipping_mode = "air"
+        self.assertEqual(form.freight_amount, 120.0)
+        form.shipping_mode = "ems"
+        self.assertEqual(form.freight_amount, 30.0)
+        with form.line_ids.new() as line:
+            line.product_id = self.element
+            line.quantity = 1
+        request = form.save()
+        request.action_submit()
+        request.action_approve()
+        # the part is on the fund; the order carries only the freight difference
+        order = request.sale_order_id
+        self.assertEqual(len(order.order_line), 1)
+        freight_line = order.order_line
+        self.assertEqual(freight_line.product_id.type, "service")
+        self.assertEqual(freight_line.price_unit, 30.0)
+        self.assertIn("EMS", freight_line.name)
+        # normal shipping adds no freight and no order when nothing is sold
+        normal = self._approved(contract, [(self.element, 1)])
+        self.assertFalse(normal.sale_order_id)
+
+    def test_pickings_validated_end_to_end(self):
+        contract = self._parts_contract(fund=500.0)
+        for product in (self.knob, self.element, self.motor, self.igniter):
+            self._stock(product, 20)
+        request = self._approved(
+            contract, [(self.knob, 5), (self.element, 3), (self.motor, 4), (self.igniter, 2)]
+        )
+        picking = request.picking_id
+        self.assertEqual(picking.state, "assigned")
+        self._validate(picking, self.user_stock)
+        dest = self.dealer.property_stock_customer
+        for move in picking.move_ids:
+            self.assertEqual(move.location_id, self.stock_location)
+            self.assertEqual(move.location_dest_id, dest)
+            self.assertEqual(move.state, "done")
+        self.assertEqual(self._qty_at(self.knob, self.stock_location), 15)
+        self.assertEqual(self._qty_at(self.element, self.stock_location), 17)
+        # the sale order ships the sold parts; the requisition is done when both are shipped
+        self.assertEqual(request.state, "approved")
+        sale_picking = request.sale_order_id.picking_ids
+        self.assertEqual(len(sale_picking), 1)
+        self._validate(sale_picking, self.user_stock)
+        # 20 motors: 2 issued on the fund, 2 sold
+        self.assertEqual(self._qty_at(self.motor, self.stock_location), 16)
+        self.assertEqual(self._qty_at(self.igniter, self.stock_location), 18)
+        self.assertEqual(request.state, "done")
+        self.assertTrue(request.date_shipped)
+        self.assertEqual(request.sale_order_id.order_line[0].qty_delivered, 2.0)
+
+    def test_overdue_warranty_requisition(self):
+        contract = self._parts_contract(fund=500.0, parts_ship_days=3)
+        late = self._request(
+            contract, [(self.element, 1)], date_request=self.today - timedelta(days=4)
+        )
+        on_time = self._request(
+            contract, [(self.element, 1)], date_request=self.today - timedelta(days=2)
+        )
+        monthly = self._request(
+            contract,
+            [(self.element, 1)],
+            date_request=self.today - timedelta(days=10),
+            request_type="stock",
+        )
+        self.assertEqual(late.ship_deadline, self.today - timedelta(days=1))
+        (late | on_time | monthly).action_submit()
+        self.env["after_sales.parts.request"]._cron_flag_overdue()
+        self.assertTrue(late.is_overdue)
+        self.assertFalse(on_time.is_overdue)
+        self.assertFalse(monthly.is_overdue)
+        found = self.env["after_sales.parts.request"].search([("is_overdue", "=", True)])
+        self.assertIn(late, found)
+        self.assertNotIn(on_time, found)
+
+    def test_state_flow_refusals(self):
+        contract = self._parts_contract(fund=500.0)
+        request = self._request(contract, [(self.element, 1)])
+        with self.assertRaisesRegex(UserError, "only submitted requisitions can be approved"):
+            request.action_approve()
+        empty = self._request(contract, [])
+        with self.assertRaisesRegex(UserError, "has no lines"):
+            empty.action_submit()
+        no_contract = self.env["after_sales.parts.request"].create(
+            {"dealer_id": self.other_dealer.id}
+        )
+        with self.assertRaisesRegex(UserError, "has no running service contract"):
+            no_contract.action_submit()
+        request.action_submit()
+        request.action_approve()
+        with self.assertRaisesRegex(UserError, "cannot be cancelled"):
+            request.action_cancel()
+        with self.assertRaisesRegex(UserError, "cancel it instead of deleting it"):
+            request.unlink()
+
+    def test_access(self):
+        contract = self._parts_contract(fund=500.0)
+        request = self._request(contract, [(self.element, 1)])
+        other = self._request(self._parts_contract(self.other_dealer), [(self.element, 1)])
+        request.action_submit()
+        Request = self.env["after_sales.parts.request"].with_user(self.portal_user)
+        self.assertEqual(Request.search([]), request)
+        self.assertEqual(request.with_user(self.portal_user).name, request.name)
+        with self.assertRaises(AccessError):
+            request.with_user(self.portal_user).action_approve()
+        with self.assertRaises(AccessError):
+            other.with_user(self.portal_user).read(["name"])
+        self.assertEqual(request.state, "submitted")
+        # the service desk approves; a warehouse user without after-sales rights validates
+        with self.assertRaises(AccessError):
+            request.with_user(self.user_stock).action_approve()
+        self._stock(self.element, 5)
+        request.with_user(self.user_desk).action_approve()
+        self.assertEqual(request.state, "approved")
+        self._validate(request.picking_id, self.user_stock)
+        self.assertEqual(request.state, "done")
+
+    def test_other_company_requisitions_are_hidden(self):
+        company = self.env["res.company"].create({"name": "Second Manufacturer"})
+        contract = self._running_contract(company_id=company.id)
+        request = self.env["after_sales.parts.request"].create(
+            {"dealer_id": self.dealer.id, "company_id": company.id}
+        )
+        self.assertEqual(request.contract_id, contract)
+        self.assertFalse(
+            self.env["after_sales.parts.request"]
+            .with_user(self.user_desk)
+            .search([("id", "=", request.id)])
+        )
+        self.assertFalse(self.user_desk.company_ids & company)

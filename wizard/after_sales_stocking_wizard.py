@@ -1,0 +1,215 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import parts, periods
+
+
+class AfterSalesStockingWizard(models.TransientModel):
+    """Initial parts stocking of a dealer (铺底, DOMAIN.md R23): proposes each spare part's
+    quantity from the dealer's delivered quantities of the products it serves over the
+    contract's last months x its percentage, rounded up; the user adjusts the lines and confirms
+    one delivery from the after-sales parts operation type, with its stocking list."""
+
+    _name = "after_sales.stocking.wizard"
+    _description = "Initial Parts Stocking"
+
+    contract_id = fields.Many2one(
+        "after_sales.contract",
+        required=True,
+        domain="[('state', '=', 'running')]",
+        ondelete="cascade",
+        default=lambda self: self._default_contract_id(),
+    )
+    dealer_id = fields.Many2one(related="contract_id.dealer_id")
+    company_id = fields.Many2one(related="contract_id.company_id")
+    stocking_months = fields.Integer(related="contract_id.stocking_months")
+    stocking_percent = fields.Float(related="contract_id.stocking_percent")
+    date_from = fields.Date(
+        string="Sales Since",
+        compute="_compute_date_from",
+        help="Deliveries to the dealer from this date on count.",
+    )
+    line_ids = fields.One2many(
+        "after_sales.stocking.wizard.line",
+        "wizard_id",
+        string="Parts",
+        compute="_compute_line_ids",
+        store=True,
+        readonly=False,
+    )
+
+    # ------------------------------------------------------------
+    # DEFAULT
+    # ------------------------------------------------------------
+    @api.model
+    def _default_contract_id(self):
+        """Opened from a contract (its Action menu): that contract."""
+        if self.env.context.get("active_model") == "after_sales.contract":
+            return self.env.context.get("active_id")
+        return False
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+    @api.depends("contract_id")
+    def _compute_date_from(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            wizard.date_from = periods.add_months(today, -wizard.contract_id.stocking_months)
+
+    @api.depends("contract_id")
+    def _compute_line_ids(self):
+        for wizard in self:
+            commands = [fields.Command.clear()]
+            if wizard.contract_id:
+                commands += [
+                    fields.Command.create(vals) for vals in wizard._propose_lines(wizard.date_from)
+                ]
+            wizard.line_ids = commands
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_confirm(self):
+        """Create the one stocking delivery to the dealer and print its stocking list."""
+        self.ensure_one()
+        contract = self.contract_id
+        if contract.state != "running":
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s is not running: no initial stocking.",
+                    contract=contract.display_name,
+                )
+            )
+        lines = self.line_ids.filtered(lambda line: line.quantity > 0)
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "Initial stocking of %(contract)s: no part has a quantity to deliver.",
+                    contract=contract.display_name,
+                )
+            )
+        warehouse = self.env["stock.warehouse"]._after_sales_get_parts_warehouse(
+            contract.company_id
+        )
+        if not warehouse:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no warehouse with an after-sales parts operation "
+                    "type.",
+                    company=contract.company_id.display_name,
+                )
+            )
+        picking_type = warehouse.after_sales_parts_type_id
+        dest = contract.dealer_id.with_company(contract.company_id).property_stock_customer
+        src = picking_type.default_location_src_id
+        picking = (
+            self.env["stock.picking"]
+            .with_company(contract.company_id)
+            .create(
+                {
+                    "picking_type_id": picking_type.id,
+                    "partner_id": contract.dealer_id.id,
+                    "location_id": src.id,
+                    "location_dest_id": dest.id,
+                    "origin": self.env._("Initial stocking %(contract)s", contract=contract.name),
+                    "company_id": contract.company_id.id,
+                    "after_sales_stocking_contract_id": contract.id,
+                    "move_ids": [
+                        fields.Command.create(
+                            {
+                                "product_id": line.product_id.id,
+                                "product_uom_qty": line.quantity,
+                                "product_uom": line.product_id.uom_id.id,
+                                "location_id": src.id,
+                                "location_dest_id": dest.id,
+                                "company_id": contract.company_id.id,
+                            }
+                        )
+                        for line in lines
+                    ],
+                }
+            )
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        contract.message_post(
+            body=self.env._(
+                "Initial parts stocking %(picking)s created.", picking=picking.display_name
+            )
+        )
+        return self.env.ref("after_sales_service.action_report_after_sales_stocking").report_action(
+            picking
+        )
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _get_delivered_quantities(self, date_from):
+        """Return ``{product.template: quantity}`` delivered to the dealer (its commercial
+        partner and children) since ``date_from``: done outgoing moves to a customer location."""
+        self.ensure_one()
+        groups = (
+            self.env["stock.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("state", "=", "done"),
+                    ("company_id", "=", self.contract_id.company_id.id),
+                    ("location_dest_id.usage", "=", "customer"),
+                    ("location_id.usage", "=", "internal"),
+                    ("picking_id.partner_id", "child_of", self.contract_id.dealer_id.id),
+                    ("date", ">=", fields.Datetime.to_datetime(date_from)),
+                    ("product_id.product_tmpl_id.after_sales_part_ids", "!=", False),
+                ],
+                ["product_id"],
+                ["product_qty:sum"],
+            )
+        )
+        delivered = {}
+        for product, qty in groups:
+            template = product.product_tmpl_id
+            delivered[template] = delivered.get(template, 0.0) + qty
+        return delivered
+
+    def _propose_lines(self, date_from):
+        """Return the proposed wizard line values: for each spare part of the delivered
+        products, the sum of their quantities x the contract's percentage, rounded up. Parts
+        whose products had no sales are not proposed."""
+        self.ensure_one()
+        delivered = self._get_delivered_quantities(date_from)
+        by_part = {}
+        for template, qty in delivered.items():
+            for part in template.after_sales_part_ids:
+                by_part[part] = by_part.get(part, 0.0) + qty
+        percent = self.contract_id.stocking_percent
+        lines = []
+        for part, qty in sorted(by_part.items(), key=lambda item: item[0].display_name):
+            proposed = parts.stocking_quantity(qty, percent)
+            if not proposed or not part.product_variant_id:
+                continue
+            lines.append(
+                {
+                    "product_id": part.product_variant_id.id,
+                    "delivered_qty": qty,
+                    "proposed_qty": proposed,
+                    "quantity": proposed,
+                }
+            )
+        return lines
+
+
+class AfterSalesStockingWizardLine(models.TransientModel):
+    _name = "after_sales.stocking.wizard.line"
+    _description = "Initial Parts Stocking Line"
+
+    wizard_id = fields.Many2one("after_sales.stocking.wizard", required=True, ondelete="cascade")
+    product_id = fields.Many2one("product.product", string="Part", required=True)
+    delivered_qty = fields.Float(
+        string="Products Delivered",
+        digits="Product Unit",
+        readonly=True,
+        help="The dealer's delivered quantity of the products this part serves.",
+    )
+    proposed_qty = fields.Float(string="Proposed", digits="Product Unit", readonly=True)
+    quantity = fields.Float(digits="Product Unit")
