@@ -703,13 +703,14 @@ class AfterSalesSettlement(models.Model):
         )
 
     @api.model
-    def _settle_contracts(self, contracts, year, quarter, forfeits=None):
+    def _settle_contracts(self, contracts, year, quarter, forfeits=None, post=False):
         """Create the draft settlements of ``contracts`` for a quarter (the wizard's "Settle").
 
         Accrues the quarter's months first (idempotent), locks the contracts' rows so that a
         concurrent run fails at once with a clear message, and skips contracts already settled
         for the quarter: a second run creates nothing (R16). ``forfeits`` maps a contract to the
-        forfeiture reason decided in the preview.
+        forfeiture reason decided in the preview. With ``post``, settlements without claims to
+        write off are posted at once and the others' write-off notices are sent to the dealers.
         """
         self._check_manager()
         forfeits = forfeits or {}
@@ -740,4 +741,8 @@ class AfterSalesSettlement(models.Model):
             ]
         )
         settlements._compute_figures()
+        if post:
+            to_notify = settlements.filtered("reimbursed_amount")
+            to_notify.action_notify()
+            (settlements - to_notify).action_post()
         return settlements

@@ -277,6 +277,19 @@ class TestBudgetSettlement(SettlementCase):
             self.env["after_sales.settlement"].search([("contract_id", "=", later.id)])
         )
 
+    def test_post_and_notify_in_one_run(self):
+        contract = self._contract()
+        self._payment(200000, date(2026, 2, 1))
+        self._draw(contract, 7500, date(2026, 3, 1))
+        wizard = self.env["after_sales.settlement.wizard"].create(
+            {"year": 2026, "quarter": "1", "company_id": self.company.id, "post_now": True}
+        )
+        wizard.contract_ids = contract
+        wizard.action_settle()
+        settlement = self.env["after_sales.settlement"].search([("contract_id", "=", contract.id)])
+        self.assertEqual(settlement.state, "posted")
+        self.assertEqual(settlement.move_ids.amount_total, 1500.0)
+
     def test_quarters_in_order(self):
         contract = self._contract()
         self._draw(contract, 100, date(2026, 2, 1))

@@ -33,6 +33,11 @@ class AfterSalesSettlementWizard(models.TransientModel):
         readonly=False,
         domain="[('company_id', '=', company_id), ('state', '!=', 'draft')]",
     )
+    post_now = fields.Boolean(
+        string="Post and Notify",
+        help="Post the settlements that write off no claim, and send the write-off notice of "
+        "the others to their dealers, instead of leaving drafts to review.",
+    )
     line_ids = fields.One2many("after_sales.settlement.wizard.line", "wizard_id", string="Preview")
     previewed = fields.Boolean(readonly=True)
 
@@ -121,7 +126,7 @@ class AfterSalesSettlementWizard(models.TransientModel):
             for contract, cards in self._falsified_cards(start, end).items():
                 forfeits.setdefault(contract, self._falsified_reason(cards))
         settlements = self.env["after_sales.settlement"]._settle_contracts(
-            self.contract_ids, self.year, int(self.quarter), forfeits
+            self.contract_ids, self.year, int(self.quarter), forfeits, post=self.post_now
         )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "after_sales_service.after_sales_settlement_action"
