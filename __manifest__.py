@@ -23,9 +23,13 @@
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/after_sales_contract_terminate_views.xml",
+        "reports/after_sales_return_report.xml",
+        "views/after_sales_return_views.xml",
+        "wizard/after_sales_return_refuse_views.xml",
         "views/after_sales_menus.xml",
     ],
     "demo": [
         "demo/after_sales_demo.xml",
+        "demo/after_sales_return_demo.xml",
     ],
 }

@@ -7,3 +7,5 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sale_order
+from . import after_sales_return
+from . import stock_move
