@@ -187,12 +187,17 @@ class AfterSalesReturn(models.Model):
         RETURN_TYPES,
         string="Type",
         compute="_compute_return_type",
+        inverse="_inverse_return_type",
         store=True,
-        readonly=False,
         precompute=True,
         tracking=True,
-        help="Suggested from the dates; the user confirms or changes it (batch quality problems "
-        "after the technical appraisal). It decides who pays.",
+        help="The suggested type unless the user confirmed another one. It decides who pays.",
+    )
+    type_override = fields.Selection(
+        RETURN_TYPES,
+        string="Confirmed Type",
+        help="Leave empty to accept the suggested type; choose another one to override it "
+        "(e.g. a batch quality problem after the technical appraisal).",
     )
     type_differs = fields.Boolean(compute="_compute_suggestion")
     stock_case = fields.Selection(
@@ -368,6 +373,7 @@ class AfterSalesReturn(models.Model):
             ret.type_differs = bool(ret.return_type) and ret.return_type != ret.suggested_type
 
     @api.depends(
+        "type_override",
         "date_defect",
         "delivery_date",
         "card_id.sale_date",
@@ -377,10 +383,17 @@ class AfterSalesReturn(models.Model):
     )
     def _compute_return_type(self):
         for ret in self:
-            if ret.state not in (False, "draft"):
+            if ret.state not in (False, "draft") and ret.return_type:
                 ret.return_type = ret.return_type
                 continue
-            ret.return_type = returns.suggest(ret._suggestion_facts()).return_type
+            ret.return_type = (
+                ret.type_override or returns.suggest(ret._suggestion_facts()).return_type
+            )
+
+    def _inverse_return_type(self):
+        """Writing the type is the user confirming it: it no longer follows the dates."""
+        for ret in self:
+            ret.type_override = ret.return_type
 
     @api.depends("line_ids.refund_without_return")
     def _compute_needs_receipt(self):
@@ -770,14 +783,14 @@ class AfterSalesReturn(models.Model):
         if claim.call_time:
             vals["date_defect"] = fields.Datetime.context_timestamp(self, claim.call_time).date()
         if claim.coverage_window in ("doa", "quality"):
-            vals["return_type"] = claim.coverage_window
+            vals["type_override"] = claim.coverage_window
         if not commands:
             vals["line_ids"] = [Command.clear()] + vals["line_ids"]
         return vals
 
     def _suggestion_facts(self):
         self.ensure_one()
-        contract = self.contract_id
+        contract = self.contract_id.sudo()
         return returns.Facts(
             defect_date=self.date_defect or fields.Date.context_today(self),
             delivery_date=self.delivery_date or None,
@@ -1032,7 +1045,7 @@ class AfterSalesReturn(models.Model):
         at the original invoice's prices with a reversal of that invoice, minus the restocking
         fee, and post it."""
         self.ensure_one()
-        invoice = self.origin_invoice_id
+        invoice = self.origin_invoice_id.sudo()
         if not invoice or invoice.state != "posted":
             raise UserError(
                 self.env._(
@@ -1068,7 +1081,7 @@ class AfterSalesReturn(models.Model):
                     )
                 )
         today = fields.Date.context_today(self)
-        credit = invoice.sudo()._reverse_moves(
+        credit = invoice._reverse_moves(
             [
                 {
                     "ref": self.env._(
@@ -1207,7 +1220,7 @@ class AfterSalesReturn(models.Model):
             deliveries = ret._delivery_moves()
             if any(m.state not in ("done", "cancel") for m in deliveries):
                 continue
-            if ret.resolution == "refund" and ret.credit_note_id.state != "posted":
+            if ret.resolution == "refund" and ret.credit_note_id.sudo().state != "posted":
                 continue
             ret.state = "done"
 
@@ -1391,7 +1404,7 @@ class AfterSalesReturnLine(models.Model):
     @api.depends("product_id", "return_id.origin_invoice_id")
     def _compute_price_unit(self):
         for line in self:
-            amls = line.return_id.origin_invoice_id.invoice_line_ids.filtered(
+            amls = line.return_id.origin_invoice_id.sudo().invoice_line_ids.filtered(
                 lambda x, p=line.product_id: x.product_id == p and x.display_type == "product"
             )
             line.price_unit = amls[:1].price_unit if amls else 0.0

@@ -18,6 +18,10 @@ class StockMove(models.Model):
         help="Receipt of the returned goods, or the repaired / exchanged goods sent back.",
     )
 
+    def _prepare_merge_moves_distinct_fields(self):
+        # Two returned serials of one product stay two moves: each belongs to its return line.
+        return [*super()._prepare_merge_moves_distinct_fields(), "after_sales_return_line_id"]
+
     def _action_done(self, cancel_backorder=False):
         """R7: the goods of a return that is not approved cannot be received, whatever the way
         the move is validated. Once validated, returns learn their received quantities and

@@ -3,3 +3,4 @@ from . import test_contract
 from . import test_contract_access
 from . import test_sale_order
 from . import test_return_rules
+from . import test_return
