@@ -946,8 +946,10 @@ class AfterSalesReturn(models.Model):
 
     def _warehouse(self):
         self.ensure_one()
-        warehouse = self.env["stock.warehouse"].search(
-            [("company_id", "=", self.company_id.id)], limit=1
+        warehouse = (
+            self.env["stock.warehouse"]
+            .sudo()
+            .search([("company_id", "=", self.company_id.id)], limit=1)
         )
         if not warehouse:
             raise UserError(
@@ -963,6 +965,7 @@ class AfterSalesReturn(models.Model):
         """One receipt per dealer and company for the physical lines of the returns in ``self``
         (a batch approved together arrives together). Serials are set on the move lines."""
         Picking = self.env["stock.picking"].sudo()
+
         groups = defaultdict(self.browse)
         for ret in self.filtered("needs_receipt"):
             groups[(ret.company_id, ret.commercial_dealer_id)] |= ret
@@ -972,7 +975,7 @@ class AfterSalesReturn(models.Model):
             source = dealer.with_company(company).property_stock_customer
             dest = ptype.default_location_dest_id
             lines = rets.line_ids.filtered(lambda line: not line.refund_without_return)
-            picking = Picking.create(
+            picking = Picking.with_company(company).create(
                 {
                     "picking_type_id": ptype.id,
                     "partner_id": dealer.id,
@@ -1022,6 +1025,7 @@ class AfterSalesReturn(models.Model):
         picking = (
             self.env["stock.picking"]
             .sudo()
+            .with_company(self.company_id)
             .create(
                 {
                     "picking_type_id": ptype.id,
@@ -1081,7 +1085,7 @@ class AfterSalesReturn(models.Model):
                     )
                 )
         today = fields.Date.context_today(self)
-        credit = invoice._reverse_moves(
+        credit = invoice.with_company(self.company_id)._reverse_moves(
             [
                 {
                     "ref": self.env._(
@@ -1151,6 +1155,7 @@ class AfterSalesReturn(models.Model):
                 move = (
                     self.env["account.move"]
                     .sudo()
+                    .with_company(ret.company_id)
                     .create(
                         {
                             "move_type": "out_invoice",

@@ -627,3 +627,29 @@ class TestReturnCharges(ReturnCase):
                 self.assertAlmostEqual(ret.manufacturer_cost_amount, manufacturer_amount)
                 self.assertAlmostEqual(ret.charge_entry_id.amount, -dealer_amount)
         self.assertAlmostEqual(sum(self._r5_entries(self.contract).mapped("amount")), -325.0)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnAccess(ReturnCase):
+    def test_service_desk_and_warehouse_work_their_part(self):
+        form = Form(self.env["after_sales.return"].with_user(self.user_desk))
+        form.dealer_id = self.dealer
+        with form.line_ids.new() as line:
+            line.product_id = self.heater
+            line.lot_id = self.sn2
+            line.reason = "Leaks"
+        ret = form.save()
+        self.assertEqual(ret.return_type, "doa")
+        ret.with_user(self.user_desk).action_submit()
+        ret.with_user(self.user_manager).action_approve()
+        # The warehouse sees the return and validates its receipt.
+        Form(ret.with_user(self.user_stock))
+        picking = ret.picking_ids.with_user(self.user_stock)
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(ret.state, "received")
+        self.assertEqual(ret.line_ids.qty_received, 1)
+        with self.assertRaisesRegex(AccessError, "Only an after-sales manager"):
+            ret.with_user(self.user_stock).action_resolve()
+        # The manager opens it without accounting rights.
+        Form(ret.with_user(self.user_manager))
