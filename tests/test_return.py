@@ -471,6 +471,19 @@ class TestReturnFlow(ReturnCase):
         fixed.with_user(self.user_manager).action_resolve()
         self.assertAlmostEqual(fixed.credit_note_id.amount_total, 42.0)
 
+    def test_refund_is_refused_beyond_the_invoice(self):
+        ret = self._return(lines=[(self.knob, 3, None)], resolution="refund", return_type="quality")
+        ret.line_ids.refund_without_return = True
+        self._approve(ret)
+        ret.origin_invoice_id = self.other_invoice
+        with self.assertRaisesRegex(UserError, "3.0 Control knob to refund, but invoice"):
+            ret.with_user(self.user_manager).action_resolve()
+        self.assertEqual(ret.state, "approved")
+        self.assertFalse(ret.credit_note_id)
+        ret.origin_invoice_id = False
+        with self.assertRaisesRegex(UserError, "choose the dealer's posted original invoice"):
+            ret.with_user(self.user_manager).action_resolve()
+
     def test_batch_approval_receives_together(self):
         first = self._return()
         second = self._return(lines=[(self.heater, 1, self.sn2), (self.knob, 2, None)])
@@ -653,3 +666,26 @@ class TestReturnAccess(ReturnCase):
             ret.with_user(self.user_stock).action_resolve()
         # The manager opens it without accounting rights.
         Form(ret.with_user(self.user_manager))
+
+
+@tagged("post_install", "-at_install")
+class TestReturnChargesWithoutContract(ReturnCase):
+    def test_dealer_without_contract_is_invoiced(self):
+        self.contract.action_terminate("Dealer left")
+        ret = self._return(
+            lines=[(self.knob, 2, None)],
+            return_type="dealer_stock",
+            stock_case="dismantled",
+            resolution="repair",
+            freight_in_amount=30.0,
+            labour_amount=50.0,
+        )
+        self.assertFalse(ret.contract_id)
+        self._receive(self._approve(ret))
+        ret.with_user(self.user_manager).action_resolve()
+        self.assertFalse(ret.charge_entry_id)
+        self.assertEqual(ret.charge_move_id.partner_id, self.dealer)
+        self.assertAlmostEqual(ret.charge_move_id.amount_total, 80.0)
+        self.assertEqual(
+            sorted(ret.charge_move_id.invoice_line_ids.mapped("price_unit")), [30.0, 50.0]
+        )
