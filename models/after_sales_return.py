@@ -902,7 +902,7 @@ class AfterSalesReturn(models.Model):
         """The dealer's latest posted invoice for the returned serials (through their sale
         order lines) or, without serials, for the returned products."""
         self.ensure_one()
-        AML = self.env["account.move.line"]
+        AML = self.env["account.move.line"].sudo()
         lots = self.line_ids.lot_id
         if lots:
             mls = (
@@ -936,7 +936,7 @@ class AfterSalesReturn(models.Model):
             order="date desc, id desc",
             limit=1,
         )
-        return line.move_id
+        return line.move_id.with_env(self.env)
 
     def _receipt_moves(self):
         return self.line_ids.move_ids.filtered(lambda m: m.after_sales_return_kind == "receipt")

@@ -648,11 +648,16 @@ class TestReturnAccess(ReturnCase):
         form = Form(self.env["after_sales.return"].with_user(self.user_desk))
         form.dealer_id = self.dealer
         with form.line_ids.new() as line:
+            line.product_id = self.knob
+            line.quantity = 2
+            line.reason = "Cracked"
+        with form.line_ids.new() as line:
             line.product_id = self.heater
             line.lot_id = self.sn2
             line.reason = "Leaks"
         ret = form.save()
         self.assertEqual(ret.return_type, "doa")
+        self.assertEqual(ret.origin_invoice_id, self.invoice)
         ret.with_user(self.user_desk).action_submit()
         ret.with_user(self.user_manager).action_approve()
         # The warehouse sees the return and validates its receipt.
@@ -661,7 +666,7 @@ class TestReturnAccess(ReturnCase):
         picking.move_ids.picked = True
         picking.button_validate()
         self.assertEqual(ret.state, "received")
-        self.assertEqual(ret.line_ids.qty_received, 1)
+        self.assertEqual(ret.line_ids.mapped("qty_received"), [2.0, 1.0])
         with self.assertRaisesRegex(AccessError, "Only an after-sales manager"):
             ret.with_user(self.user_stock).action_resolve()
         # The manager opens it without accounting rights.
