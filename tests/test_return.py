@@ -331,6 +331,8 @@ class TestReturnFlow(ReturnCase):
         self.assertEqual(ret.refused_by_id, self.user_stock)
         self.assertEqual(ret.refuse_reason, "Disordered goods, parts missing")
         self.assertEqual(picking.state, "cancel")
+        with self.assertRaises(AccessError):
+            ret.with_user(self.user_stock).write({"freight_in_amount": 1.0})
 
     def test_refusal_needs_a_reason_and_comes_before_receipt(self):
         ret = self._return()
