@@ -37,6 +37,9 @@
         "views/product_template_views.xml",
         "views/stock_picking_views.xml",
         "wizard/after_sales_stocking_wizard_views.xml",
+        "reports/after_sales_return_report.xml",
+        "views/after_sales_return_views.xml",
+        "wizard/after_sales_return_refuse_views.xml",
         "views/after_sales_menus.xml",
     ],
     "assets": {
@@ -47,6 +50,7 @@
     "demo": [
         "demo/after_sales_demo.xml",
         "demo/after_sales_parts_demo.xml",
+        "demo/after_sales_return_demo.xml",
     ],
     "post_init_hook": "_after_sales_post_init",
 }

@@ -15,3 +15,5 @@ from . import stock_warehouse
 from . import stock_picking
 from . import after_sales_parts_request
 from . import after_sales_old_part
+from . import after_sales_return
+from . import stock_move

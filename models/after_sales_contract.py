@@ -343,6 +343,7 @@ class AfterSalesContract(models.Model):
     # ------------------------------------------------------------
     sale_order_ids = fields.One2many("sale.order", "service_contract_id", string="Sale Orders")
     sale_order_count = fields.Integer(compute="_compute_sale_order_count")
+    return_count = fields.Integer(compute="_compute_return_count")
     fund_entry_ids = fields.One2many("after_sales.fund.entry", "contract_id", string="Fund Ledger")
     fund_balance = fields.Monetary(
         compute="_compute_fund_balance",
@@ -389,6 +390,15 @@ class AfterSalesContract(models.Model):
         )
         for contract in self:
             contract.sale_order_count = counts.get(contract, 0)
+
+    def _compute_return_count(self):
+        counts = dict(
+            self.env["after_sales.return"]._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
+            )
+        )
+        for contract in self:
+            contract.return_count = counts.get(contract, 0)
 
     @api.depends("fund_entry_ids.amount")
     def _compute_fund_balance(self):
@@ -598,6 +608,16 @@ class AfterSalesContract(models.Model):
             }
         )
         return True
+
+    def action_view_returns(self):
+        """Smart button: the dealer's returns under this contract."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_return_action"
+        )
+        action["domain"] = [("contract_id", "=", self.id)]
+        action["context"] = {"default_dealer_id": self.dealer_id.id}
+        return action
 
     def action_view_fund_entries(self):
         """Smart button: the contract's repair fund ledger."""

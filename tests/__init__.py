@@ -25,3 +25,5 @@ from . import test_parts_tools
 from . import test_parts_request
 from . import test_parts_old_part
 from . import test_parts_stocking
+from . import test_return_rules
+from . import test_return

@@ -2,3 +2,4 @@ from . import after_sales_contract_terminate
 from . import after_sales_settlement_wizard
 from . import after_sales_settlement_force_post
 from . import after_sales_stocking_wizard
+from . import after_sales_return_refuse

@@ -1,0 +1,72 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    after_sales_return_line_id = fields.Many2one(
+        "after_sales.return.line",
+        string="Return Line",
+        index="btree_not_null",
+        ondelete="set null",
+        help="The return request line this move receives or sends back.",
+    )
+    after_sales_return_kind = fields.Selection(
+        [("receipt", "Return Receipt"), ("delivery", "Return Delivery")],
+        string="Return Move",
+        help="Receipt of the returned goods, or the repaired / exchanged goods sent back.",
+    )
+
+    def _prepare_merge_moves_distinct_fields(self):
+        # Two returned serials of one product stay two moves: each belongs to its return line.
+        return [*super()._prepare_merge_moves_distinct_fields(), "after_sales_return_line_id"]
+
+    def _action_done(self, cancel_backorder=False):
+        """R7: the goods of a return that is not approved cannot be received, whatever the way
+        the move is validated. Once validated, returns learn their received quantities and
+        validated deliveries complete their returns."""
+        receipts = self.filtered(
+            lambda m: m.after_sales_return_kind == "receipt" and m.after_sales_return_line_id
+        )
+        for move in receipts:
+            ret = move.after_sales_return_line_id.return_id
+            if ret.state != "approved":
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s is %(state)s, not approved: its goods cannot be "
+                        "received (%(picking)s). Unapproved returns are refused (R7).",
+                        ret=ret.display_name,
+                        state=ret._state_label(),
+                        picking=move.picking_id.display_name or move.product_id.display_name,
+                    )
+                )
+        done = super()._action_done(cancel_backorder=cancel_backorder)
+        linked = (self | done).filtered("after_sales_return_line_id")
+        returns_ = linked.after_sales_return_line_id.return_id.sudo()
+        if returns_:
+            returns_.line_ids.invalidate_recordset(["qty_received"])
+            returns_._on_receipt_done()
+            returns_._check_done()
+        return done
+
+    def _after_sales_set_lots(self):
+        """Put each return line's serial on its move lines (receipts of the returned serial,
+        the repaired unit sent back)."""
+        for move in self.filtered(lambda m: m.after_sales_return_line_id.lot_id):
+            lot = move.after_sales_return_line_id.lot_id
+            if move.move_line_ids:
+                move.move_line_ids.write({"lot_id": lot.id, "quantity": 1.0})
+            else:
+                self.env["stock.move.line"].create(
+                    {
+                        "move_id": move.id,
+                        "picking_id": move.picking_id.id,
+                        "product_id": move.product_id.id,
+                        "product_uom_id": move.product_uom.id,
+                        "lot_id": lot.id,
+                        "quantity": 1.0,
+                        "location_id": move.location_id.id,
+                        "location_dest_id": move.location_dest_id.id,
+                    }
+                )
