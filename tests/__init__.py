@@ -1,17 +1,5 @@
 from hypothesis import HealthCheck, settings
 
-# Property tests run inside Odoo's test runner on busy two-core machines: no deadline, no
-# timing health checks, a fixed seed (a failure reproduces), no example database on disk.
-settings.register_profile(
-    "after_sales",
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    database=None,
-    max_examples=150,
-)
-settings.load_profile("after_sales")
-
 from . import test_periods
 from . import test_cn_amount
 from . import test_settlement_rules
@@ -27,3 +15,15 @@ from . import test_parts_old_part
 from . import test_parts_stocking
 from . import test_return_rules
 from . import test_return
+
+# Property tests run inside Odoo's test runner on busy two-core machines: no deadline, no
+# timing health checks, a fixed seed (a failure reproduces), no example database on disk.
+settings.register_profile(
+    "after_sales",
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+    max_examples=150,
+)
+settings.load_profile("after_sales")
