@@ -40,6 +40,7 @@
         "reports/after_sales_return_report.xml",
         "views/after_sales_return_views.xml",
         "wizard/after_sales_return_refuse_views.xml",
+        "views/after_sales_service_plan_views.xml",
         "views/after_sales_menus.xml",
     ],
     "assets": {

@@ -17,3 +17,4 @@ from . import after_sales_parts_request
 from . import after_sales_old_part
 from . import after_sales_return
 from . import stock_move
+from . import after_sales_service_plan

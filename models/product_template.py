@@ -24,3 +24,15 @@ class ProductTemplate(models.Model):
         string="Serves Products",
         help="The products this spare part repairs.",
     )
+
+    # ------------------------------------------------------------
+    # FIELDS: customer service plans (R29)
+    # ------------------------------------------------------------
+    after_sales_is_plan = fields.Boolean(
+        string="Customer Service Plan",
+        help="R29: selling this product gives the customer a service plan (客户服务卡): a number "
+        "of visits within a response time, valid for a period.",
+    )
+    after_sales_plan_response_hours = fields.Integer(string="Plan Response (hours)", default=72)
+    after_sales_plan_visits = fields.Integer(string="Plan Visits", default=5)
+    after_sales_plan_validity_months = fields.Integer(string="Plan Validity (months)", default=12)

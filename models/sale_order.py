@@ -58,3 +58,24 @@ class SaleOrder(models.Model):
                         customer=order.partner_id.display_name,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def _action_confirm(self):
+        """Confirming an order that sells customer service plans creates the customer's plans
+        (R29), once per unit."""
+        result = super()._action_confirm()
+        self.env["after_sales.service.plan"].sudo()._create_from_sale_lines(self.order_line)
+        return result
+
+    def _action_cancel(self):
+        """Cancelling the order cancels the service plans it sold."""
+        result = super()._action_cancel()
+        plans = (
+            self.env["after_sales.service.plan"]
+            .sudo()
+            .search([("sale_line_id", "in", self.order_line.ids), ("state", "!=", "cancelled")])
+        )
+        plans.action_cancel()
+        return result

@@ -15,6 +15,7 @@ from . import test_parts_old_part
 from . import test_parts_stocking
 from . import test_return_rules
 from . import test_return
+from . import test_service_plan
 
 # Property tests run inside Odoo's test runner on busy two-core machines: no deadline, no
 # timing health checks, a fixed seed (a failure reproduces), no example database on disk.

@@ -1,0 +1,214 @@
+import datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import periods
+
+
+class AfterSalesServicePlan(models.Model):
+    """A customer's service plan entitlement (客户服务卡, DOMAIN.md R29): created when a sale order
+    selling a plan product is confirmed; service requests (claims) consume its visits and are held
+    to its response time while it is valid."""
+
+    _name = "after_sales.service.plan"
+    _description = "Customer Service Plan"
+    _inherit = ["mail.thread"]
+    _order = "date_end desc, id desc"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+    name = fields.Char(
+        string="Plan Number",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env._("New"),
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        string="Plan",
+        required=True,
+        check_company=True,
+        domain="[('after_sales_is_plan', '=', True)]",
+    )
+    sale_line_id = fields.Many2one(
+        "sale.order.line", string="Sale Order Line", readonly=True, index="btree_not_null"
+    )
+    sale_order_id = fields.Many2one(related="sale_line_id.order_id", store=True)
+    date_start = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    date_end = fields.Date(
+        compute="_compute_date_end", store=True, readonly=False, precompute=True, tracking=True
+    )
+    response_hours = fields.Integer(
+        compute="_compute_from_product", store=True, readonly=False, precompute=True
+    )
+    visits_total = fields.Integer(
+        string="Visits",
+        compute="_compute_from_product",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    visits_used = fields.Integer(readonly=True, copy=False, tracking=True)
+    visits_left = fields.Integer(compute="_compute_visits_left", store=True)
+    state = fields.Selection(
+        [
+            ("active", "Active"),
+            ("used", "Used Up"),
+            ("expired", "Expired"),
+            ("cancelled", "Cancelled"),
+        ],
+        string="Status",
+        compute="_compute_state",
+        store=True,
+        readonly=False,
+        tracking=True,
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+    @api.depends("product_id")
+    def _compute_from_product(self):
+        for plan in self:
+            template = plan.product_id.product_tmpl_id
+            plan.response_hours = template.after_sales_plan_response_hours
+            plan.visits_total = template.after_sales_plan_visits
+
+    @api.depends("date_start", "product_id")
+    def _compute_date_end(self):
+        for plan in self:
+            months = plan.product_id.product_tmpl_id.after_sales_plan_validity_months or 12
+            plan.date_end = plan.date_start and (
+                periods.add_months(plan.date_start, months) - datetime.timedelta(days=1)
+            )
+
+    @api.depends("visits_total", "visits_used")
+    def _compute_visits_left(self):
+        for plan in self:
+            plan.visits_left = max(plan.visits_total - plan.visits_used, 0)
+
+    @api.depends("visits_left", "date_end")
+    def _compute_state(self):
+        today = fields.Date.context_today(self)
+        for plan in self:
+            if plan.state == "cancelled":
+                continue
+            if plan.date_end and plan.date_end < today:
+                plan.state = "expired"
+            elif not plan.visits_left:
+                plan.state = "used"
+            else:
+                plan.state = "active"
+
+    # ------------------------------------------------------------
+    # CONSTRAINT
+    # ------------------------------------------------------------
+    @api.constrains("visits_total", "response_hours")
+    def _check_positive(self):
+        for plan in self:
+            if plan.visits_total < 0 or plan.response_hours < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Service plan %(plan)s: visits and response hours cannot be negative.",
+                        plan=plan.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        new = self.env._("New")
+        for vals in vals_list:
+            if vals.get("name", new) == new:
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("after_sales.service.plan") or new
+                )
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_cancel(self):
+        """Cancel plans (order cancelled, refund): they no longer entitle to visits."""
+        self.write({"state": "cancelled"})
+        return True
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _consume_visit(self, when=None):
+        """Use one visit of this plan for a service request made on ``when`` (today by
+        default); refuse when the plan is cancelled, expired or used up, saying which."""
+        self.ensure_one()
+        day = when or fields.Date.context_today(self)
+        if self.state == "cancelled":
+            raise UserError(
+                self.env._("Service plan %(plan)s is cancelled.", plan=self.display_name)
+            )
+        if not self.date_start <= day <= self.date_end:
+            raise UserError(
+                self.env._(
+                    "Service plan %(plan)s is valid from %(start)s to %(end)s, not on %(day)s.",
+                    plan=self.display_name,
+                    start=self.date_start,
+                    end=self.date_end,
+                    day=day,
+                )
+            )
+        if not self.visits_left:
+            raise UserError(
+                self.env._(
+                    "Service plan %(plan)s has no visit left (%(total)s used).",
+                    plan=self.display_name,
+                    total=self.visits_total,
+                )
+            )
+        self.visits_used += 1
+        return True
+
+    def _release_visit(self):
+        """Give back the visit of a cancelled service request."""
+        for plan in self.filtered("visits_used"):
+            plan.visits_used -= 1
+
+    @api.model
+    def _create_from_sale_lines(self, lines):
+        """Create the plans sold by confirmed sale order ``lines`` (one per unit), once: lines
+        that already have plans are skipped. Called by sale order confirmation."""
+        existing = self.search([("sale_line_id", "in", lines.ids)])
+        vals_list = []
+        for line in lines - existing.sale_line_id:
+            if not line.product_id.after_sales_is_plan:
+                continue
+            for _unit in range(int(line.product_uom_qty)):
+                vals_list.append(
+                    {
+                        "partner_id": line.order_id.partner_id.id,
+                        "product_id": line.product_id.id,
+                        "sale_line_id": line.id,
+                        "company_id": line.order_id.company_id.id,
+                        "date_start": line.order_id.date_order.date(),
+                    }
+                )
+        return self.create(vals_list)
+
+    @api.model
+    def _cron_expire(self):
+        """Daily: plans past their end date become expired."""
+        today = fields.Date.context_today(self)
+        self.search([("state", "in", ("active", "used")), ("date_end", "<", today)]).write(
+            {"state": "expired"}
+        )
+        return True

@@ -1,0 +1,92 @@
+from datetime import date
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, freeze_time, tagged
+
+from .common import AfterSalesCase
+
+
+@tagged("post_install", "-at_install")
+class TestServicePlan(AfterSalesCase):
+    """R29: gold 24 h x 5 visits, single 72 h x 1, sold on a sale order."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gold = cls.env["product.product"].create(
+            {
+                "name": "Gold service card",
+                "type": "service",
+                "list_price": 2980.0,
+                "after_sales_is_plan": True,
+                "after_sales_plan_response_hours": 24,
+                "after_sales_plan_visits": 5,
+                "after_sales_plan_validity_months": 12,
+            }
+        )
+        cls.single = cls.env["product.product"].create(
+            {
+                "name": "Single service",
+                "type": "service",
+                "list_price": 300.0,
+                "after_sales_is_plan": True,
+                "after_sales_plan_response_hours": 72,
+                "after_sales_plan_visits": 1,
+            }
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Mrs Li"})
+
+    def _sell(self, product, qty=1):
+        form = Form(self.env["sale.order"])
+        form.partner_id = self.customer
+        with form.order_line.new() as line:
+            line.product_id = product
+            line.product_uom_qty = qty
+        order = form.save()
+        with freeze_time("2026-03-15"):
+            order.action_confirm()
+        return order
+
+    def test_confirming_the_order_creates_the_plans_once(self):
+        order = self._sell(self.gold, qty=2)
+        plans = self.env["after_sales.service.plan"].search([("sale_order_id", "=", order.id)])
+        self.assertEqual(len(plans), 2)
+        self.assertRecordValues(
+            plans[:1],
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "response_hours": 24,
+                    "visits_total": 5,
+                    "visits_left": 5,
+                    "date_start": date(2026, 3, 15),
+                    "date_end": date(2027, 3, 14),
+                }
+            ],
+        )
+        self.env["after_sales.service.plan"]._create_from_sale_lines(order.order_line)
+        self.assertEqual(
+            self.env["after_sales.service.plan"].search_count([("sale_order_id", "=", order.id)]),
+            2,
+        )
+        order._action_cancel()
+        self.assertEqual(set(plans.mapped("state")), {"cancelled"})
+
+    def test_visits_are_consumed_within_validity(self):
+        plan = self.env["after_sales.service.plan"].search(
+            [("sale_order_id", "=", self._sell(self.single).id)]
+        )
+        self.assertEqual(plan.state, "active")
+        with self.assertRaisesRegex(UserError, "is valid from 2026-03-15"):
+            plan._consume_visit(date(2026, 3, 1))
+        plan._consume_visit(date(2026, 5, 1))
+        self.assertEqual((plan.visits_left, plan.state), (0, "used"))
+        with self.assertRaisesRegex(UserError, "has no visit left"):
+            plan._consume_visit(date(2026, 5, 2))
+        plan._release_visit()
+        self.assertEqual((plan.visits_left, plan.state), (1, "active"))
+        with freeze_time("2027-03-20"):
+            self.env["after_sales.service.plan"]._cron_expire()
+        self.assertEqual(plan.state, "expired")
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+            plan.visits_total = -1
