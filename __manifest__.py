@@ -16,6 +16,10 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_activity_type_data.xml",
+        "reports/after_sales_claim_reports.xml",
+        "views/after_sales_warranty_card_views.xml",
+        "views/after_sales_claim_views.xml",
         "views/after_sales_contract_views.xml",
         "views/after_sales_territory_views.xml",
         "views/after_sales_fund_entry_views.xml",
@@ -23,9 +27,12 @@
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/after_sales_contract_terminate_views.xml",
+        "wizard/after_sales_claim_reject_views.xml",
+        "wizard/after_sales_warranty_card_import_views.xml",
         "views/after_sales_menus.xml",
     ],
     "demo": [
         "demo/after_sales_demo.xml",
+        "demo/after_sales_claim_demo.xml",
     ],
 }

@@ -2,3 +2,9 @@ from . import test_periods
 from . import test_contract
 from . import test_contract_access
 from . import test_sale_order
+from . import test_coverage
+from . import test_sla
+from . import test_warranty_card
+from . import test_claim
+from . import test_card_import
+from . import test_claim_reports

@@ -2,3 +2,4 @@
 
 from . import coverage
 from . import periods
+from . import sla
