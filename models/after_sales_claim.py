@@ -776,13 +776,15 @@ class AfterSalesClaimLine(models.Model):
     @api.depends("product_id", "claim_id.contract_id.repair_pricelist_id")
     def _compute_price_unit(self):
         for line in self:
-            pricelist = line.claim_id.contract_id.repair_pricelist_id
-            if not line.product_id:
+            company = line.claim_id.company_id or self.env.company
+            pricelist = line.claim_id.contract_id.repair_pricelist_id.with_company(company)
+            product = line.product_id.with_company(company)
+            if not product:
                 line.price_unit = line.price_unit or 0.0
             elif pricelist:
-                line.price_unit = pricelist._get_product_price(line.product_id, line.quantity or 1)
+                line.price_unit = pricelist._get_product_price(product, line.quantity or 1)
             else:
-                line.price_unit = line.product_id.lst_price
+                line.price_unit = product.lst_price
 
     @api.depends("quantity", "price_unit")
     def _compute_subtotal(self):
