@@ -409,6 +409,14 @@ class AfterSalesClaim(models.Model):
                 )
 
     # ------------------------------------------------------------
+    # ONCHANGE
+    # ------------------------------------------------------------
+    @api.onchange("card_id")
+    def _onchange_card_id(self):
+        if self.card_id and not self.dealer_id:
+            self.dealer_id = self.card_id.dealer_id
+
+    # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
     @api.model_create_multi

@@ -271,11 +271,9 @@ class AfterSalesWarrantyCard(models.Model):
                         del vals[key]
         self._create_customers(vals_list)
         new = self.env._("New")
-        for vals in vals_list:
-            if vals.get("name", new) == new:
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("after_sales.warranty.card") or new
-                )
+        unnamed = [vals for vals in vals_list if vals.get("name", new) == new]
+        for vals, name in zip(unnamed, self._next_card_numbers(len(unnamed)), strict=True):
+            vals["name"] = name or new
         return super().create(vals_list)
 
     def write(self, vals):
@@ -423,6 +421,35 @@ class AfterSalesWarrantyCard(models.Model):
                     )
                 )
             seen[(product_id, lot_id)] = key
+
+    @api.model
+    def _next_card_numbers(self, count):
+        """Return ``count`` card numbers from the card sequence. A bulk import draws them with
+        one query instead of one per card (standard sequences are PostgreSQL sequences)."""
+        if count <= 1:
+            return [self.env["ir.sequence"].next_by_code("after_sales.warranty.card")] * count
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "after_sales.warranty.card"),
+                    ("company_id", "in", [self.env.company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if not sequence or sequence.implementation != "standard" or sequence.use_date_range:
+            return [
+                self.env["ir.sequence"].next_by_code("after_sales.warranty.card")
+                for __ in range(count)
+            ]
+        self.env.cr.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)",
+            [f"ir_sequence_{sequence.id:03d}", count],
+        )
+        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     @api.model
     def _create_customers(self, vals_list):

@@ -302,3 +302,26 @@ class TestClaim(ServiceCase):
         self.assertEqual(claim.attachment_count, 2)
         action = claim.action_view_attachments()
         self.assertEqual(self.env["ir.attachment"].search_count(action["domain"]), 2)
+
+    def test_form_takes_the_dealer_from_the_card_and_portal_sees_its_own(self):
+        card = self._card(dealer_id=self.subdealer.id)
+        form = Form(self.env["after_sales.claim"].with_user(self.user_desk))
+        form.card_id = card
+        self.assertEqual(form.dealer_id, self.subdealer)
+        self.assertEqual(form.product_id, self.heater)
+        claim = form.save()
+        self.assertEqual(claim.contract_id, self.contract)
+        other = self._claim(self._card(register=False, dealer_id=self.other_dealer.id))
+        portal = self.env["res.users"].create(
+            {
+                "name": "Shunda portal",
+                "login": "shunda_portal_claims",
+                "partner_id": self.dealer_contact.id,
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        visible = self.env["after_sales.claim"].with_user(portal).search([])
+        self.assertIn(claim, visible, "a sub-dealer's claim is visible to its dealer")
+        self.assertNotIn(other, visible)
+        with self.assertRaises(AccessError):
+            claim.with_user(portal).write({"symptom": "changed by the dealer"})

@@ -446,7 +446,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         for values in good:
             if not values["lot"]:
                 missing[(values["product"].id, values["serial"])] = None
-        new_lots = self.env["stock.lot"].create(
+        new_lots = Card.env["stock.lot"].create(
             [
                 {"product_id": product_id, "name": name, "company_id": self.company_id.id}
                 for product_id, name in missing
