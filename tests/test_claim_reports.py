@@ -77,3 +77,27 @@ class TestClaimReports(ServiceCase):
         self.assertIn("OLD-77", html)
         self.assertIn("NEW-77", html)
         self.assertIn(claim.card_id.name, html)
+
+    def test_views_load_for_the_service_desk(self):
+        """Every view of cards, claims and the wizards opens for a service desk user."""
+        views = {
+            "after_sales.warranty.card": ["list", "form", "search"],
+            "after_sales.claim": ["list", "form", "kanban", "calendar", "pivot", "graph", "search"],
+            "after_sales.claim.reject": ["form"],
+            "after_sales.warranty.card.import": ["form"],
+        }
+        for model, kinds in views.items():
+            with self.subTest(model=model):
+                result = (
+                    self.env[model]
+                    .with_user(self.user_desk)
+                    .get_views([(False, kind) for kind in kinds])
+                )
+                self.assertEqual(set(result["views"]), set(kinds))
+        for xmlid in (
+            "after_sales_service.after_sales_warranty_card_action",
+            "after_sales_service.after_sales_claim_action",
+            "after_sales_service.after_sales_warranty_card_import_action",
+        ):
+            action = self.env["ir.actions.act_window"].with_user(self.user_desk)._for_xml_id(xmlid)
+            self.assertTrue(action["res_model"])
