@@ -335,7 +335,9 @@ class AfterSalesClaim(models.Model):
         "contract_id.quality_days",
     )
     def _compute_coverage(self):
-        for claim in self:
+        for claim in self._skip_settled(
+            "is_covered", "coverage_reason", "coverage_window", "warranty_end"
+        ):
             decision = coverage.decide(claim._coverage_facts())
             claim.is_covered = decision.covered
             claim.coverage_reason = decision.reason
@@ -351,7 +353,7 @@ class AfterSalesClaim(models.Model):
         "contract_id.flat_onsite_amount",
     )
     def _compute_amounts(self):
-        for claim in self:
+        for claim in self._skip_settled("amount_total", "reimbursable_amount", "customer_amount"):
             total = sum(claim.line_ids.mapped("subtotal"))
             claim.amount_total = total
             contract = claim.contract_id
@@ -397,7 +399,9 @@ class AfterSalesClaim(models.Model):
         "contract_id.claim_reimbursement",
     )
     def _compute_reimbursable(self):
-        for claim in self:
+        for claim in self._skip_settled(
+            "is_reimbursable", "reimbursable_note", "date_reimbursable"
+        ):
             note = claim._reimbursable_blocker()
             claim.is_reimbursable = not note
             claim.reimbursable_note = note or False
@@ -687,6 +691,16 @@ class AfterSalesClaim(models.Model):
                 note=self.env._("Second follow-up, within 7 days of the first."),
                 user_id=user_id,
             )
+
+    def _skip_settled(self, *fnames):
+        """R16: a settled claim keeps the coverage and amounts it was settled with, even when its
+        contract's terms or its card change later. Computes call this: the settled claims keep
+        their stored values, the others are returned to be computed."""
+        settled = self.filtered(lambda c: c.state == "settled" and c._origin)
+        for claim in settled:
+            for fname in fnames:
+                claim[fname] = claim._origin[fname]
+        return self - settled
 
     def _check_not_settled(self):
         """Nobody edits a settled claim (R16); only the settlement itself, with the context key

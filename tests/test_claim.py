@@ -114,6 +114,8 @@ class TestClaim(ServiceCase):
         lines = self._lines(claim)
         claim.action_submit()
         claim.with_user(self.user_appraiser).action_approve()
+        lines[0].action_receive_old_part()
+        self.assertTrue(claim.is_reimbursable)
         claim.with_context(after_sales_settlement=True).write({"state": "settled"})
         manager_claim = claim.with_user(self.user_manager)
         with self.assertRaisesRegex(UserError, "is settled and can no longer be changed"):
@@ -130,6 +132,17 @@ class TestClaim(ServiceCase):
             manager_claim.action_cancel()
         self.assertEqual(claim.state, "settled")
         self.assertEqual(lines[1].quantity, 2)
+        # Later changes of the contract or the card do not move a settled claim's amounts.
+        self.assertEqual((claim.reimbursable_amount, claim.is_reimbursable), (212.5, True))
+        self.contract.with_user(self.user_manager).claim_reimbursement = "none"
+        claim.card_id.falsified = True
+        self.env.flush_all()
+        claim.invalidate_recordset()
+        self.assertEqual(claim.reimbursable_amount, 212.5)
+        self.assertTrue(claim.is_covered)
+        self.assertTrue(claim.is_reimbursable)
+        unsettled = self._claim(claim.card_id)
+        self.assertEqual(unsettled.coverage_reason, "card_falsified", "others still follow")
 
     # ------------------------------------------------------------
     # amounts (R15)
