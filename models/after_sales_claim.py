@@ -435,6 +435,10 @@ class AfterSalesClaim(models.Model):
         self._check_not_settled()
         if vals.get("state") in ("approved", "rejected") and not self.env.su:
             self._check_appraiser()
+        if vals.get("state") == "settled":
+            # Settled claims keep their values (_skip_settled): finish pending computations
+            # with the state they were approved in.
+            self.flush_recordset()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -132,6 +132,20 @@ class TestClaim(ServiceCase):
             manager_claim.action_cancel()
         self.assertEqual(claim.state, "settled")
         self.assertEqual(lines[1].quantity, 2)
+        # Settling right after the lines change, nothing read in between.
+        fresh = self._claim(self._card())
+        self.env["after_sales.claim.line"].create(
+            {"claim_id": fresh.id, "line_type": "labour", "product_id": self.labour.id}
+        )
+        fresh.action_submit()
+        fresh.with_user(self.user_appraiser).action_approve()
+        fresh.with_context(after_sales_settlement=True).write({"state": "settled"})
+        self.env.flush_all()
+        fresh.invalidate_recordset()
+        self.assertEqual(
+            (fresh.coverage_reason, fresh.reimbursable_amount, fresh.is_reimbursable),
+            ("covered", 50.0, True),
+        )
         # Later changes of the contract or the card do not move a settled claim's amounts.
         self.assertEqual((claim.reimbursable_amount, claim.is_reimbursable), (212.5, True))
         self.contract.with_user(self.user_manager).claim_reimbursement = "none"
