@@ -81,25 +81,30 @@ class SaleOrder(models.Model):
         customer and retail sale date; the service desk registers them. Running it again creates
         nothing new. Called by the "Create Warranty Cards" button of the order."""
         Card = self.env["after_sales.warranty.card"]
-        move_lines = self.env["stock.move.line"].search(
-            [
-                ("move_id.sale_line_id.order_id", "in", self.ids),
-                ("state", "=", "done"),
-                ("lot_id", "!=", False),
-                ("location_dest_id.usage", "=", "customer"),
-            ]
+        # The service desk needs no inventory rights to read what was delivered.
+        move_lines = (
+            self.env["stock.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_id.sale_line_id.order_id", "in", self.ids),
+                    ("state", "=", "done"),
+                    ("lot_id", "!=", False),
+                    ("location_dest_id.usage", "=", "customer"),
+                ]
+            )
         )
         carded = set(
-            Card.search(
-                [("lot_id", "in", move_lines.lot_id.ids), ("state", "!=", "void")]
-            ).lot_id.ids
+            Card.sudo()
+            .search([("lot_id", "in", move_lines.lot_id.ids), ("state", "!=", "void")])
+            .lot_id.ids
         )
         vals_list = []
         for line in move_lines:
             if line.lot_id.id in carded:
                 continue
             carded.add(line.lot_id.id)
-            order = line.move_id.sale_line_id.order_id
+            order = line.move_id.sale_line_id.order_id.sudo(False)
             vals = {
                 "dealer_id": order.partner_id.commercial_partner_id.id,
                 "company_id": order.company_id.id,
