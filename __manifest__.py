@@ -19,6 +19,10 @@
         "data/after_sales_product_data.xml",
         "reports/after_sales_settlement_reports.xml",
         "data/mail_template_data.xml",
+        "data/mail_activity_type_data.xml",
+        "reports/after_sales_claim_reports.xml",
+        "views/after_sales_warranty_card_views.xml",
+        "views/after_sales_claim_views.xml",
         "views/after_sales_contract_views.xml",
         "views/after_sales_territory_views.xml",
         "views/after_sales_fund_entry_views.xml",
@@ -41,6 +45,8 @@
         "views/after_sales_return_views.xml",
         "wizard/after_sales_return_refuse_views.xml",
         "views/after_sales_service_plan_views.xml",
+        "wizard/after_sales_claim_reject_views.xml",
+        "wizard/after_sales_warranty_card_import_views.xml",
         "views/after_sales_menus.xml",
     ],
     "assets": {
@@ -52,6 +58,7 @@
         "demo/after_sales_demo.xml",
         "demo/after_sales_parts_demo.xml",
         "demo/after_sales_return_demo.xml",
+        "demo/after_sales_claim_demo.xml",
     ],
     "post_init_hook": "_after_sales_post_init",
 }

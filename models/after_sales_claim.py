@@ -1,7 +1,9 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
-from ..tools import coverage
+from ..tools import coverage, sla
+
+APPRAISER_GROUP = "after_sales_service.after_sales_service_group_appraiser"
 
 CAUSE_CATEGORIES = [
     ("product_defect", "Product Defect"),
@@ -75,6 +77,14 @@ class AfterSalesClaim(models.Model):
     reject_reason = fields.Text(readonly=True, copy=False, tracking=True)
     date_approved = fields.Date(string="Approved On", readonly=True, copy=False)
     approver_id = fields.Many2one("res.users", string="Appraised By", readonly=True, copy=False)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+        help="Follows the claim: gets the SLA and return-visit activities.",
+    )
 
     # ------------------------------------------------------------
     # FIELDS: dealer, card, product
@@ -148,6 +158,44 @@ class AfterSalesClaim(models.Model):
     customer_signature = fields.Binary(copy=False, attachment=True)
     technician_signature = fields.Binary(copy=False, attachment=True)
     line_ids = fields.One2many("after_sales.claim.line", "claim_id", string="Lines", copy=True)
+    attachment_count = fields.Integer(
+        string="Photos", compute="_compute_attachment_count", help="Photos and files attached."
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: SLA (R9) and return visits (R10)
+    # ------------------------------------------------------------
+    arrange_deadline = fields.Datetime(
+        compute="_compute_sla",
+        store=True,
+        help="R9: call time plus the contract's arrangement hours.",
+    )
+    arrival_deadline = fields.Datetime(
+        compute="_compute_sla",
+        store=True,
+        help="R9: call time plus the contract's urban or suburban response hours (on-site only).",
+    )
+    is_sla_overdue = fields.Boolean(
+        string="SLA Overdue",
+        compute="_compute_sla",
+        store=True,
+        help="R9: arranged or on site after the deadline, or still not at the deadline. "
+        "Refreshed hourly by a scheduled action.",
+    )
+    satisfaction = fields.Selection(
+        [
+            ("1", "1 - Very Dissatisfied"),
+            ("2", "2 - Dissatisfied"),
+            ("3", "3 - Neutral"),
+            ("4", "4 - Satisfied"),
+            ("5", "5 - Very Satisfied"),
+        ],
+        string="Customer Satisfaction",
+        tracking=True,
+        help="R10: the customer's score given on the return visit.",
+    )
+    satisfaction_comment = fields.Text(string="Return Visit Comment")
+    revisit_date = fields.Date(string="Return Visit On")
 
     # ------------------------------------------------------------
     # FIELDS: coverage (R20)
@@ -182,6 +230,12 @@ class AfterSalesClaim(models.Model):
     old_parts_missing = fields.Boolean(
         compute="_compute_old_parts", store=True, help="R21: a required old part is not back yet."
     )
+    old_parts_rejected = fields.Boolean(
+        compute="_compute_old_parts",
+        store=True,
+        help="R21: the technical department rejected a returned old part (not the original, "
+        "damaged by the dealer...): the claim is not reimbursed.",
+    )
     date_old_parts_back = fields.Date(
         compute="_compute_old_parts",
         store=True,
@@ -210,6 +264,47 @@ class AfterSalesClaim(models.Model):
     def _compute_currency_id(self):
         for claim in self:
             claim.currency_id = claim.contract_id.currency_id or claim.company_id.currency_id
+
+    def _compute_attachment_count(self):
+        counts = dict(
+            self.env["ir.attachment"]._read_group(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids)],
+                ["res_id"],
+                ["__count"],
+            )
+        )
+        for claim in self:
+            claim.attachment_count = counts.get(claim.id, 0)
+
+    @api.depends(
+        "call_time",
+        "arranged_time",
+        "arrival_time",
+        "onsite",
+        "zone",
+        "contract_id.arrange_hours",
+        "contract_id.response_hours_urban",
+        "contract_id.response_hours_suburban",
+    )
+    def _compute_sla(self):
+        now = fields.Datetime.now()
+        for claim in self:
+            contract = claim.contract_id
+            arrange_hours, response_hours = claim._sla_hours()
+            arrange_due, arrival_due = sla.sla_deadlines(
+                claim.call_time, arrange_hours, response_hours, claim.onsite
+            )
+            claim.arrange_deadline = arrange_due
+            claim.arrival_deadline = arrival_due
+            claim.is_sla_overdue = bool(contract) and sla.is_sla_overdue(
+                claim.call_time,
+                arranged=claim.arranged_time,
+                arrived=claim.arrival_time,
+                arrange_hours=arrange_hours,
+                response_hours=response_hours,
+                onsite=claim.onsite,
+                now=now,
+            )
 
     @api.depends("dealer_id", "company_id")
     def _compute_contract_id(self):
@@ -247,7 +342,9 @@ class AfterSalesClaim(models.Model):
         "contract_id.quality_days",
     )
     def _compute_coverage(self):
-        for claim in self:
+        for claim in self._skip_settled(
+            "is_covered", "coverage_reason", "coverage_window", "warranty_end"
+        ):
             decision = coverage.decide(claim._coverage_facts())
             claim.is_covered = decision.covered
             claim.coverage_reason = decision.reason
@@ -263,7 +360,7 @@ class AfterSalesClaim(models.Model):
         "contract_id.flat_onsite_amount",
     )
     def _compute_amounts(self):
-        for claim in self:
+        for claim in self._skip_settled("amount_total", "reimbursable_amount", "customer_amount"):
             total = sum(claim.line_ids.mapped("subtotal"))
             claim.amount_total = total
             contract = claim.contract_id
@@ -282,12 +379,19 @@ class AfterSalesClaim(models.Model):
             else:
                 claim.reimbursable_amount = 0.0
 
-    @api.depends("line_ids.old_part_required", "line_ids.old_part_date_received")
+    @api.depends(
+        "line_ids.old_part_required",
+        "line_ids.old_part_date_received",
+        "line_ids.old_part_appraisal",
+    )
     def _compute_old_parts(self):
         for claim in self:
             required = claim.line_ids.filtered("old_part_required")
             missing = required.filtered(lambda line: not line.old_part_date_received)
             claim.old_parts_missing = bool(missing)
+            claim.old_parts_rejected = any(
+                line.old_part_appraisal == "rejected" for line in required
+            )
             dates = required.mapped("old_part_date_received")
             claim.date_old_parts_back = max(dates) if dates and not missing else False
 
@@ -296,12 +400,15 @@ class AfterSalesClaim(models.Model):
         "is_covered",
         "reimbursable_amount",
         "old_parts_missing",
+        "old_parts_rejected",
         "date_approved",
         "date_old_parts_back",
         "contract_id.claim_reimbursement",
     )
     def _compute_reimbursable(self):
-        for claim in self:
+        for claim in self._skip_settled(
+            "is_reimbursable", "reimbursable_note", "date_reimbursable"
+        ):
             note = claim._reimbursable_blocker()
             claim.is_reimbursable = not note
             claim.reimbursable_note = note or False
@@ -311,6 +418,14 @@ class AfterSalesClaim(models.Model):
                 claim.date_reimbursable = max(
                     d for d in (claim.date_approved, claim.date_old_parts_back) if d
                 )
+
+    # ------------------------------------------------------------
+    # ONCHANGE
+    # ------------------------------------------------------------
+    @api.onchange("card_id")
+    def _onchange_card_id(self):
+        if self.card_id and not self.dealer_id:
+            self.dealer_id = self.card_id.dealer_id
 
     # ------------------------------------------------------------
     # CRUD
@@ -324,15 +439,28 @@ class AfterSalesClaim(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        settled = self.filtered(lambda c: c.state == "settled")
-        if settled and not self.env.context.get("after_sales_settlement"):
-            raise UserError(
-                self.env._(
-                    "Claim %(claim)s is settled and can no longer be changed.",
-                    claim=settled[0].display_name,
-                )
-            )
+        self._check_not_settled()
+        if vals.get("state") in ("approved", "rejected") and not self.env.su:
+            self._check_appraiser()
+        if vals.get("state") == "settled":
+            # Settled claims keep their values (_skip_settled): finish pending computations
+            # with the state they were approved in.
+            self.flush_recordset()
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_settled_or_approved(self):
+        for claim in self:
+            if claim.state in ("approved", "settled"):
+                raise UserError(
+                    self.env._(
+                        "Claim %(claim)s is %(state)s and cannot be deleted; cancel it instead.",
+                        claim=claim.display_name,
+                        state=dict(self._fields["state"]._description_selection(self.env))[
+                            claim.state
+                        ],
+                    )
+                )
 
     # ------------------------------------------------------------
     # ACTION
@@ -370,6 +498,49 @@ class AfterSalesClaim(models.Model):
             )
         self.write({"state": "rejected", "reject_reason": reason.strip()})
         return True
+
+    def action_open_reject_wizard(self):
+        """Open the wizard that asks the appraiser for the rejection reason."""
+        self._check_appraiser()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Claim"),
+            "res_model": "after_sales.claim.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_claim_ids": self.ids},
+        }
+
+    def action_complete(self):
+        """The technician finished the repair (R10): record the completion time (now unless
+        entered) and schedule the two return visits for the responsible user: the first 3-7
+        days after the repair, the second within 7 days of the first. Called from the claim
+        form; completing twice schedules nothing new."""
+        for claim in self:
+            if claim.state in ("rejected", "settled", "cancel"):
+                raise UserError(
+                    self.env._(
+                        "Claim %(claim)s is closed and cannot be completed.",
+                        claim=claim.display_name,
+                    )
+                )
+        self.filtered(lambda c: not c.completion_time).write(
+            {"completion_time": fields.Datetime.now()}
+        )
+        self._schedule_return_visits()
+        return True
+
+    def action_view_attachments(self):
+        """Smart button: the photos and files attached to the claim."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Photos"),
+            "res_model": "ir.attachment",
+            "view_mode": "kanban,list,form",
+            "domain": [("res_model", "=", self._name), ("res_id", "=", self.id)],
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }
 
     def action_cancel(self):
         """Cancel a claim that is not settled."""
@@ -417,10 +588,142 @@ class AfterSalesClaim(models.Model):
         if self.contract_id.claim_reimbursement == "none":
             return self.env._("The contract does not reimburse claims")
         if self.old_parts_missing:
-            return self.env._("Old parts not returned (不予核销)")
+            lines = self.line_ids.filtered(
+                lambda line: line.old_part_required and not line.old_part_date_received
+            )
+            return self.env._(
+                "Old parts not returned (不予核销): %(parts)s",
+                parts=", ".join(lines.mapped(lambda line: line.product_id.display_name or "")),
+            )
+        if self.old_parts_rejected:
+            return self.env._("A returned old part was rejected by the technical department")
         if not self.reimbursable_amount:
             return self.env._("Nothing to reimburse")
         return ""
+
+    def _sla_hours(self):
+        """R9: the contract's ``(arrange_hours, response_hours)`` for this claim's zone."""
+        self.ensure_one()
+        contract = self.contract_id
+        if not contract:
+            return 0, 0
+        if self.zone == "suburban":
+            return contract.arrange_hours, contract.response_hours_suburban
+        return contract.arrange_hours, contract.response_hours_urban
+
+    def _repair_date(self):
+        """The day of the repair: completion, else the call (local dates)."""
+        self.ensure_one()
+        moment = self.completion_time or self.call_time
+        if not moment:
+            return fields.Date.context_today(self)
+        return fields.Datetime.context_timestamp(self, moment).date()
+
+    @api.model
+    def _cron_check_sla(self):
+        """Hourly (R9): refresh the overdue flag of open claims and give each overdue claim one
+        "SLA overdue" activity for its responsible user (none twice)."""
+        open_claims = self.search(
+            [
+                ("state", "in", ("draft", "submitted")),
+                ("contract_id", "!=", False),
+                "|",
+                ("arranged_time", "=", False),
+                "&",
+                ("onsite", "=", True),
+                ("arrival_time", "=", False),
+            ]
+        )
+        self.env.add_to_compute(self._fields["is_sla_overdue"], open_claims)
+        open_claims.flush_recordset(["is_sla_overdue"])
+        overdue = self.search(
+            [("is_sla_overdue", "=", True), ("state", "in", ("draft", "submitted"))]
+        )
+        activity_type = self.env.ref("after_sales_service.mail_activity_type_sla_overdue")
+        already = set(
+            self.env["mail.activity"]
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", overdue.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            .mapped("res_id")
+        )
+        today = fields.Date.context_today(self)
+        for claim in overdue.filtered(lambda c: c.id not in already):
+            claim.activity_schedule(
+                "after_sales_service.mail_activity_type_sla_overdue",
+                date_deadline=today,
+                note=self.env._(
+                    "Claim %(claim)s missed its service deadline (arrange by %(arrange)s, "
+                    "on site by %(arrival)s).",
+                    claim=claim.display_name,
+                    arrange=claim.arrange_deadline or "-",
+                    arrival=claim.arrival_deadline or "-",
+                ),
+                user_id=claim.user_id.id or claim.contract_id.user_id.id or self.env.uid,
+            )
+        return True
+
+    def _schedule_return_visits(self):
+        activity_type = self.env.ref("after_sales_service.mail_activity_type_return_visit")
+        already = set(
+            self.env["mail.activity"]
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            .mapped("res_id")
+        )
+        for claim in self.filtered(lambda c: c.id not in already):
+            first_from, first_due, second_due = sla.return_visit_dates(claim._repair_date())
+            user_id = claim.user_id.id or self.env.uid
+            claim.activity_schedule(
+                "after_sales_service.mail_activity_type_return_visit",
+                date_deadline=first_due,
+                summary=self.env._("First return visit"),
+                note=self.env._(
+                    "Call the customer between %(start)s and %(end)s: is the repair holding, "
+                    "how satisfied are they (1-5)?",
+                    start=first_from,
+                    end=first_due,
+                ),
+                user_id=user_id,
+            )
+            claim.activity_schedule(
+                "after_sales_service.mail_activity_type_return_visit",
+                date_deadline=second_due,
+                summary=self.env._("Second return visit"),
+                note=self.env._("Second follow-up, within 7 days of the first."),
+                user_id=user_id,
+            )
+
+    def _skip_settled(self, *fnames):
+        """R16: a settled claim keeps the coverage and amounts it was settled with, even when its
+        contract's terms or its card change later. Computes call this: the settled claims keep
+        their stored values, the others are returned to be computed."""
+        settled = self.filtered(lambda c: c.state == "settled" and c._origin)
+        for claim in settled:
+            for fname in fnames:
+                claim[fname] = claim._origin[fname]
+        return self - settled
+
+    def _check_not_settled(self):
+        """Nobody edits a settled claim (R16); only the settlement itself, with the context key
+        ``after_sales_settlement``, may write on it (to link or unlink it)."""
+        settled = self.filtered(lambda c: c.state == "settled")
+        if settled and not self.env.context.get("after_sales_settlement"):
+            raise UserError(
+                self.env._(
+                    "Claim %(claim)s is settled and can no longer be changed.",
+                    claim=settled[0].display_name,
+                )
+            )
 
     def _check_state(self, *states):
         labels = dict(self._fields["state"]._description_selection(self.env))
@@ -436,8 +739,8 @@ class AfterSalesClaim(models.Model):
                 )
 
     def _check_appraiser(self):
-        if not self.env.user.has_group("after_sales_service.after_sales_service_group_appraiser"):
-            raise UserError(
+        if not self.env.user.has_group(APPRAISER_GROUP):
+            raise AccessError(
                 self.env._("Only the technical department (appraisers) approves or rejects claims.")
             )
 
@@ -451,6 +754,9 @@ class AfterSalesClaimLine(models.Model):
     _order = "claim_id, sequence, id"
     _check_company_auto = True
 
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
     sequence = fields.Integer(default=10)
     claim_id = fields.Many2one("after_sales.claim", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="claim_id.company_id", store=True)
@@ -476,22 +782,42 @@ class AfterSalesClaimLine(models.Model):
         readonly=False,
         help="R21: a part under a trade-in rule must come back.",
     )
-    old_part_due_date = fields.Date(string="Old Part Due")
-    old_part_date_received = fields.Date(string="Old Part Received")
+    old_part_due_date = fields.Date(
+        string="Old Part Due",
+        compute="_compute_old_part_due_date",
+        store=True,
+        readonly=False,
+        help="R21: the repair date plus the contract's return days, or the end of the half-year "
+        "when old parts come back twice a year.",
+    )
+    old_part_date_received = fields.Date(string="Old Part Received", copy=False)
     old_part_appraisal = fields.Selection(
-        [("reusable", "Reusable"), ("scrap", "Scrap"), ("rejected", "Rejected")]
+        [("reusable", "Reusable"), ("scrap", "Scrap"), ("rejected", "Rejected")],
+        copy=False,
+        help="R21/R26: the technical department's appraisal of the returned part.",
+    )
+    part_warranty_end = fields.Date(
+        compute="_compute_part_warranty_end",
+        store=True,
+        help="A part replaced under warranty is itself warranted for the contract's replaced part "
+        "period from the repair.",
     )
 
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
     @api.depends("product_id", "claim_id.contract_id.repair_pricelist_id")
     def _compute_price_unit(self):
         for line in self:
-            pricelist = line.claim_id.contract_id.repair_pricelist_id
-            if not line.product_id:
+            company = line.claim_id.company_id or self.env.company
+            pricelist = line.claim_id.contract_id.repair_pricelist_id.with_company(company)
+            product = line.product_id.with_company(company)
+            if not product:
                 line.price_unit = line.price_unit or 0.0
             elif pricelist:
-                line.price_unit = pricelist._get_product_price(line.product_id, line.quantity or 1)
+                line.price_unit = pricelist._get_product_price(product, line.quantity or 1)
             else:
-                line.price_unit = line.product_id.lst_price
+                line.price_unit = product.lst_price
 
     @api.depends("quantity", "price_unit")
     def _compute_subtotal(self):
@@ -508,3 +834,79 @@ class AfterSalesClaimLine(models.Model):
                 and contract
                 and contract._get_part_policy(line.product_id).policy == "trade_in"
             )
+
+    @api.depends(
+        "old_part_required",
+        "claim_id.call_time",
+        "claim_id.completion_time",
+        "claim_id.contract_id.old_part_return_mode",
+        "claim_id.contract_id.old_part_return_days",
+    )
+    def _compute_old_part_due_date(self):
+        for line in self:
+            contract = line.claim_id.contract_id
+            if not line.old_part_required or not contract:
+                line.old_part_due_date = False
+                continue
+            line.old_part_due_date = sla.old_part_due_date(
+                line.claim_id._repair_date(),
+                contract.old_part_return_mode,
+                contract.old_part_return_days,
+            )
+
+    @api.depends(
+        "line_type",
+        "claim_id.is_covered",
+        "claim_id.call_time",
+        "claim_id.completion_time",
+        "claim_id.contract_id.part_warranty_months",
+    )
+    def _compute_part_warranty_end(self):
+        for line in self:
+            claim = line.claim_id
+            if line.line_type != "part" or not claim.is_covered or not claim.contract_id:
+                line.part_warranty_end = False
+                continue
+            line.part_warranty_end = coverage.warranty_end(
+                claim._repair_date(), claim.contract_id.part_warranty_months
+            )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        claims = self.env["after_sales.claim"].browse(
+            {vals["claim_id"] for vals in vals_list if vals.get("claim_id")}
+        )
+        claims._check_not_settled()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.claim_id._check_not_settled()
+        if "old_part_appraisal" in vals and not self.env.su:
+            self.claim_id._check_appraiser()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_settled(self):
+        self.claim_id._check_not_settled()
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_receive_old_part(self):
+        """The warehouse records that the old part came back today (R21)."""
+        for line in self:
+            if not line.old_part_required:
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s of claim %(claim)s does not expect an old part back.",
+                        line=line.product_id.display_name or line.name,
+                        claim=line.claim_id.display_name,
+                    )
+                )
+        self.filtered(lambda line: not line.old_part_date_received).write(
+            {"old_part_date_received": fields.Date.context_today(self)}
+        )
+        return True

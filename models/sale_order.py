@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class SaleOrder(models.Model):
@@ -19,6 +19,10 @@ class SaleOrder(models.Model):
         "defaults to the customer's running contract.",
     )
     commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
+    warranty_card_ids = fields.One2many(
+        "after_sales.warranty.card", "sale_order_id", string="Warranty Cards"
+    )
+    warranty_card_count = fields.Integer(compute="_compute_warranty_card_count")
 
     # ------------------------------------------------------------
     # COMPUTE
@@ -40,6 +44,15 @@ class SaleOrder(models.Model):
                 order.service_contract_id = current
             else:
                 order.service_contract_id = by_key.get(key, False)
+
+    def _compute_warranty_card_count(self):
+        counts = dict(
+            self.env["after_sales.warranty.card"]._read_group(
+                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.warranty_card_count = counts.get(order, 0)
 
     # ------------------------------------------------------------
     # CONSTRAINT
@@ -79,3 +92,63 @@ class SaleOrder(models.Model):
         )
         plans.action_cancel()
         return result
+
+    def action_create_warranty_cards(self):
+        """R30: pre-fill draft warranty cards for the serials delivered to the dealer on these
+        orders (done outgoing moves) that have no active card yet. The dealer later completes the
+        customer and retail sale date; the service desk registers them. Running it again creates
+        nothing new. Called by the "Create Warranty Cards" button of the order."""
+        Card = self.env["after_sales.warranty.card"]
+        # The service desk needs no inventory rights to read what was delivered.
+        move_lines = (
+            self.env["stock.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_id.sale_line_id.order_id", "in", self.ids),
+                    ("state", "=", "done"),
+                    ("lot_id", "!=", False),
+                    ("location_dest_id.usage", "=", "customer"),
+                ]
+            )
+        )
+        carded = set(
+            Card.sudo()
+            .search([("lot_id", "in", move_lines.lot_id.ids), ("state", "!=", "void")])
+            .lot_id.ids
+        )
+        vals_list = []
+        for line in move_lines:
+            if line.lot_id.id in carded:
+                continue
+            carded.add(line.lot_id.id)
+            order = line.move_id.sale_line_id.order_id.sudo(False)
+            vals = {
+                "dealer_id": order.partner_id.commercial_partner_id.id,
+                "company_id": order.company_id.id,
+                "product_id": line.product_id.id,
+                "lot_id": line.lot_id.id,
+                "sale_order_id": order.id,
+            }
+            if order.service_contract_id:
+                vals["contract_id"] = order.service_contract_id.id
+            vals_list.append(vals)
+        cards = Card.create(vals_list)
+        if not cards:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s: every delivered serial already has a warranty card, or no "
+                    "serial was delivered yet.",
+                    order=", ".join(self.mapped("display_name")),
+                )
+            )
+        return self.action_view_warranty_cards()
+
+    def action_view_warranty_cards(self):
+        """Smart button: the warranty cards of the serials delivered on this order."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_warranty_card_action"
+        )
+        action["domain"] = [("sale_order_id", "in", self.ids)]
+        action["context"] = {}
+        return action

@@ -17,6 +17,13 @@ from . import test_return_rules
 from . import test_return
 from . import test_service_plan
 
+from . import test_coverage
+from . import test_sla
+from . import test_warranty_card
+from . import test_claim
+from . import test_card_import
+from . import test_claim_reports
+
 # Property tests run inside Odoo's test runner on busy two-core machines: no deadline, no
 # timing health checks, a fixed seed (a failure reproduces), no example database on disk.
 settings.register_profile(

@@ -3,3 +3,4 @@
 from . import coverage
 from . import periods
 from . import parts
+from . import sla

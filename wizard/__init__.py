@@ -3,3 +3,5 @@ from . import after_sales_settlement_wizard
 from . import after_sales_settlement_force_post
 from . import after_sales_stocking_wizard
 from . import after_sales_return_refuse
+from . import after_sales_claim_reject
+from . import after_sales_warranty_card_import

@@ -1,0 +1,69 @@
+"""Service-level arithmetic of a claim (DOMAIN.md R9, R10, R21).
+
+R9: the dealer arranges a request within ``arrange_hours`` of the call and is on site within the
+urban or suburban response hours. Deadlines are elapsed hours from the call, computed on naive
+UTC datetimes as Odoo stores them, so they cross midnight, month and year ends like any clock.
+R10: the first return visit falls 3 to 7 days after the repair, the second within 7 days of the
+first. R21: an old part is due back N days after the repair, or at the end of the half-year.
+Nothing here imports Odoo.
+"""
+
+import datetime
+
+FIRST_VISIT_MIN_DAYS = 3
+FIRST_VISIT_MAX_DAYS = 7
+SECOND_VISIT_MAX_DAYS = 7
+
+
+def deadline(start, hours):
+    """Return ``start`` plus ``hours`` elapsed hours, or None without a start."""
+    if not start:
+        return None
+    return start + datetime.timedelta(hours=hours or 0)
+
+
+def is_late(due, done, now):
+    """Tell whether a step due at ``due`` is late: done after it, or still not done at ``now``.
+    Without a deadline nothing is late."""
+    if not due:
+        return False
+    if done:
+        return done > due
+    return now > due
+
+
+def sla_deadlines(call_time, arrange_hours, response_hours, onsite):
+    """R9: return ``(arrange_deadline, arrival_deadline)`` for a call; an arrival deadline only
+    exists for on-site service."""
+    arrange = deadline(call_time, arrange_hours)
+    arrival = deadline(call_time, response_hours) if onsite else None
+    return arrange, arrival
+
+
+def is_sla_overdue(call_time, *, arranged, arrived, arrange_hours, response_hours, onsite, now):
+    """R9: tell whether a claim missed (or is missing) its arrangement or arrival deadline."""
+    arrange_due, arrival_due = sla_deadlines(call_time, arrange_hours, response_hours, onsite)
+    return is_late(arrange_due, arranged, now) or is_late(arrival_due, arrived, now)
+
+
+def return_visit_dates(repair_date):
+    """R10: return ``(first_from, first_due, second_due)`` for a repair completed on
+    ``repair_date``: the first follow-up between 3 and 7 days after it, the second within 7 days
+    of the first (counted from the latest allowed first visit)."""
+    first_from = repair_date + datetime.timedelta(days=FIRST_VISIT_MIN_DAYS)
+    first_due = repair_date + datetime.timedelta(days=FIRST_VISIT_MAX_DAYS)
+    second_due = first_due + datetime.timedelta(days=SECOND_VISIT_MAX_DAYS)
+    return first_from, first_due, second_due
+
+
+def old_part_due_date(repair_date, mode, days):
+    """R21: when a replaced part under a trade-in rule must be back: ``days`` after the repair
+    (mode ``days``), or at the end of the repair's half-year (mode ``semiannual``: 30 June or
+    31 December, the two yearly returns)."""
+    if not repair_date:
+        return None
+    if mode == "semiannual":
+        if repair_date.month <= 6:
+            return datetime.date(repair_date.year, 6, 30)
+        return datetime.date(repair_date.year, 12, 31)
+    return repair_date + datetime.timedelta(days=days or 0)

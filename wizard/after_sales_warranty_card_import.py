@@ -1,0 +1,542 @@
+import base64
+import csv
+import datetime
+import io
+import re
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from ..tools import coverage
+
+# The documented file layout (README, "Importing warranty cards"): one header row, then one card
+# per row. Headers are matched case-insensitively, in English or Chinese; column order is free.
+# (key, label, accepted headers, required)
+COLUMNS = (
+    (
+        "product",
+        "Product Code",
+        ("product code", "product", "internal reference", "产品编码"),
+        True,
+    ),
+    ("serial", "Serial Number", ("serial number", "serial", "lot", "序列号", "机身编号"), True),
+    ("dealer", "Dealer", ("dealer", "dealer code", "经销商"), True),
+    ("sale_date", "Sale Date", ("sale date", "retail sale date", "销售日期", "购买日期"), True),
+    ("date_received", "Received Date", ("received date", "date received", "收卡日期"), False),
+    ("customer_name", "Customer Name", ("customer name", "customer", "客户姓名", "用户姓名"), True),
+    ("customer_phone", "Customer Phone", ("customer phone", "phone", "联系电话", "电话"), False),
+    ("customer_address", "Customer Address", ("customer address", "address", "地址"), False),
+    ("invoice_number", "Invoice Number", ("invoice number", "invoice", "发票号"), False),
+)
+MAX_LENGTH = {"serial": 64, "customer_name": 128, "customer_address": 256, "invoice_number": 64}
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,}[0-9]$")
+
+
+class AfterSalesWarrantyCardImport(models.TransientModel):
+    """Bulk registration of warranty cards from an XLSX or CSV file (R18). Every row is checked
+    against the database in a few batched queries; the report lists row, column and reason for
+    each bad row. By default nothing is saved when a row is bad; the user may instead save the good
+    rows and download the bad ones as a file to correct and import again."""
+
+    _name = "after_sales.warranty.card.import"
+    _description = "Import Warranty Cards"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+    file = fields.Binary(required=True, help="XLSX or CSV, one card per row.")
+    filename = fields.Char()
+    mode = fields.Selection(
+        [
+            ("all_or_nothing", "Save nothing if any row is bad"),
+            ("good_rows", "Save the good rows, return the bad ones as a file"),
+        ],
+        required=True,
+        default="all_or_nothing",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    state = fields.Selection(
+        [("upload", "Upload"), ("done", "Done")], default="upload", required=True
+    )
+    imported_count = fields.Integer(readonly=True)
+    error_count = fields.Integer(string="Bad Rows", readonly=True)
+    error_report = fields.Html(readonly=True, sanitize=False)
+    bad_rows_file = fields.Binary(readonly=True, attachment=False)
+    bad_rows_filename = fields.Char(readonly=True)
+    card_ids = fields.Many2many("after_sales.warranty.card", string="Imported Cards", readonly=True)
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_import(self):
+        """Read the file, check every row, and save per the chosen mode. Called by the wizard's
+        Import button; reopens the wizard on its report."""
+        self.ensure_one()
+        headers, rows = self._read_file()
+        result = self._import_rows(headers, rows)
+        errors = result["errors"]
+        bad_rows = sorted({error["row"] for error in errors})
+        values = {
+            "state": "done",
+            "imported_count": len(result["cards"]),
+            "error_count": len(bad_rows),
+            "error_report": self._render_errors(errors),
+            "card_ids": [fields.Command.set(result["cards"].ids)],
+        }
+        if errors and self.mode == "good_rows":
+            values["bad_rows_file"] = base64.b64encode(self._bad_rows_csv(headers, rows, errors))
+            stem = (self.filename or "cards").rsplit(".", 1)[0]
+            values["bad_rows_filename"] = f"bad_rows_{stem}.csv"
+        self.write(values)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Import Warranty Cards"),
+        }
+
+    def action_view_cards(self):
+        """Open the cards just imported."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_warranty_card_action"
+        )
+        action["domain"] = [("id", "in", self.card_ids.ids)]
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS: reading
+    # ------------------------------------------------------------
+    def _read_file(self):
+        """Return ``(headers, rows)`` of the uploaded file: rows are lists of cell values
+        (strings, numbers, dates), without the header row and without blank rows."""
+        content = base64.b64decode(self.file or b"")
+        if not content:
+            raise UserError(self.env._("The file is empty."))
+        is_xlsx = content[:2] == b"PK" or (self.filename or "").lower().endswith(".xlsx")
+        table = self._read_xlsx(content) if is_xlsx else self._read_csv(content)
+        table = [row for row in table if any(_text(cell) for cell in row)]
+        if not table:
+            raise UserError(self.env._("The file has no header row."))
+        return [_text(cell) for cell in table[0]], table[1:]
+
+    def _read_xlsx(self, content):
+        import openpyxl  # noqa: PLC0415 - Odoo requires it; imported only when reading XLSX
+
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:
+            raise UserError(
+                self.env._(
+                    "The file %(file)s is not a readable XLSX workbook: %(error)s",
+                    file=self.filename or "",
+                    error=error,
+                )
+            ) from error
+        sheet = workbook.worksheets[0]
+        table = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return table
+
+    def _read_csv(self, content):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise UserError(self.env._("The CSV file is neither UTF-8 nor GB18030 encoded."))
+        try:
+            dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        return list(csv.reader(io.StringIO(text), dialect))
+
+    def _map_columns(self, headers):
+        """Return ``{key: (index, header)}`` for the documented columns found in ``headers``;
+        refuse a file missing a required column."""
+        normalized = [h.strip().lower() for h in headers]
+        mapping = {}
+        for key, label, aliases, required in COLUMNS:
+            index = next((i for i, h in enumerate(normalized) if h in aliases), None)
+            if index is None:
+                if required:
+                    raise UserError(
+                        self.env._(
+                            "The file has no column %(column)s (accepted headers: %(aliases)s).",
+                            column=label,
+                            aliases=", ".join(aliases),
+                        )
+                    )
+                continue
+            mapping[key] = (index, headers[index])
+        return mapping
+
+    # ------------------------------------------------------------
+    # BUSINESS: checking and saving
+    # ------------------------------------------------------------
+    def _import_rows(self, headers, rows):
+        """Check ``rows`` (cell lists under ``headers``) and save the cards per ``mode``.
+
+        Returns ``{"errors": [{"row", "column", "reason"}], "cards": cards}``; ``row`` is the
+        spreadsheet row number (the header is row 1). A few queries whatever the row count:
+        products, serials, dealers, contracts and existing cards are fetched once each, and
+        serials, customers and cards are created with one ``create`` each."""
+        self.ensure_one()
+        columns = self._map_columns(headers)
+        records = []
+        for offset, row in enumerate(rows):
+            raw = {}
+            for key, (index, __) in columns.items():
+                raw[key] = row[index] if index < len(row) else None
+            records.append((offset + 2, raw))
+        checked, errors = self._check_records(records, columns)
+        Card = self.env["after_sales.warranty.card"]
+        if errors and self.mode == "all_or_nothing":
+            return {"errors": errors, "cards": Card}
+        bad = {error["row"] for error in errors}
+        good = [values for row, values in checked if row not in bad]
+        return {"errors": errors, "cards": self._create_cards(good)}
+
+    def _check_records(self, records, columns):  # noqa: C901, PLR0915
+        today = fields.Date.context_today(self)
+        company = self.company_id
+        errors = []
+
+        def error(row, key, reason):
+            errors.append({"row": row, "column": columns[key][1], "reason": reason})
+
+        # Parse and check each cell alone.
+        parsed = []
+        for row, raw in records:
+            values = {key: _text(raw.get(key)) for key in columns}
+            values["row"] = row
+            for key, limit in MAX_LENGTH.items():
+                if key in columns and len(values[key]) > limit:
+                    error(row, key, self.env._("Longer than %(limit)s characters.", limit=limit))
+            if not values["product"]:
+                error(row, "product", self.env._("The product code is missing."))
+            if not values["serial"]:
+                error(row, "serial", self.env._("The serial number is missing."))
+            elif re.search(r"\s", values["serial"]):
+                error(row, "serial", self.env._("The serial number contains spaces."))
+            if not values["dealer"]:
+                error(row, "dealer", self.env._("The dealer is missing."))
+            if not values["customer_name"]:
+                error(row, "customer_name", self.env._("The customer name is missing."))
+            phone = values.get("customer_phone")
+            if phone and not PHONE_RE.match(phone):
+                error(
+                    row,
+                    "customer_phone",
+                    self.env._("%(phone)s is not a phone number.", phone=phone),
+                )
+            sale_date = received = None
+            if not values["sale_date"]:
+                error(row, "sale_date", self.env._("The sale date is missing."))
+            else:
+                sale_date = _parse_date(raw.get("sale_date"))
+                if not sale_date:
+                    error(
+                        row,
+                        "sale_date",
+                        self.env._(
+                            "%(value)s is not a date (use YYYY-MM-DD).", value=values["sale_date"]
+                        ),
+                    )
+                elif sale_date > today:
+                    error(row, "sale_date", self.env._("The sale date is in the future."))
+            if values.get("date_received"):
+                received = _parse_date(raw.get("date_received"))
+                if not received:
+                    error(
+                        row,
+                        "date_received",
+                        self.env._(
+                            "%(value)s is not a date (use YYYY-MM-DD).",
+                            value=values["date_received"],
+                        ),
+                    )
+                elif received > today:
+                    error(row, "date_received", self.env._("The received date is in the future."))
+                elif sale_date and received < sale_date:
+                    error(
+                        row,
+                        "date_received",
+                        self.env._("The card was received before the sale date."),
+                    )
+            values["sale_date"] = sale_date
+            values["date_received"] = received or today
+            parsed.append(values)
+
+        # Products: one search.
+        codes = {v["product"] for v in parsed if v["product"]}
+        products = self.env["product.product"].search(
+            [("default_code", "in", list(codes)), ("company_id", "in", [False, company.id])]
+        )
+        products_by_code = defaultdict(list)
+        for product in products:
+            products_by_code[product.default_code].append(product)
+
+        # Dealers by name or reference: one search; their running contracts: one search.
+        dealer_keys = {v["dealer"] for v in parsed if v["dealer"]}
+        dealers = self.env["res.partner"].search(
+            [
+                "|",
+                ("name", "in", list(dealer_keys)),
+                ("ref", "in", list(dealer_keys)),
+                ("company_id", "in", [False, company.id]),
+            ]
+        )
+        dealers_by_key = defaultdict(set)
+        for dealer in dealers:
+            for key in (dealer.name, dealer.ref):
+                if key in dealer_keys:
+                    dealers_by_key[key].add(dealer)
+        contracts = self.env["after_sales.contract"].search(
+            [
+                ("state", "=", "running"),
+                ("company_id", "=", company.id),
+                ("dealer_id", "in", (dealers.commercial_partner_id | dealers.parent_id).ids),
+            ]
+        )
+        contract_by_dealer = {c.dealer_id: c for c in contracts}
+
+        # Serials: one search; their active cards: one search.
+        serials = {v["serial"] for v in parsed if v["serial"]}
+        lots = self.env["stock.lot"].search(
+            [("name", "in", list(serials)), ("company_id", "in", [False, company.id])]
+        )
+        lot_by_key = {(lot.product_id.id, lot.name): lot for lot in lots}
+        lots_by_name = defaultdict(list)
+        for lot in lots:
+            lots_by_name[lot.name].append(lot)
+        cards = self.env["after_sales.warranty.card"].search(
+            [("lot_id", "in", lots.ids), ("state", "!=", "void")]
+        )
+        card_by_lot = {card.lot_id.id: card for card in cards}
+
+        first_row = {}
+        checked = []
+        for values in parsed:
+            row = values["row"]
+            product = dealer = contract = lot = None
+            if values["product"]:
+                found = products_by_code.get(values["product"], [])
+                if not found:
+                    error(
+                        row,
+                        "product",
+                        self.env._(
+                            "No product has the internal reference %(code)s.",
+                            code=values["product"],
+                        ),
+                    )
+                elif len(found) > 1:
+                    error(
+                        row,
+                        "product",
+                        self.env._(
+                            "Several products have the internal reference %(code)s.",
+                            code=values["product"],
+                        ),
+                    )
+                else:
+                    product = found[0]
+                    if product.tracking != "serial":
+                        error(
+                            row,
+                            "product",
+                            self.env._(
+                                "Product %(product)s is not tracked by serial number.",
+                                product=product.display_name,
+                            ),
+                        )
+            if values["dealer"]:
+                found = dealers_by_key.get(values["dealer"], set())
+                if not found:
+                    error(
+                        row,
+                        "dealer",
+                        self.env._("No dealer is named %(dealer)s.", dealer=values["dealer"]),
+                    )
+                elif len(found) > 1:
+                    error(
+                        row,
+                        "dealer",
+                        self.env._(
+                            "Several partners are named %(dealer)s; use the dealer's reference.",
+                            dealer=values["dealer"],
+                        ),
+                    )
+                else:
+                    dealer = next(iter(found))
+                    contract = contract_by_dealer.get(
+                        dealer.commercial_partner_id
+                    ) or contract_by_dealer.get(dealer.parent_id)
+                    if not contract:
+                        error(
+                            row,
+                            "dealer",
+                            self.env._(
+                                "Dealer %(dealer)s has no running service contract.",
+                                dealer=dealer.display_name,
+                            ),
+                        )
+            serial = values["serial"]
+            if serial and product:
+                key = (product.id, serial)
+                lot = lot_by_key.get(key)
+                others = [x for x in lots_by_name.get(serial, []) if x.product_id != product]
+                if key in first_row:
+                    error(
+                        row,
+                        "serial",
+                        self.env._(
+                            "Serial %(serial)s is already on row %(row)s of this file.",
+                            serial=serial,
+                            row=first_row[key],
+                        ),
+                    )
+                else:
+                    first_row[key] = row
+                if lot and lot.id in card_by_lot:
+                    card = card_by_lot[lot.id]
+                    error(
+                        row,
+                        "serial",
+                        self.env._(
+                            "Serial %(serial)s already has the warranty card %(card)s.",
+                            serial=serial,
+                            card=card.name,
+                        ),
+                    )
+                elif not lot and others:
+                    error(
+                        row,
+                        "serial",
+                        self.env._(
+                            "Serial %(serial)s belongs to another product: %(product)s.",
+                            serial=serial,
+                            product=others[0].product_id.display_name,
+                        ),
+                    )
+            values.update(product=product, dealer=dealer, contract=contract, lot=lot)
+            checked.append((row, values))
+        errors.sort(key=lambda e: e["row"])
+        return checked, errors
+
+    def _create_cards(self, good):
+        """Create the serials that do not exist yet, then the cards (registered, or late per
+        R2), each with one batched ``create``."""
+        Card = self.env["after_sales.warranty.card"].with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        )
+        if not good:
+            return Card.browse()
+        missing = {}
+        for values in good:
+            if not values["lot"]:
+                missing[(values["product"].id, values["serial"])] = None
+        new_lots = Card.env["stock.lot"].create(
+            [
+                {"product_id": product_id, "name": name, "company_id": self.company_id.id}
+                for product_id, name in missing
+            ]
+        )
+        lot_by_key = {(lot.product_id.id, lot.name): lot for lot in new_lots}
+        vals_list = []
+        for values in good:
+            lot = values["lot"] or lot_by_key[(values["product"].id, values["serial"])]
+            contract = values["contract"]
+            late = coverage.is_card_late(
+                values["sale_date"], values["date_received"], contract.card_deadline_days
+            )
+            vals_list.append(
+                {
+                    "company_id": self.company_id.id,
+                    "product_id": values["product"].id,
+                    "lot_id": lot.id,
+                    "dealer_id": values["dealer"].id,
+                    "contract_id": contract.id,
+                    "sale_date": values["sale_date"],
+                    "date_received": values["date_received"],
+                    "customer_name": values["customer_name"],
+                    "customer_phone": values.get("customer_phone") or False,
+                    "customer_address": values.get("customer_address") or False,
+                    "invoice_number": values.get("invoice_number") or False,
+                    "state": "late" if late else "registered",
+                }
+            )
+        return Card.create(vals_list)
+
+    # ------------------------------------------------------------
+    # BUSINESS: reporting
+    # ------------------------------------------------------------
+    def _render_errors(self, errors):
+        if not errors:
+            return False
+        head = Markup("<tr><th>%s</th><th>%s</th><th>%s</th></tr>") % (
+            self.env._("Row"),
+            self.env._("Column"),
+            self.env._("Reason"),
+        )
+        body = Markup("").join(
+            Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>")
+            % (e["row"], e["column"], e["reason"])
+            for e in errors
+        )
+        return Markup('<table class="table table-sm o_as_import_errors">%s%s</table>') % (
+            head,
+            body,
+        )
+
+    def _bad_rows_csv(self, headers, rows, errors):
+        """The bad rows as they were, with their errors in a last column, to correct and
+        import again (UTF-8 with BOM so that spreadsheet programs read Chinese)."""
+        by_row = defaultdict(list)
+        for e in errors:
+            by_row[e["row"]].append(f"{e['column']}: {e['reason']}")
+        output = io.StringIO()
+        writer = csv.writer(output)
+        writer.writerow([*headers, self.env._("Errors")])
+        for offset, row in enumerate(rows):
+            if offset + 2 in by_row:
+                writer.writerow([_text(cell) for cell in row] + ["; ".join(by_row[offset + 2])])
+        return output.getvalue().encode("utf-8-sig")
+
+
+def _text(value):
+    """A cell as stripped text (numbers without a trailing .0, dates in ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _parse_date(value):
+    """A cell as a date: a spreadsheet date, or text in one of ``DATE_FORMATS``; else None."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = _text(value)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
