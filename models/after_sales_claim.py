@@ -134,6 +134,19 @@ class AfterSalesClaim(models.Model):
         readonly=False,
         precompute=True,
     )
+    service_plan_id = fields.Many2one(
+        "after_sales.service.plan",
+        string="Customer Service Plan",
+        compute="_compute_service_plan_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        domain="[('partner_id', 'child_of', customer_id), ('state', '=', 'active')]",
+        help="R29: the customer's plan this request uses: one visit is consumed on submission "
+        "and the plan's response time applies.",
+    )
+    service_plan_visit_used = fields.Boolean(readonly=True, copy=False)
     delivery_date = fields.Date(
         string="Delivered to Dealer",
         help="R3: when the dealer received the unit; a defect within the DOA window of this "
@@ -285,6 +298,7 @@ class AfterSalesClaim(models.Model):
         "contract_id.arrange_hours",
         "contract_id.response_hours_urban",
         "contract_id.response_hours_suburban",
+        "service_plan_id.response_hours",
     )
     def _compute_sla(self):
         now = fields.Datetime.now()
@@ -328,6 +342,23 @@ class AfterSalesClaim(models.Model):
                 claim.product_id = claim.product_id
                 claim.lot_id = claim.lot_id
                 claim.customer_id = claim.customer_id
+
+    @api.depends("customer_id")
+    def _compute_service_plan_id(self):
+        customers = self.customer_id.commercial_partner_id
+        plans = self.env["after_sales.service.plan"].search(
+            [("partner_id", "child_of", customers.ids), ("state", "=", "active")],
+            order="date_end asc",
+        )
+        for claim in self:
+            if claim.service_plan_visit_used:
+                continue
+            commercial = claim.customer_id.commercial_partner_id
+            claim.service_plan_id = plans.filtered(
+                lambda p, c=commercial, co=claim.company_id: (
+                    p.partner_id.commercial_partner_id == c and p.company_id == co
+                )
+            )[:1]
 
     @api.depends(
         "call_time",
@@ -466,8 +497,12 @@ class AfterSalesClaim(models.Model):
     # ACTION
     # ------------------------------------------------------------
     def action_submit(self):
-        """The service desk submits a draft claim to the technical department."""
+        """The service desk submits a draft claim to the technical department. A request under
+        a customer service plan uses one of its visits (R29)."""
         self._check_state("draft")
+        for claim in self.filtered(lambda c: c.service_plan_id and not c.service_plan_visit_used):
+            claim.service_plan_id.sudo()._consume_visit(claim._repair_date())
+            claim.service_plan_visit_used = True
         self.write({"state": "submitted"})
         return True
 
@@ -545,8 +580,17 @@ class AfterSalesClaim(models.Model):
     def action_cancel(self):
         """Cancel a claim that is not settled."""
         self._check_state("draft", "submitted", "approved", "rejected")
+        used = self.filtered("service_plan_visit_used")
+        for claim in used:
+            claim.service_plan_id.sudo()._release_visit()
+        used.write({"service_plan_visit_used": False})
         self.write({"state": "cancel"})
         return True
+
+    def action_create_return(self):
+        """Open a draft return pre-filled from this dead-on-arrival or quality-defect claim
+        (R3/R4: exchange or return after the technical department's confirmation)."""
+        return self.env["after_sales.return"].action_create_from_claims(self)
 
     def action_draft(self):
         """Bring a rejected or cancelled claim back to draft for correction."""
@@ -605,6 +649,8 @@ class AfterSalesClaim(models.Model):
         """R9: the contract's ``(arrange_hours, response_hours)`` for this claim's zone."""
         self.ensure_one()
         contract = self.contract_id
+        if self.service_plan_id:
+            return contract.arrange_hours or 2, self.service_plan_id.response_hours
         if not contract:
             return 0, 0
         if self.zone == "suburban":

@@ -90,3 +90,26 @@ class TestServicePlan(AfterSalesCase):
         self.assertEqual(plan.state, "expired")
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             plan.visits_total = -1
+
+    def test_claim_uses_the_plan_visit_and_response_time(self):
+        contract = self._running_contract(response_hours_urban=48, arrange_hours=2)
+        plan = self.env["after_sales.service.plan"].search(
+            [("sale_order_id", "=", self._sell(self.gold).id)]
+        )
+        product = self.env["product.product"].create({"name": "Range hood"})
+        claim = self.env["after_sales.claim"].create(
+            {
+                "dealer_id": self.dealer.id,
+                "product_id": product.id,
+                "customer_id": self.customer.id,
+                "call_time": "2026-04-01 08:00:00",
+                "onsite": True,
+            }
+        )
+        self.assertEqual(claim.contract_id, contract)
+        self.assertEqual(claim.service_plan_id, plan)
+        self.assertEqual(str(claim.arrival_deadline), "2026-04-02 08:00:00", "gold: 24 h")
+        claim.action_submit()
+        self.assertEqual(plan.visits_left, 4)
+        claim.action_cancel()
+        self.assertEqual(plan.visits_left, 5, "a cancelled request gives its visit back")
