@@ -210,7 +210,10 @@ class AfterSalesSettlement(models.Model):
         template = self.env.ref("after_sales_service.mail_template_after_sales_writeoff_notice")
         for settlement in self:
             settlement.message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment", message_type="comment"
+                template,
+                subtype_xmlid="mail.mt_comment",
+                message_type="comment",
+                partner_ids=settlement.dealer_id.ids,
             )
         self.write({"state": "notified", "date_notified": fields.Date.context_today(self)})
         return True

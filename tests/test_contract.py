@@ -238,3 +238,17 @@ class TestContract(AfterSalesCase):
         self.assertEqual(Contract._get_running_contract(self.dealer_contact), contract)
         self.assertEqual(Contract._get_running_contract(self.dealer), contract)
         self.assertFalse(Contract._get_running_contract(self.other_dealer))
+
+    def test_errors_speak_the_users_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        chinese_user = self.user_manager
+        chinese_user.lang = "zh_CN"
+        Contract = self.env["after_sales.contract"].with_user(chinese_user)
+        with self.assertRaisesRegex(ValidationError, "结束日期.*必须晚于开始日期"):
+            Contract.with_context(lang="zh_CN").create(
+                {
+                    "dealer_id": self.dealer.id,
+                    "date_start": date(2026, 5, 1),
+                    "date_end": date(2026, 4, 1),
+                }
+            )

@@ -68,5 +68,8 @@ class TestDealerPortal(HttpCase):
         self.assertEqual(self.other_settlement.state, "notified")
         self.assertEqual(self.settlement.date_confirmed, date.today())
         self.assertTrue(
-            self.settlement.message_ids.filtered(lambda m: "confirmed on the portal" in m.body)
+            self.settlement.message_ids.filtered(
+                lambda m: m.author_id == self.portal_user.partner_id
+            ),
+            "the confirmation is logged in the dealer's name",
         )

@@ -6,7 +6,7 @@ registry.category("web_tour.tours").add("after_sales_portal_confirm_writeoff", {
     steps: () => [
         {
             content: "the notice waits for the dealer's confirmation",
-            trigger: "tr:has(.badge:contains('To confirm')) a.o_as_settlement_link",
+            trigger: "tr:has(.o_as_to_confirm) a.o_as_settlement_link",
             run: "click",
             expectUnloadPage: true,
         },
