@@ -322,14 +322,11 @@ class AfterSalesClaim(models.Model):
 
     @api.depends("dealer_id", "company_id")
     def _compute_contract_id(self):
-        Contract = self.env["after_sales.contract"]
+        serving = self.env["after_sales.contract"]._find_serving_contracts(
+            {(claim.dealer_id, claim.company_id) for claim in self}
+        )
         for claim in self:
-            contract = Contract._get_running_contract(claim.dealer_id, claim.company_id)
-            if not contract and claim.dealer_id.parent_id:
-                contract = Contract._get_running_contract(
-                    claim.dealer_id.parent_id, claim.company_id
-                )
-            claim.contract_id = contract or claim.contract_id
+            claim.contract_id = serving[claim.dealer_id, claim.company_id] or claim.contract_id
 
     @api.depends("card_id")
     def _compute_from_card(self):

@@ -891,8 +891,8 @@ class AfterSalesContract(models.Model):
     @api.model
     def _get_running_contract(self, partner, company=None):
         """Return the running contract of ``partner``'s commercial partner in ``company`` (the
-        current one by default), or an empty recordset. Called by sale orders, and later by
-        warranty cards, claims and returns to pick their contract."""
+        current one by default), or an empty recordset. Called by sale orders and parts
+        requisitions; cards, claims and returns use :meth:`_find_serving_contracts`."""
         if not partner:
             return self.browse()
         company = company or self.env.company
@@ -904,6 +904,36 @@ class AfterSalesContract(models.Model):
             ],
             limit=1,
         )
+
+    @api.model
+    def _find_serving_contracts(self, pairs):
+        """For ``(partner, company)`` pairs, return ``{(partner, company): contract}``: the
+        running contract of the partner's commercial partner, or, for a sub-dealer without one,
+        of the dealer above it (its sales count for that dealer, R12). One query for all the
+        pairs; used by the computes of cards, claims and returns."""
+        chains = {}
+        for partner, company in pairs:
+            chain = []
+            node = partner.commercial_partner_id
+            while node and node not in chain:
+                chain.append(node)
+                node = node.parent_id.commercial_partner_id
+            chains[partner, company] = chain
+        dealers = {p.id for chain in chains.values() for p in chain}
+        companies = {company.id for _partner, company in pairs if company}
+        contracts = self.search(
+            [
+                ("state", "=", "running"),
+                ("dealer_id", "in", list(dealers)),
+                ("company_id", "in", list(companies)),
+            ]
+        )
+        by_key = {(c.dealer_id, c.company_id): c for c in contracts}
+        result = {}
+        for (partner, company), chain in chains.items():
+            found = next((by_key[p, company] for p in chain if (p, company) in by_key), None)
+            result[partner, company] = found or self.browse()
+        return result
 
     def _get_part_policy(self, product):
         """Return the R24 parts rule of this contract for ``product``: the rule of its category,

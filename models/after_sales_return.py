@@ -319,12 +319,11 @@ class AfterSalesReturn(models.Model):
 
     @api.depends("dealer_id", "company_id")
     def _compute_contract_id(self):
-        Contract = self.env["after_sales.contract"]
+        serving = self.env["after_sales.contract"]._find_serving_contracts(
+            {(ret.dealer_id, ret.company_id) for ret in self}
+        )
         for ret in self:
-            contract = Contract._get_running_contract(ret.dealer_id, ret.company_id)
-            if not contract and ret.dealer_id.parent_id:
-                contract = Contract._get_running_contract(ret.dealer_id.parent_id, ret.company_id)
-            ret.contract_id = contract or ret.contract_id
+            ret.contract_id = serving[ret.dealer_id, ret.company_id] or ret.contract_id
 
     @api.depends("claim_id.card_id", "line_ids.lot_id")
     def _compute_card_id(self):

@@ -146,12 +146,11 @@ class AfterSalesWarrantyCard(models.Model):
     # ------------------------------------------------------------
     @api.depends("dealer_id", "company_id")
     def _compute_contract_id(self):
-        Contract = self.env["after_sales.contract"]
+        serving = self.env["after_sales.contract"]._find_serving_contracts(
+            {(card.dealer_id, card.company_id) for card in self}
+        )
         for card in self:
-            contract = Contract._get_running_contract(card.dealer_id, card.company_id)
-            if not contract and card.dealer_id.parent_id:
-                contract = Contract._get_running_contract(card.dealer_id.parent_id, card.company_id)
-            card.contract_id = contract
+            card.contract_id = serving[card.dealer_id, card.company_id]
 
     @api.depends("customer_id")
     def _compute_customer_details(self):
