@@ -45,6 +45,8 @@
         "views/after_sales_return_views.xml",
         "wizard/after_sales_return_refuse_views.xml",
         "views/after_sales_service_plan_views.xml",
+        "reports/after_sales_monthly_reports.xml",
+        "wizard/after_sales_monthly_report_views.xml",
         "wizard/after_sales_claim_reject_views.xml",
         "wizard/after_sales_warranty_card_import_views.xml",
         "views/after_sales_menus.xml",

@@ -18,3 +18,4 @@ from . import after_sales_old_part
 from . import after_sales_return
 from . import stock_move
 from . import after_sales_service_plan
+from . import report_after_sales_monthly

@@ -10,11 +10,32 @@ class IrAttachment(models.Model):
     _inherit = "ir.attachment"
 
     @api.model
-    def _after_sales_xlsx_download(self, title, header, rows, money_columns=()):
-        """Write ``rows`` under ``header`` into an XLSX sheet, store it as an attachment and
-        return the action that downloads it. Shared by the ledger and settlement exports."""
+    def _after_sales_xlsx_download(self, title, header, rows, money_columns=(), extra_sheets=()):
+        """Write ``rows`` under ``header`` into an XLSX sheet (and each ``(title, header,
+        rows)`` of ``extra_sheets`` into one more), store it as an attachment and return the
+        action that downloads it. Shared by the ledger, settlement and monthly exports."""
         buffer = io.BytesIO()
         workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        self._after_sales_xlsx_sheet(workbook, title, header, rows, money_columns)
+        for extra_title, extra_header, extra_rows in extra_sheets:
+            self._after_sales_xlsx_sheet(workbook, extra_title, extra_header, extra_rows)
+        workbook.close()
+        attachment = self.create(
+            {
+                "name": f"{title}.xlsx",
+                "datas": base64.b64encode(buffer.getvalue()),
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "res_model": self.env.context.get("active_model"),
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    @api.model
+    def _after_sales_xlsx_sheet(self, workbook, title, header, rows, money_columns=()):
         sheet = workbook.add_worksheet(title[:31])
         bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
         money = workbook.add_format({"num_format": "#,##0.00"})
@@ -36,17 +57,4 @@ class IrAttachment(models.Model):
                 )
         sheet.set_column(0, len(header) - 1, 16)
         sheet.freeze_panes(1, 0)
-        workbook.close()
-        attachment = self.create(
-            {
-                "name": f"{title}.xlsx",
-                "datas": base64.b64encode(buffer.getvalue()),
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "res_model": self.env.context.get("active_model"),
-            }
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
-        }
+        return sheet

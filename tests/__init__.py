@@ -16,6 +16,7 @@ from . import test_parts_stocking
 from . import test_return_rules
 from . import test_return
 from . import test_service_plan
+from . import test_monthly_report
 
 from . import test_coverage
 from . import test_sla

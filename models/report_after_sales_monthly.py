@@ -1,0 +1,79 @@
+import datetime
+
+from odoo import api, models
+
+from ..tools import monthly, periods
+
+
+class ReportAfterSalesMonthly(models.AbstractModel):
+    """Values of the dealers' monthly repair report (R11: 维修月报表, 每月零件更换清单,
+    顾客满意度调查统计表), for the PDF and the XLSX of the monthly report wizard."""
+
+    _name = "report.after_sales_service.report_monthly_repair"
+    _description = "Monthly Repair Report"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        data = data or {}
+        dealers = self.env["res.partner"].browse(docids)
+        year, month = int(data["year"]), int(data["month"])
+        return {
+            "doc_ids": docids,
+            "doc_model": "res.partner",
+            "docs": dealers,
+            "year": year,
+            "month": month,
+            "sections": self._sections(dealers, year, month),
+        }
+
+    @api.model
+    def _sections(self, dealers, year, month):
+        """One section per dealer: its repairs completed in the month (with its sub-dealers'),
+        the summary against its contract's return-visit ratio, and the parts list. Two queries
+        in all (claims, then their lines through prefetch)."""
+        start, end = periods.month_bounds(year, month)
+        claims = self.env["after_sales.claim"].search(
+            [
+                ("dealer_id", "child_of", dealers.ids),
+                ("state", "not in", ("draft", "cancel")),
+                ("completion_time", ">=", datetime.datetime.combine(start, datetime.time.min)),
+                ("completion_time", "<=", datetime.datetime.combine(end, datetime.time.max)),
+            ],
+            order="completion_time, id",
+        )
+        serving = self.env["after_sales.contract"]._find_serving_contracts(
+            {(dealer, dealer.company_id or self.env.company) for dealer in dealers}
+        )
+        sections = []
+        for dealer in dealers:
+            mine = claims.filtered(lambda c, d=dealer: d in (c.dealer_id, c.dealer_id.parent_id))
+            contract = serving.get((dealer, dealer.company_id or self.env.company))
+            summary = monthly.summarize(
+                (
+                    monthly.RepairRow(
+                        dealer=claim.dealer_id.display_name,
+                        covered=claim.is_covered,
+                        onsite=claim.onsite,
+                        revisited=bool(claim.revisit_date),
+                        satisfaction=int(claim.satisfaction) if claim.satisfaction else None,
+                    )
+                    for claim in mine
+                ),
+                contract.revisit_ratio_min if contract else 0.0,
+            )
+            parts = monthly.parts_list(
+                (line.product_id, line.quantity, line.old_part_required)
+                for line in mine.line_ids.filtered(
+                    lambda line: line.line_type == "part" and line.product_id
+                )
+            )
+            sections.append(
+                {
+                    "dealer": dealer,
+                    "contract": contract,
+                    "claims": mine,
+                    "summary": summary,
+                    "parts": parts,
+                }
+            )
+        return sections

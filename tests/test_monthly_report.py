@@ -1,0 +1,140 @@
+import base64
+import io
+from datetime import date, datetime
+
+import openpyxl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from odoo import Command
+from odoo.tests import BaseCase, tagged
+
+from ..tools import monthly
+from .common import AfterSalesCase
+
+
+@tagged("post_install", "-at_install")
+class TestMonthlyRules(BaseCase):
+    def test_summary_table(self):
+        rows = [
+            monthly.RepairRow("A", True, True, True, 5),
+            monthly.RepairRow("A", True, False, False, None),
+            monthly.RepairRow("A", False, False, True, 3),
+        ]
+        summary = monthly.summarize(rows, 30.0)
+        self.assertEqual(
+            (summary.repairs, summary.covered, summary.onsite, summary.revisited),
+            (3, 2, 1, 2),
+        )
+        self.assertEqual(summary.revisit_ratio, 66.67)
+        self.assertTrue(summary.revisit_ratio_met)
+        self.assertEqual(summary.satisfaction_average, 4.0)
+        self.assertEqual(summary.satisfaction_counts, {1: 0, 2: 0, 3: 1, 4: 0, 5: 1})
+        self.assertFalse(monthly.summarize(rows[1:2], 30.0).revisit_ratio_met)
+        self.assertTrue(monthly.summarize([], 30.0).revisit_ratio_met)
+
+    def test_parts_list(self):
+        self.assertEqual(
+            monthly.parts_list([("motor", 1, True), ("knob", 4, False), ("motor", 2, True)]),
+            [("knob", 4, 0.0), ("motor", 3, 3.0)],
+        )
+
+    @given(
+        st.lists(
+            st.tuples(
+                st.booleans(), st.booleans(), st.booleans(), st.one_of(st.none(), st.integers(1, 5))
+            ),
+            max_size=30,
+        ),
+        st.floats(0, 100),
+    )
+    def test_summary_bounds(self, facts, ratio_min):
+        rows = [monthly.RepairRow("A", *fact) for fact in facts]
+        summary = monthly.summarize(rows, ratio_min)
+        self.assertLessEqual(summary.revisited, summary.repairs)
+        self.assertTrue(0 <= summary.revisit_ratio <= 100)
+        self.assertEqual(
+            sum(summary.satisfaction_counts.values()), sum(1 for row in rows if row.satisfaction)
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestMonthlyReport(AfterSalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.contract = cls._running_contract(revisit_ratio_min=50.0)
+        cls.motor = cls.env["product.product"].create({"name": "Fan motor"})
+        heater = cls.env["product.product"].create({"name": "Range hood RH-9"})
+        Claim = cls.env["after_sales.claim"]
+        cls.claims = Claim.create(
+            [
+                {
+                    "dealer_id": dealer.id,
+                    "product_id": heater.id,
+                    "call_time": datetime(2026, 3, day, 9, 0),
+                    "completion_time": datetime(2026, 3, day, 15, 0),
+                    "symptom": f"Noise {day}",
+                    "revisit_date": date(2026, 3, day + 3) if day == 10 else False,
+                    "satisfaction": "4" if day == 10 else False,
+                    "line_ids": [
+                        Command.create(
+                            {"line_type": "part", "product_id": cls.motor.id, "quantity": 1}
+                        )
+                    ],
+                }
+                for dealer, day in ((cls.dealer, 10), (cls.subdealer, 12), (cls.dealer, 20))
+            ]
+        )
+        cls.claims.action_submit()
+        Claim.create(
+            {
+                "dealer_id": cls.dealer.id,
+                "product_id": heater.id,
+                "call_time": datetime(2026, 4, 2, 9, 0),
+                "completion_time": datetime(2026, 4, 2, 12, 0),
+                "symptom": "April, not in March",
+            }
+        ).action_submit()
+
+    def test_sections_and_pdf(self):
+        report = self.env["report.after_sales_service.report_monthly_repair"]
+        (section,) = report._sections(self.dealer, 2026, 3)
+        self.assertEqual(section["claims"], self.claims)
+        self.assertEqual(section["summary"].repairs, 3)
+        self.assertEqual(section["summary"].revisit_ratio, 33.33)
+        self.assertFalse(section["summary"].revisit_ratio_met, "below the contract's 50 %")
+        self.assertEqual(section["parts"], [(self.motor, 3.0, 0.0)])
+        wizard = (
+            self.env["after_sales.monthly.report"]
+            .with_user(self.user_desk)
+            .create({"year": 2026, "month": "3", "dealer_ids": [Command.set(self.dealer.ids)]})
+        )
+        action = wizard.action_print()
+        self.assertEqual(action["data"], {"year": 2026, "month": 3})
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "after_sales_service.action_report_monthly_repair",
+                self.dealer.ids,
+                data=action["data"],
+            )[0]
+            .decode()
+        )
+        for text in ("Noise 10", "Noise 12", "Noise 20", "Fan motor", "Below the contract"):
+            self.assertIn(text, html)
+        self.assertNotIn("April, not in March", html)
+
+    def test_xlsx_export(self):
+        wizard = self.env["after_sales.monthly.report"].create(
+            {"year": 2026, "month": "3", "dealer_ids": [Command.set(self.dealer.ids)]}
+        )
+        action = wizard.action_export_xlsx()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
+        repairs, parts, summary = book.worksheets
+        self.assertEqual(repairs.max_row, 4)
+        self.assertEqual([c.value for c in parts[2]], ["Dealer Shunda", "Fan motor", 3, 0])
+        self.assertEqual([c.value for c in summary[2]][:6], ["Dealer Shunda", 3, 0, 0, 1, 33.33])
