@@ -390,9 +390,14 @@ class AfterSalesSettlement(models.Model):
                 )
 
     def _compute_figures(self):
-        """Fill the figures of draft settlements from the ledger and the claims, and attach
-        the claims they reimburse."""
+        """Fill the figures of settlements from the ledger and the claims, and attach the
+        claims they reimburse. Once the write-off notice is sent, its claims are what the
+        dealer was asked to confirm: only the fund figures follow the ledger then."""
         for settlement, (values, claims) in self._gather_figures().items():
+            if settlement.state not in ("draft", False):
+                values.pop("reimbursed_amount")
+                settlement.write(values)
+                continue
             settlement.write(values)
             (settlement.claim_ids - claims).with_context(after_sales_settlement=True).write(
                 {"settlement_id": False}

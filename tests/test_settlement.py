@@ -408,6 +408,11 @@ class TestReimbursementSettlement(SettlementCase):
             q1.action_post()
         q1.action_notify()
         self.assertEqual(q1.state, "notified")
+        # a claim approved after the notice does not join what the dealer confirms
+        late = self._claim()
+        q1.action_refresh()
+        self.assertEqual(q1.reimbursed_amount, 620.0)
+        self.assertNotIn(late, q1.claim_ids)
         mail = q1.message_ids.filtered(lambda m: m.message_type == "comment" and m.attachment_ids)
         self.assertEqual(len(mail), 1, "the notice is sent to the dealer, with the PDF")
         self.assertIn(self.dealer, mail.partner_ids)
@@ -426,12 +431,12 @@ class TestReimbursementSettlement(SettlementCase):
         with self.assertRaisesRegex(UserError, "settled and can no longer be changed"):
             covered[0].with_user(self.manager).write({"solution": "changed"})
 
-        # the old part comes back in Q2: the claim is reimbursed in Q2
+        # the old part comes back in Q2: the claim is reimbursed in Q2, with the late one
         waiting.line_ids.old_part_date_received = date(2026, 4, 20)
         self.assertTrue(waiting.is_reimbursable)
         q2 = self._settle(self.contract, 2026, 2)
-        self.assertEqual(q2.claim_ids, waiting)
-        self.assertEqual(q2.reimbursed_amount, 50.0)
+        self.assertEqual(q2.claim_ids, waiting | late)
+        self.assertEqual(q2.reimbursed_amount, 100.0)
         self.env["after_sales.settlement.force.post"].create(
             {"settlement_ids": [Command.set(q2.ids)], "reason": "Confirmed by phone"}
         ).action_confirm()
@@ -444,7 +449,7 @@ class TestReimbursementSettlement(SettlementCase):
         self.assertFalse(waiting.settlement_id)
         refund = q2.move_ids
         self.assertEqual(refund.reversal_move_ids.state, "posted")
-        self.assertEqual(refund.reversal_move_ids.amount_total, 50.0)
+        self.assertEqual(refund.reversal_move_ids.amount_total, 100.0)
         self.assertEqual(refund.amount_residual, 0.0)
 
     def test_reports_render_amounts(self):
