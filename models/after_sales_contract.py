@@ -679,9 +679,13 @@ class AfterSalesContract(models.Model):
         return self.env["after_sales.fund.entry"].sudo().create(vals).sudo(self.env.su)
 
     def _lock_for_settlement(self):
-        """Lock these contracts' rows for the current transaction, or fail at once with a clear
-        message when another user is settling or posting them (R16: two runs at the same time
-        produce one settlement)."""
+        """Lock these contracts' rows for the current transaction before their fund moves
+        (settlements, parts drawn on the fund), or fail at once with a clear message when
+        another user holds them (R16: two runs at the same time produce one settlement).
+
+        The rows are also touched, so that a transaction whose snapshot predates ours and that
+        locks them after we commit gets a serialization failure (retried by Odoo) instead of
+        reading a fund balance that no longer holds."""
         if not self:
             return
         try:
@@ -693,11 +697,15 @@ class AfterSalesContract(models.Model):
         except psycopg2.errors.LockNotAvailable:
             raise UserError(
                 self.env._(
-                    "Another user is settling the repair fund of these contracts right now "
-                    "(%(contracts)s). Try again when that run is finished.",
+                    "Another user is moving the repair fund of these contracts right now "
+                    "(%(contracts)s). Try again when that is finished.",
                     contracts=", ".join(self[:5].mapped("name")),
                 )
             ) from None
+        self.env.cr.execute(
+            "UPDATE after_sales_contract SET write_date = write_date WHERE id IN %s",
+            (tuple(self.ids),),
+        )
 
     def _in_force_between(self, start, end):
         """The contracts of ``self`` that were in force at some day of [start, end]."""

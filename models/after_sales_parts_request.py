@@ -1,10 +1,7 @@
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
 
 from ..tools import parts
 
@@ -364,22 +361,7 @@ class AfterSalesPartsRequest(models.Model):
 
     def _lock_contract(self):
         """Lock the contract row so that two approvals never draw the same fund balance."""
-        try:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM after_sales_contract WHERE id = %s FOR UPDATE NOWAIT",
-                    self.contract_id.id,
-                )
-            )
-        except psycopg2.errors.LockNotAvailable:
-            raise UserError(
-                self.env._(
-                    "Parts requisition %(request)s: the fund of contract %(contract)s is being "
-                    "drawn by another user. Try again in a moment.",
-                    request=self.display_name,
-                    contract=self.contract_id.display_name,
-                )
-            ) from None
+        self.contract_id._lock_for_settlement()
 
     def _approve(self):
         self.ensure_one()
@@ -638,10 +620,10 @@ class AfterSalesPartsRequestLine(models.Model):
 
     def _allocate(self, contract, balance):
         """Split each line between free, fund and sale (R24, R25) and return the fund balance
-        left. Free: a free-below part priced under its threshold, or a trade-in part when the
-        contract has no fund (the old part pays for it). Fund: any other part except bought
-        ones, on a budget contract, while the balance allows (a line may be split). Sold: the
-        rest."""
+        left. Free: a free-below part priced under its threshold, or a trade-in part, issued
+        against its old part (以旧换新; without the old part the dealer buys it at cost, once).
+        Fund: any other part except bought ones, on a budget contract, while the balance allows
+        (a line may be split). Sold: the rest."""
         budget = contract.allowance_use == "budget"
         for line in self:
             rule = contract._get_part_policy(line.product_id)
@@ -653,12 +635,12 @@ class AfterSalesPartsRequestLine(models.Model):
                 free = qty
             elif policy == "purchase":
                 sold = qty
+            elif policy == "trade_in":
+                free = qty
             elif budget:
                 fund = parts.split_on_fund(qty, price, balance)[0]
                 sold = qty - fund
                 balance -= fund * price
-            elif policy == "trade_in":
-                free = qty
             else:
                 sold = qty
             line.write(

@@ -15,6 +15,7 @@ class PartsCase(AfterSalesCase):
         cls.categ_trade = Category.create({"name": "Heater parts (trade-in)"})
         cls.categ_buy = Category.create({"name": "Stove parts (bought)"})
         cls.categ_small = Category.create({"name": "Small parts (free below 10)"})
+        cls.categ_fund = Category.create({"name": "Control boards (no rule: drawn on the fund)"})
         Product = cls.env["product.product"]
         cls.heater = Product.create(
             {"name": "Water Heater WH-60", "is_storable": True, "list_price": 1299.0}
@@ -23,6 +24,7 @@ class PartsCase(AfterSalesCase):
         cls.motor = cls._part("Fan Motor", cls.categ_trade, 80.0, 45.5)
         cls.igniter = cls._part("Igniter", cls.categ_buy, 35.0, 18.0)
         cls.knob = cls._part("Knob", cls.categ_small, 8.0, 3.0)
+        cls.board = cls._part("Control Board", cls.categ_fund, 80.0, 50.0)
         cls.pricelist = cls.env["product.pricelist"].create(
             {
                 "name": "Parts prices",
@@ -41,6 +43,7 @@ class PartsCase(AfterSalesCase):
                         (cls.motor, 80.0),
                         (cls.igniter, 35.0),
                         (cls.knob, 8.0),
+                        (cls.board, 80.0),
                     )
                 ],
             }

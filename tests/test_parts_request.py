@@ -44,19 +44,20 @@ class TestPartsRequest(PartsCase):
         self.assertEqual(other.after_sales_old_part_loc_id.company_id, company)
 
     def test_split_free_fund_sale_with_exact_amounts(self):
-        contract = self._parts_contract(fund=500.0)
+        contract = self._parts_contract(fund=200.0)
         request = self._approved(
             contract,
-            [(self.knob, 5), (self.element, 3), (self.motor, 4), (self.igniter, 2)],
+            [(self.knob, 5), (self.element, 3), (self.board, 4), (self.igniter, 2)],
         )
         self.assertEqual(request.state, "approved")
-        knob, element, motor, igniter = request.line_ids
+        knob, element, board, igniter = request.line_ids
         rows = [
             # line, policy, price, free, fund, sold
             (knob, "free_below", 8.0, 5, 0, 0),
-            (element, "trade_in", 100.0, 0, 3, 0),
-            # 500 - 300 leaves 200: two motors at 80 on the fund, the fund runs out mid-line
-            (motor, "trade_in", 80.0, 0, 2, 2),
+            # trade-in parts are exchanged against their old part, not drawn on the fund
+            (element, "trade_in", 100.0, 3, 0, 0),
+            # 200 on the fund: two boards at 80, the fund runs out mid-line
+            (board, "none", 80.0, 0, 2, 2),
             (igniter, "purchase", 35.0, 0, 0, 2),
         ]
         for line, policy, price, free, fund, sold in rows:
@@ -64,15 +65,15 @@ class TestPartsRequest(PartsCase):
                 self.assertEqual(line.policy, policy)
                 self.assertEqual(line.unit_price, price)
                 self.assertEqual((line.qty_free, line.qty_fund, line.qty_sale), (free, fund, sold))
-        self.assertEqual(request.free_amount, 40.0)
-        self.assertEqual(request.fund_amount, 460.0)
+        self.assertEqual(request.free_amount, 340.0)
+        self.assertEqual(request.fund_amount, 160.0)
         self.assertEqual(request.sale_amount, 230.0)
         # the fund ledger: one consumption row per line drawn on it, at the parts price list
         entries = self.env["after_sales.fund.entry"].search(
             [("contract_id", "=", contract.id), ("kind", "=", "consumption")], order="id"
         )
-        self.assertEqual(entries.mapped("amount"), [-300.0, -160.0])
-        self.assertEqual(entries, (element | motor).fund_entry_id)
+        self.assertEqual(entries.mapped("amount"), [-160.0])
+        self.assertEqual(entries, board.fund_entry_id)
         self.assertEqual({entry.source_ref for entry in entries}, {request.picking_id})
         contract.invalidate_recordset(["fund_balance"])
         self.assertAlmostEqual(contract.fund_balance, 40.0)
@@ -84,27 +85,27 @@ class TestPartsRequest(PartsCase):
         self.assertEqual(order.service_contract_id, contract)
         self.assertEqual(
             [(sol.product_id, sol.product_uom_qty, sol.price_unit) for sol in order.order_line],
-            [(self.motor, 2.0, 80.0), (self.igniter, 2.0, 35.0)],
+            [(self.board, 2.0, 80.0), (self.igniter, 2.0, 35.0)],
         )
         self.assertEqual(order.amount_untaxed, 230.0)
-        self.assertEqual(motor.sale_line_id.product_id, self.motor)
+        self.assertEqual(board.sale_line_id.product_id, self.board)
         # one after-sales delivery of the free and fund parts
         picking = request.picking_id
         self.assertEqual(picking.picking_type_id, self.warehouse.after_sales_parts_type_id)
         self.assertEqual(picking.partner_id, self.dealer)
         self.assertEqual(
             sorted((m.product_id.name, m.product_uom_qty) for m in picking.move_ids),
-            [("Fan Motor", 2.0), ("Heating Element", 3.0), ("Knob", 5.0)],
+            [("Control Board", 2.0), ("Heating Element", 3.0), ("Knob", 5.0)],
         )
-        # expected old parts for the trade-in parts issued (not for the sold motors)
+        # expected old parts for the trade-in parts only
         self.assertEqual(
             sorted((o.product_id.name, o.quantity) for o in request.old_part_ids),
-            [("Fan Motor", 2.0), ("Heating Element", 3.0)],
+            [("Heating Element", 3.0)],
         )
 
     def test_approval_is_idempotent(self):
         contract = self._parts_contract(fund=500.0)
-        request = self._approved(contract, [(self.element, 2)])
+        request = self._approved(contract, [(self.board, 2), (self.element, 1)])
         picking, entries = request.picking_id, request.line_ids.fund_entry_id
         request.action_approve()
         self.assertEqual(request.picking_id, picking)
@@ -130,7 +131,7 @@ class TestPartsRequest(PartsCase):
 
         with (
             patch.object(type(self.env.cr), "execute", execute),
-            self.assertRaisesRegex(UserError, "is being drawn by another user"),
+            self.assertRaisesRegex(UserError, "Another user is moving the repair fund"),
         ):
             request.action_approve()
         self.assertEqual(request.state, "submitted")
@@ -138,11 +139,11 @@ class TestPartsRequest(PartsCase):
 
     def test_empty_fund_sells_and_payout_trade_in_is_free(self):
         contract = self._parts_contract(fund=0.0)
-        request = self._approved(contract, [(self.element, 2)])
+        request = self._approved(contract, [(self.board, 2)])
         self.assertEqual((request.line_ids.qty_fund, request.line_ids.qty_sale), (0.0, 2.0))
         self.assertFalse(request.picking_id)
         self.assertFalse(request.old_part_ids)
-        self.assertEqual(request.sale_order_id.amount_untaxed, 200.0)
+        self.assertEqual(request.sale_order_id.amount_untaxed, 160.0)
         # a contract paid out has no fund: trade-in parts are exchanged against the old part
         payout = self._parts_contract(self.other_dealer, fund=0.0, allowance_use="payout")
         request = self._approved(payout, [(self.element, 2), (self.igniter, 1)])

@@ -49,7 +49,7 @@ class TestSettlementConcurrency(TransactionCase):
                 # the first run holds the contract until it commits: the second fails at once
                 with (
                     mute_logger("odoo.sql_db"),
-                    self.assertRaisesRegex(UserError, "Another user is settling"),
+                    self.assertRaisesRegex(UserError, "Another user is moving the repair fund"),
                 ):
                     Settlement2._settle_contracts(
                         env2["after_sales.contract"].browse(contract_id), 2026, 1
