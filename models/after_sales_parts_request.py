@@ -518,8 +518,15 @@ class AfterSalesPartsRequest(models.Model):
     def _check_shipped(self):
         """Called when a delivery is validated: the requisition is done once its after-sales
         delivery and the sale order's deliveries are all done or cancelled."""
+        backorders = self.env["stock.picking"].search(
+            [("after_sales_parts_request_id", "in", self.ids)]
+        )
         for request in self.filtered(lambda r: r.state == "approved"):
-            pickings = request.picking_id | request.sale_order_id.picking_ids
+            pickings = (
+                request.picking_id
+                | request.sale_order_id.picking_ids
+                | backorders.filtered(lambda p, r=request: p.after_sales_parts_request_id == r)
+            )
             if pickings and all(p.state in ("done", "cancel") for p in pickings):
                 done = pickings.filtered(lambda p: p.state == "done")
                 request.write(
@@ -546,6 +553,7 @@ class AfterSalesPartsRequestLine(models.Model):
     _name = "after_sales.parts.request.line"
     _description = "Parts Requisition Line"
     _order = "request_id, sequence, id"
+    _check_company_auto = True
 
     _quantity_positive = models.Constraint(
         "CHECK(quantity > 0)",

@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+import psycopg2
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
@@ -323,7 +325,7 @@ class AfterSalesReturn(models.Model):
             {(ret.dealer_id, ret.company_id) for ret in self}
         )
         for ret in self:
-            ret.contract_id = serving[ret.dealer_id, ret.company_id] or ret.contract_id
+            ret.contract_id = serving[ret.dealer_id, ret.company_id]
 
     @api.depends("claim_id.card_id", "line_ids.lot_id")
     def _compute_card_id(self):
@@ -533,6 +535,17 @@ class AfterSalesReturn(models.Model):
             "return_type",
             "stock_case",
         }
+        fixed = {"return_type", "type_override", "stock_case"} & set(vals)
+        if fixed and not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
+            submitted = self.filtered(lambda r: r.state != "draft")
+            if submitted:
+                raise AccessError(
+                    self.env._(
+                        "Return %(ret)s is submitted: only an after-sales manager changes its "
+                        "type, which decides who pays (R7).",
+                        ret=submitted[0].display_name,
+                    )
+                )
         if locked & set(vals):
             posted = self.filtered("charges_posted")
             if posted:
@@ -576,6 +589,15 @@ class AfterSalesReturn(models.Model):
             if not ret.return_type:
                 raise UserError(
                     self.env._("Return %(ret)s: confirm its type.", ret=ret.display_name)
+                )
+            if ret.contract_id.state != "running":
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s: dealer %(dealer)s has no running service contract; "
+                        "only a running contract accepts returns.",
+                        ret=ret.display_name,
+                        dealer=ret.dealer_id.display_name,
+                    )
                 )
             if ret.return_type == returns.TYPE_DEALER_STOCK and not ret.stock_case:
                 raise UserError(
@@ -703,6 +725,14 @@ class AfterSalesReturn(models.Model):
         """Post what the dealer bears (R5, R6, 方案2 三(二)9) once: a repair fund row on a budget
         contract, an invoice otherwise. Running it again creates nothing new."""
         self._check_manager()
+        for ret in self:
+            if ret.state not in ("received", "resolved", "done"):
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s: its charges are posted once its goods are received.",
+                        ret=ret.display_name,
+                    )
+                )
         self._lock()
         self._post_charges()
         return True
@@ -917,8 +947,14 @@ class AfterSalesReturn(models.Model):
                     ]
                 )
             )
+            dealer = self.dealer_id.commercial_partner_id
             invoices = mls.move_id.sale_line_id.invoice_lines.move_id.filtered(
-                lambda m: m.move_type == "out_invoice" and m.state == "posted"
+                lambda m: (
+                    m.move_type == "out_invoice"
+                    and m.state == "posted"
+                    and m.company_id == self.company_id
+                    and m.commercial_partner_id in (dealer, dealer.parent_id.commercial_partner_id)
+                )
             )
             if invoices:
                 return invoices.sorted("invoice_date")[-1:].with_env(self.env)
@@ -1049,12 +1085,23 @@ class AfterSalesReturn(models.Model):
         at the original invoice's prices with a reversal of that invoice, minus the restocking
         fee, and post it."""
         self.ensure_one()
+        self._check_invoicing()
         invoice = self.origin_invoice_id.sudo()
         if not invoice or invoice.state != "posted":
             raise UserError(
                 self.env._(
                     "Return %(ret)s: choose the dealer's posted original invoice to refund.",
                     ret=self.display_name,
+                )
+            )
+        dealer = self.dealer_id.commercial_partner_id
+        if invoice.commercial_partner_id not in (dealer, dealer.parent_id.commercial_partner_id):
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: invoice %(invoice)s is not an invoice of dealer %(dealer)s.",
+                    ret=self.display_name,
+                    invoice=invoice.display_name,
+                    dealer=dealer.display_name,
                 )
             )
         qty_by_product = defaultdict(float)
@@ -1130,6 +1177,8 @@ class AfterSalesReturn(models.Model):
     def _post_charges(self):
         """Idempotent: returns whose charges are already posted are skipped; callers lock the
         rows first so that two runs at once post once."""
+        if any(not r._charges_on_fund() for r in self):
+            self._check_invoicing()
         today = fields.Date.context_today(self)
         labels = self._cost_labels()
         for ret in self.filtered(lambda r: not r.charges_posted):
@@ -1138,7 +1187,7 @@ class AfterSalesReturn(models.Model):
                 continue
             total = ret.currency_id.round(sum(dealer_items.values()))
             contract = ret.contract_id
-            if contract and contract.allowance_use == "budget":
+            if ret._charges_on_fund():
                 note = "\n".join(
                     f"{labels[item]}: {amount:.2f}" for item, amount in dealer_items.items()
                 )
@@ -1205,6 +1254,14 @@ class AfterSalesReturn(models.Model):
                     ret=self.display_name,
                 )
             )
+        if self.return_type == returns.TYPE_BATCH and self.resolution != "exchange":
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: a batch quality problem is resolved by exchange after the "
+                    "technical appraisal (R8), not by repair or refund.",
+                    ret=self.display_name,
+                )
+            )
         if self.resolution != "refund" and not self.needs_receipt:
             raise UserError(
                 self.env._(
@@ -1259,10 +1316,20 @@ class AfterSalesReturn(models.Model):
         """Row-lock the returns (money-moving actions): a concurrent run fails at once instead
         of posting twice."""
         if self.ids:
-            self.env.cr.execute(
-                "SELECT id FROM after_sales_return WHERE id IN %s FOR UPDATE NOWAIT",
-                [tuple(self.ids)],
-            )
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        "SELECT id FROM after_sales_return WHERE id IN %s FOR UPDATE NOWAIT",
+                        [tuple(self.ids)],
+                    )
+            except psycopg2.errors.LockNotAvailable:
+                raise UserError(
+                    self.env._(
+                        "Another user is working on return %(ret)s right now. Try again in a "
+                        "moment.",
+                        ret=self[:1].display_name,
+                    )
+                ) from None
             self.invalidate_recordset()
 
     def _open_move(self, move):
@@ -1293,6 +1360,22 @@ class AfterSalesReturn(models.Model):
         if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(
                 self.env._("Only an after-sales manager approves, refuses and resolves returns.")
+            )
+
+    def _charges_on_fund(self):
+        """Dealer charges go to the repair fund while the dealer's budget contract runs (R5);
+        otherwise, contract ended or paid out, they are invoiced."""
+        self.ensure_one()
+        return self.contract_id.state == "running" and self.contract_id.allowance_use == "budget"
+
+    def _check_invoicing(self):
+        """Credit notes and charge invoices are posted with Odoo's invoicing rights (§9)."""
+        if not self.env.su and not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._(
+                    "Posting the credit notes and invoices of returns needs invoicing rights "
+                    "(Accounting / Invoicing)."
+                )
             )
 
 

@@ -55,8 +55,9 @@ class StockMove(models.Model):
         the repaired unit sent back)."""
         for move in self.filtered(lambda m: m.after_sales_return_line_id.lot_id):
             lot = move.after_sales_return_line_id.lot_id
+            quantity = 1.0 if move.product_id.tracking == "serial" else move.product_uom_qty
             if move.move_line_ids:
-                move.move_line_ids.write({"lot_id": lot.id, "quantity": 1.0})
+                move.move_line_ids.write({"lot_id": lot.id, "quantity": quantity})
             else:
                 self.env["stock.move.line"].create(
                     {
@@ -65,7 +66,7 @@ class StockMove(models.Model):
                         "product_id": move.product_id.id,
                         "product_uom_id": move.product_uom.id,
                         "lot_id": lot.id,
-                        "quantity": 1.0,
+                        "quantity": quantity,
                         "location_id": move.location_id.id,
                         "location_dest_id": move.location_dest_id.id,
                     }

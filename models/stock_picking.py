@@ -12,14 +12,12 @@ class StockPicking(models.Model):
         "after_sales.parts.request",
         string="Parts Requisition",
         readonly=True,
-        copy=False,
         index="btree_not_null",
     )
     after_sales_stocking_contract_id = fields.Many2one(
         "after_sales.contract",
         string="Initial Stocking of",
         readonly=True,
-        copy=False,
         index="btree_not_null",
         help="R23: this delivery is the initial parts stocking (铺底) of that contract.",
     )

@@ -15,6 +15,7 @@ class ReturnCase(AfterSalesCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.user_stock = new_test_user(cls.env, "as_stock", groups="stock.group_stock_user")
+        cls.user_manager.group_ids = [Command.link(cls.env.ref("account.group_account_invoice").id)]
         cls.contract = cls._running_contract(allowance_use="budget")
         cls.other_contract = cls._running_contract(cls.other_dealer, allowance_use="payout")
         cls.warehouse = cls.env["stock.warehouse"].search(
@@ -478,6 +479,10 @@ class TestReturnFlow(ReturnCase):
         ret.line_ids.refund_without_return = True
         self._approve(ret)
         ret.origin_invoice_id = self.other_invoice
+        with self.assertRaisesRegex(UserError, "is not an invoice of dealer Dealer Shunda"):
+            ret.with_user(self.user_manager).action_resolve()
+        _order, small_invoice = self._sell(self.dealer, [(self.knob, 2, None)])
+        ret.origin_invoice_id = small_invoice
         with self.assertRaisesRegex(UserError, "3.0 Control knob to refund, but invoice"):
             ret.with_user(self.user_manager).action_resolve()
         self.assertEqual(ret.state, "approved")
@@ -621,7 +626,11 @@ class TestReturnCharges(ReturnCase):
     def test_manufacturer_pays_doa_quality_and_batch(self):
         for rtype in ("doa", "quality", "batch"):
             with self.subTest(rtype=rtype):
-                ret = self._resolved(lines=[(self.knob, 1, None)], return_type=rtype)
+                ret = self._resolved(
+                    lines=[(self.knob, 1, None)],
+                    return_type=rtype,
+                    resolution="exchange" if rtype == "batch" else "repair",
+                )
                 self.assertEqual(ret.dealer_charge_amount, 0.0)
                 self.assertEqual(ret.manufacturer_cost_amount, 305.0)
                 self.assertFalse(ret.charges_posted)
@@ -678,7 +687,6 @@ class TestReturnAccess(ReturnCase):
 @tagged("post_install", "-at_install")
 class TestReturnChargesWithoutContract(ReturnCase):
     def test_dealer_without_contract_is_invoiced(self):
-        self.contract.action_terminate("Dealer left")
         ret = self._return(
             lines=[(self.knob, 2, None)],
             return_type="dealer_stock",
@@ -687,8 +695,11 @@ class TestReturnChargesWithoutContract(ReturnCase):
             freight_in_amount=30.0,
             labour_amount=50.0,
         )
-        self.assertFalse(ret.contract_id)
-        self._receive(self._approve(ret))
+        picking = self._approve(ret)
+        # the contract ends before the goods come back: the fund is closed, the dealer is invoiced
+        self.contract.action_terminate("Dealer left")
+        self.assertEqual(ret.contract_id, self.contract)
+        self._receive(picking)
         ret.with_user(self.user_manager).action_resolve()
         self.assertFalse(ret.charge_entry_id)
         self.assertEqual(ret.charge_move_id.partner_id, self.dealer)

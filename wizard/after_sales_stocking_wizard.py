@@ -81,6 +81,22 @@ class AfterSalesStockingWizard(models.TransientModel):
                     contract=contract.display_name,
                 )
             )
+        existing = self.env["stock.picking"].search(
+            [
+                ("after_sales_stocking_contract_id", "=", contract.id),
+                ("state", "!=", "cancel"),
+            ],
+            limit=1,
+        )
+        if existing:
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s already has its initial stocking %(picking)s: "
+                    "stocking is done once (R23); later needs go through requisitions.",
+                    contract=contract.display_name,
+                    picking=existing.display_name,
+                )
+            )
         lines = self.line_ids.filtered(lambda line: line.quantity > 0)
         if not lines:
             raise UserError(
