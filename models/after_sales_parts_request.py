@@ -278,9 +278,11 @@ class AfterSalesPartsRequest(models.Model):
         return True
 
     def action_cancel(self):
-        """Cancel requisitions not yet approved; an approved one already moved the fund."""
+        """Cancel requisitions. An approved one that has not shipped yet is unwound by an
+        after-sales manager: its fund rows are reversed, its expected old parts dropped, its
+        delivery and sale order cancelled, so that no money stays drawn for parts never sent."""
         for request in self:
-            if request.state not in ("draft", "submitted"):
+            if request.state not in ("draft", "submitted", "approved"):
                 raise UserError(
                     self.env._(
                         "Parts requisition %(request)s is %(state)s and cannot be cancelled.",
@@ -288,8 +290,39 @@ class AfterSalesPartsRequest(models.Model):
                         state=request._state_label(),
                     )
                 )
+        approved = self.filtered(lambda r: r.state == "approved")
+        if approved:
+            approved._unwind_approval()
         self.write({"state": "cancelled"})
         return True
+
+    def _unwind_approval(self):
+        if not self.env.user.has_group("after_sales_service.after_sales_service_group_manager"):
+            raise AccessError(
+                self.env._("Only an after-sales manager cancels an approved parts requisition.")
+            )
+        sudo = self.sudo()
+        pickings = sudo.picking_id | sudo.sale_order_id.picking_ids
+        shipped = pickings.filtered(lambda p: p.state == "done")
+        if shipped:
+            raise UserError(
+                self.env._(
+                    "Parts requisition %(request)s has shipped (%(picking)s): return the parts "
+                    "instead of cancelling it.",
+                    request=self[:1].display_name,
+                    picking=shipped[0].display_name,
+                )
+            )
+        self.contract_id._lock_for_settlement()
+        entries = sudo.line_ids.fund_entry_id.filtered(lambda e: not e.is_reversed)
+        entries.with_context(after_sales_fund_internal=True)._reverse(
+            reason=self.env._("Parts requisition cancelled before shipping")
+        )
+        sudo.old_part_ids.filtered(lambda o: o.state == "expected").with_context(
+            after_sales_unwind=True
+        ).unlink()
+        pickings.with_context(after_sales_request_cancel=True).action_cancel()
+        sudo.sale_order_id.filtered(lambda o: o.state != "cancel")._action_cancel()
 
     def action_draft(self):
         """Reopen a cancelled requisition."""

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class StockPicking(models.Model):
@@ -28,6 +29,27 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def action_cancel(self):
+        """An approved requisition's delivery is cancelled through the requisition, which gives
+        the fund back; cancelling the delivery alone would leave the fund drawn."""
+        if not self.env.context.get("after_sales_request_cancel"):
+            drawn = self.filtered(
+                lambda p: (
+                    p.after_sales_parts_request_id.state == "approved"
+                    and p.state not in ("done", "cancel")
+                )
+            )
+            if drawn:
+                raise UserError(
+                    self.env._(
+                        "Delivery %(picking)s ships parts requisition %(request)s: cancel the "
+                        "requisition instead, which also gives its repair fund back.",
+                        picking=drawn[0].display_name,
+                        request=drawn[0].after_sales_parts_request_id.display_name,
+                    )
+                )
+        return super().action_cancel()
+
     def _action_done(self):
         result = super()._action_done()
         done = self.filtered(lambda p: p.state == "done").sudo()

@@ -246,10 +246,13 @@ class TestPartsRequest(PartsCase):
             no_contract.action_submit()
         request.action_submit()
         request.action_approve()
-        with self.assertRaisesRegex(UserError, "cannot be cancelled"):
-            request.action_cancel()
         with self.assertRaisesRegex(UserError, "cancel it instead of deleting it"):
             request.unlink()
+        self._stock(self.element, 5)
+        self._validate(request.picking_id)
+        self.assertEqual(request.state, "done")
+        with self.assertRaisesRegex(UserError, "cannot be cancelled"):
+            request.action_cancel()
 
     def test_access(self):
         contract = self._parts_contract(fund=500.0)
@@ -286,3 +289,23 @@ class TestPartsRequest(PartsCase):
             .search([("id", "=", request.id)])
         )
         self.assertFalse(self.user_desk.company_ids & company)
+
+    def test_cancelling_an_approved_requisition_gives_the_fund_back(self):
+        contract = self._parts_contract(fund=500.0)
+        request = self._approved(contract, [(self.board, 2), (self.element, 1)])
+        contract.invalidate_recordset(["fund_balance"])
+        self.assertAlmostEqual(contract.fund_balance, 340.0)
+        with self.assertRaisesRegex(UserError, "cancel the requisition instead"):
+            request.picking_id.action_cancel()
+        with self.assertRaises(AccessError):
+            request.with_user(self.user_desk).action_cancel()
+        request.with_user(self.user_manager).action_cancel()
+        self.assertEqual(request.state, "cancelled")
+        self.assertEqual(request.picking_id.state, "cancel")
+        self.assertFalse(request.old_part_ids)
+        contract.invalidate_recordset(["fund_balance"])
+        self.assertAlmostEqual(contract.fund_balance, 500.0)
+        reversal = self.env["after_sales.fund.entry"].search(
+            [("contract_id", "=", contract.id), ("kind", "=", "reversal")]
+        )
+        self.assertEqual(reversal.amount, 160.0)
