@@ -318,11 +318,38 @@ class AfterSalesOldPart(models.Model):
             old_part.write({"receipt_picking_id": picking.id, "location_id": dest.id})
 
     def _on_receipt_done(self):
-        """Called when an old parts receipt is validated: the old part is received."""
+        """Called when an old parts receipt is validated: the quantity actually received is
+        received; what is missing stays expected (on the backorder, if the warehouse made
+        one) and is charged at cost if it never comes back (R24)."""
         for old_part in self.filtered(lambda rec: rec.state == "expected"):
-            old_part.write(
-                {"state": "received", "date_received": old_part.receipt_picking_id.date_done}
+            receipt = old_part.receipt_picking_id
+            received = sum(
+                receipt.move_ids.filtered(
+                    lambda m, p=old_part.product_id: m.state == "done" and m.product_id == p
+                ).mapped("quantity")
             )
+            rest = old_part.quantity - received
+            if received and rest > 0:
+                backorder = (
+                    self.env["stock.picking"]
+                    .sudo()
+                    .search(
+                        [
+                            ("backorder_id", "=", receipt.id),
+                            ("state", "not in", ("done", "cancel")),
+                        ],
+                        limit=1,
+                    )
+                )
+                old_part.copy(
+                    {
+                        "quantity": rest,
+                        "receipt_picking_id": backorder.id,
+                        "date_due": old_part.date_due,
+                    }
+                )
+                old_part.quantity = received
+            old_part.write({"state": "received", "date_received": receipt.date_done})
 
     @api.model
     def _cron_charge_overdue(self):

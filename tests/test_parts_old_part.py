@@ -133,3 +133,18 @@ class TestPartsOldPart(PartsCase):
         self.assertEqual(found, own)
         with self.assertRaises(AccessError):
             own.with_user(self.portal_user).write({"appraisal_note": "mine"})
+
+    def test_partial_return_keeps_the_rest_expected(self):
+        contract = self._parts_contract(fund=0.0, old_part_return_days=30)
+        old_part = self._issue(contract, [(self.element, 3)]).old_part_ids
+        receipt = old_part.receipt_picking_id
+        receipt.move_ids.quantity = 2
+        receipt.move_ids.picked = True
+        receipt._action_done()
+        self.assertEqual((old_part.state, old_part.quantity), ("received", 2.0))
+        rest = self.env["after_sales.old.part"].search(
+            [("request_id", "=", old_part.request_id.id), ("state", "=", "expected")]
+        )
+        self.assertEqual(rest.quantity, 1.0)
+        self.assertEqual(rest.date_due, old_part.date_due)
+        self.assertEqual(self._qty_at(self.element, self.old_loc), 2.0)
