@@ -1007,9 +1007,11 @@ class AfterSalesReturn(models.Model):
             groups[(ret.company_id, ret.commercial_dealer_id)] |= ret
         pickings = Picking.browse()
         for (company, dealer), rets in groups.items():
-            ptype = rets[0]._warehouse().in_type_id
+            warehouse = rets[0]._warehouse()
+            ptype = warehouse.in_type_id
             source = dealer.with_company(company).property_stock_customer
-            dest = ptype.default_location_dest_id
+            # returned goods wait apart from saleable stock until repaired or appraised
+            dest = warehouse.after_sales_return_loc_id or ptype.default_location_dest_id
             lines = rets.line_ids.filtered(lambda line: not line.refund_without_return)
             picking = Picking.with_company(company).create(
                 {
@@ -1047,8 +1049,11 @@ class AfterSalesReturn(models.Model):
                     ret=self.display_name,
                 )
             )
-        ptype = self._warehouse().out_type_id
+        warehouse = self._warehouse()
+        ptype = warehouse.out_type_id
         source = ptype.default_location_src_id
+        if self.resolution == "repair" and warehouse.after_sales_return_loc_id:
+            source = warehouse.after_sales_return_loc_id  # the repaired unit itself goes back
         dest = self.commercial_dealer_id.with_company(self.company_id).property_stock_customer
         moves = []
         for line in lines:

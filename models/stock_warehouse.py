@@ -26,6 +26,13 @@ class StockWarehouse(models.Model):
         check_company=True,
         copy=False,
     )
+    after_sales_return_loc_id = fields.Many2one(
+        "stock.location",
+        string="Returns Location",
+        check_company=True,
+        copy=False,
+        help="R28: returned goods wait here for appraisal and repair, apart from saleable stock.",
+    )
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -39,6 +46,12 @@ class StockWarehouse(models.Model):
             "active": True,
             "usage": "internal",
             "barcode": self._valid_barcode(code + "OLDPARTS", company_id),
+        }
+        values["after_sales_return_loc_id"] = {
+            "name": self.env._("Returns"),
+            "active": True,
+            "usage": "internal",
+            "barcode": self._valid_barcode(code + "ASRETURNS", company_id),
         }
         return values
 
@@ -120,7 +133,12 @@ class StockWarehouse(models.Model):
         that lack them (the module installed after the warehouses; called by the post-init
         hook). Running it again creates nothing new."""
         for warehouse in self:
-            if warehouse.after_sales_parts_type_id and warehouse.after_sales_old_part_loc_id:
+            if (
+                warehouse.after_sales_parts_type_id
+                and warehouse.after_sales_old_part_type_id
+                and warehouse.after_sales_old_part_loc_id
+                and warehouse.after_sales_return_loc_id
+            ):
                 continue
             warehouse._create_missing_locations({})
             picking_type_vals = warehouse._create_or_update_sequences_and_picking_types()

@@ -267,7 +267,9 @@ class TestReturnFlow(ReturnCase):
         self.assertEqual(len(picking), 1)
         self.assertEqual(picking.picking_type_id, self.warehouse.in_type_id)
         self.assertEqual(picking.location_id, self.customers)
-        self.assertEqual(picking.location_dest_id, self.stock_location)
+        returns_location = self.warehouse.after_sales_return_loc_id
+        self.assertTrue(returns_location)
+        self.assertEqual(picking.location_dest_id, returns_location, "apart from saleable stock")
         self.assertEqual(picking.partner_id, self.dealer)
         heater_move = picking.move_ids.filtered(lambda m: m.product_id == self.heater)
         self.assertEqual(heater_move.move_line_ids.lot_id, self.sn1)
@@ -377,14 +379,15 @@ class TestReturnFlow(ReturnCase):
         ret = self._return(resolution="repair", return_type="in_warranty")
         picking = self._approve(ret)
         self._receive(picking)
+        returns_location = self.warehouse.after_sales_return_loc_id
         self.assertEqual(
-            self.sn1.quant_ids.filtered(lambda q: q.quantity > 0).location_id, self.stock_location
+            self.sn1.quant_ids.filtered(lambda q: q.quantity > 0).location_id, returns_location
         )
         ret.with_user(self.user_manager).action_resolve()
         self.assertEqual(ret.state, "resolved")
         delivery = ret._delivery_moves().picking_id
         self.assertEqual(delivery.picking_type_id, self.warehouse.out_type_id)
-        self.assertEqual(delivery.location_id, self.stock_location)
+        self.assertEqual(delivery.location_id, returns_location, "the repaired unit itself")
         self.assertEqual(delivery.location_dest_id, self.customers)
         self.assertEqual(delivery.move_ids.product_id, self.heater)
         self.assertEqual(delivery.move_ids.product_uom_qty, 1)
