@@ -35,6 +35,7 @@
         "wizard/after_sales_settlement_wizard_views.xml",
         "wizard/after_sales_settlement_force_post_views.xml",
         "data/after_sales_parts_data.xml",
+        "data/stock_warehouse_data.xml",
         "reports/after_sales_stocking_report.xml",
         "views/after_sales_parts_request_views.xml",
         "views/after_sales_old_part_views.xml",
