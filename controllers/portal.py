@@ -1,14 +1,62 @@
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
+from odoo.tools.misc import format_date, format_datetime
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+_lt = LazyTranslate(__name__)
+
+# The dealer's documents listed on the portal (§9): model and the columns shown, each a
+# (label, field) pair. Record rules decide which records a dealer sees.
+PORTAL_DOCUMENTS = {
+    "contracts": (
+        "after_sales.contract",
+        [
+            (_lt("Contract"), "name"),
+            (_lt("Start"), "date_start"),
+            (_lt("End"), "date_end"),
+            (_lt("Status"), "state"),
+        ],
+    ),
+    "cards": (
+        "after_sales.warranty.card",
+        [
+            (_lt("Card"), "name"),
+            (_lt("Product"), "product_id"),
+            (_lt("Retail Sale"), "sale_date"),
+            (_lt("Received"), "date_received"),
+            (_lt("Status"), "state"),
+        ],
+    ),
+    "claims": (
+        "after_sales.claim",
+        [
+            (_lt("Claim"), "name"),
+            (_lt("Product"), "product_id"),
+            (_lt("Call"), "call_time"),
+            (_lt("Covered"), "is_covered"),
+            (_lt("Status"), "state"),
+        ],
+    ),
+    "returns": (
+        "after_sales.return",
+        [
+            (_lt("Return"), "name"),
+            (_lt("Requested"), "date_request"),
+            (_lt("Type"), "return_type"),
+            (_lt("Status"), "state"),
+        ],
+    ),
+}
+
 
 class AfterSalesPortal(CustomerPortal):
-    """The dealer portal: a dealer's portal users see their service contracts and quarterly
-    settlements, and confirm write-off notices (R15) without calling the manufacturer."""
+    """The dealer portal: a dealer's portal users see their service contracts, warranty cards,
+    claims, returns and quarterly settlements, and confirm write-off notices (R15) without
+    calling the manufacturer."""
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -19,17 +67,76 @@ class AfterSalesPortal(CustomerPortal):
                 if Settlement.has_access("read")
                 else 0
             )
-        if "after_sales_contract_count" in counters:
-            Contract = request.env["after_sales.contract"]
-            values["after_sales_contract_count"] = (
-                Contract.search_count([("state", "!=", "draft")])
-                if Contract.has_access("read")
-                else 0
-            )
+        for kind, (model, _columns) in PORTAL_DOCUMENTS.items():
+            counter = f"after_sales_{kind}_count"
+            if counter in counters:
+                Model = request.env[model]
+                values[counter] = (
+                    Model.search_count(self._after_sales_document_domain(kind))
+                    if Model.has_access("read")
+                    else 0
+                )
         return values
+
+    def _after_sales_document_domain(self, kind):
+        return [("state", "!=", "draft")] if kind == "contracts" else []
+
+    @http.route(
+        [
+            "/my/after-sales/<any(contracts,cards,claims,returns):kind>",
+            "/my/after-sales/<any(contracts,cards,claims,returns):kind>/page/<int:page>",
+        ],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_after_sales_documents(self, kind, page=1, **kwargs):
+        """A dealer's contracts, warranty cards, claims or returns, read-only. The search runs
+        as the portal user (record rules keep it to the dealer's own); the rows are then
+        formatted with sudo, as related records (serials, products) may not be readable."""
+        model, columns = PORTAL_DOCUMENTS[kind]
+        Model = request.env[model]
+        domain = self._after_sales_document_domain(kind)
+        count = Model.search_count(domain)
+        pager = portal_pager(
+            url=f"/my/after-sales/{kind}", total=count, page=page, step=self._items_per_page
+        )
+        records = Model.search(domain, limit=self._items_per_page, offset=pager["offset"])
+        rows = [
+            [self._after_sales_cell(record.sudo(), field) for _label, field in columns]
+            for record in records
+        ]
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "kind": kind,
+                "headers": [str(label) for label, _field in columns],
+                "rows": rows,
+                "pager": pager,
+                "page_name": f"after_sales_{kind}",
+                "default_url": f"/my/after-sales/{kind}",
+            }
+        )
+        return request.render("after_sales_service.portal_my_after_sales_documents", values)
 
     def _after_sales_settlement_domain(self):
         return [("state", "in", ("notified", "confirmed", "posted"))]
+
+    def _after_sales_cell(self, record, field_name):
+        """A record's field as the portal shows it (labels, names, local dates)."""
+        field = record._fields[field_name]
+        value = record[field_name]
+        if field.type == "many2one":
+            return value.display_name or ""
+        if field.type == "selection":
+            return dict(field._description_selection(record.env)).get(value, "")
+        if field.type == "boolean":
+            return "✓" if value else ""
+        if field.type == "date":
+            return format_date(record.env, value) if value else ""
+        if field.type == "datetime":
+            return format_datetime(record.env, value) if value else ""
+        return value or ""
 
     @http.route(
         ["/my/after-sales/settlements", "/my/after-sales/settlements/page/<int:page>"],

@@ -73,3 +73,21 @@ class TestDealerPortal(HttpCase):
             ),
             "the confirmation is logged in the dealer's name",
         )
+
+    def test_portal_lists_the_dealers_own_documents(self):
+        self.authenticate("as_portal_dealer", "as_portal_dealer")
+        response = self.url_open("/my/after-sales/contracts")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.settlement.contract_id.name, response.text)
+        self.assertNotIn(self.other_settlement.contract_id.name, response.text)
+        response = self.url_open("/my/after-sales/claims")
+        self.assertIn("CLAIM-PORTAL-1", response.text)
+        other_claim = self.env["after_sales.claim"].create(
+            {"name": "CLAIM-OTHER-9", "dealer_id": self.other_settlement.dealer_id.id}
+        )
+        response = self.url_open("/my/after-sales/claims")
+        self.assertNotIn(other_claim.name, response.text)
+        for kind in ("cards", "returns"):
+            self.assertEqual(self.url_open(f"/my/after-sales/{kind}").status_code, 200)
+        home = self.url_open("/my/home")
+        self.assertIn("/my/after-sales/claims", home.text)
