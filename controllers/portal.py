@@ -9,47 +9,41 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 _lt = LazyTranslate(__name__)
 
-# The dealer's documents listed on the portal (§9): model and the columns shown, each a
-# (label, field) pair. Record rules decide which records a dealer sees.
-PORTAL_DOCUMENTS = {
-    "contracts": (
-        "after_sales.contract",
-        [
-            (_lt("Contract"), "name"),
-            (_lt("Start"), "date_start"),
-            (_lt("End"), "date_end"),
-            (_lt("Status"), "state"),
-        ],
-    ),
-    "cards": (
-        "after_sales.warranty.card",
-        [
-            (_lt("Card"), "name"),
-            (_lt("Product"), "product_id"),
-            (_lt("Retail Sale"), "sale_date"),
-            (_lt("Received"), "date_received"),
-            (_lt("Status"), "state"),
-        ],
-    ),
-    "claims": (
-        "after_sales.claim",
-        [
-            (_lt("Claim"), "name"),
-            (_lt("Product"), "product_id"),
-            (_lt("Call"), "call_time"),
-            (_lt("Covered"), "is_covered"),
-            (_lt("Status"), "state"),
-        ],
-    ),
-    "returns": (
-        "after_sales.return",
-        [
-            (_lt("Return"), "name"),
-            (_lt("Requested"), "date_request"),
-            (_lt("Type"), "return_type"),
-            (_lt("Status"), "state"),
-        ],
-    ),
+# The dealer's documents listed on the portal (§9): their model, and the columns shown as
+# (label, field) pairs. Record rules decide which records a dealer sees.
+PORTAL_MODELS = {
+    "contracts": "after_sales.contract",
+    "cards": "after_sales.warranty.card",
+    "claims": "after_sales.claim",
+    "returns": "after_sales.return",
+}
+PORTAL_COLUMNS = {
+    "contracts": [
+        (_lt("Contract"), "name"),
+        (_lt("Start"), "date_start"),
+        (_lt("End"), "date_end"),
+        (_lt("Status"), "state"),
+    ],
+    "cards": [
+        (_lt("Card"), "name"),
+        (_lt("Product"), "product_id"),
+        (_lt("Retail Sale"), "sale_date"),
+        (_lt("Received"), "date_received"),
+        (_lt("Status"), "state"),
+    ],
+    "claims": [
+        (_lt("Claim"), "name"),
+        (_lt("Product"), "product_id"),
+        (_lt("Call"), "call_time"),
+        (_lt("Covered"), "is_covered"),
+        (_lt("Status"), "state"),
+    ],
+    "returns": [
+        (_lt("Return"), "name"),
+        (_lt("Requested"), "date_request"),
+        (_lt("Type"), "return_type"),
+        (_lt("Status"), "state"),
+    ],
 }
 
 
@@ -67,7 +61,7 @@ class AfterSalesPortal(CustomerPortal):
                 if Settlement.has_access("read")
                 else 0
             )
-        for kind, (model, _columns) in PORTAL_DOCUMENTS.items():
+        for kind, model in PORTAL_MODELS.items():
             counter = f"after_sales_{kind}_count"
             if counter in counters:
                 Model = request.env[model]
@@ -94,8 +88,8 @@ class AfterSalesPortal(CustomerPortal):
         """A dealer's contracts, warranty cards, claims or returns, read-only. The search runs
         as the portal user (record rules keep it to the dealer's own); the rows are then
         formatted with sudo, as related records (serials, products) may not be readable."""
-        model, columns = PORTAL_DOCUMENTS[kind]
-        Model = request.env[model]
+        columns = PORTAL_COLUMNS[kind]
+        Model = request.env[PORTAL_MODELS[kind]]
         domain = self._after_sales_document_domain(kind)
         count = Model.search_count(domain)
         pager = portal_pager(
