@@ -36,7 +36,7 @@ class AfterSalesClaim(models.Model):
 
     _name = "after_sales.claim"
     _description = "Warranty Claim"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "call_time desc, id desc"
     _check_company_auto = True
 
@@ -458,13 +458,6 @@ class AfterSalesClaim(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        new = self.env._("New")
-        for vals in vals_list:
-            if vals.get("name", new) == new:
-                vals["name"] = self.env["ir.sequence"].next_by_code("after_sales.claim") or new
-        return super().create(vals_list)
 
     def write(self, vals):
         self._check_not_settled()

@@ -68,7 +68,7 @@ class AfterSalesContract(models.Model):
 
     _name = "after_sales.contract"
     _description = "Dealer Service Contract"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
@@ -490,15 +490,6 @@ class AfterSalesContract(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
-                    "after_sales.contract"
-                ) or self.env._("New")
-        return super().create(vals_list)
 
     def write(self, vals):
         self._check_terms_writable(vals)

@@ -15,7 +15,7 @@ class AfterSalesOldPart(models.Model):
 
     _name = "after_sales.old.part"
     _description = "Expected Old Part"
-    _inherit = ["mail.thread"]
+    _inherit = ["after_sales.sequence.mixin", "mail.thread"]
     _order = "date_due, id"
     _check_company_auto = True
 
@@ -121,19 +121,6 @@ class AfterSalesOldPart(models.Model):
         if operator == "not in":
             positive = not positive
         return domain if positive else ~domain
-
-    # ------------------------------------------------------------
-    # CRUD
-    # ------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
-                    "after_sales.old.part"
-                ) or self.env._("New")
-        return super().create(vals_list)
 
     # ------------------------------------------------------------
     # ACTION

@@ -17,7 +17,7 @@ class AfterSalesPartsRequest(models.Model):
 
     _name = "after_sales.parts.request"
     _description = "Parts Requisition"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_request desc, id desc"
     _check_company_auto = True
 
@@ -219,15 +219,6 @@ class AfterSalesPartsRequest(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
-                    "after_sales.parts.request"
-                ) or self.env._("New")
-        return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

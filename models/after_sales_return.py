@@ -40,7 +40,7 @@ class AfterSalesReturn(models.Model):
 
     _name = "after_sales.return"
     _description = "Return Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_request desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "dealer_id", "line_ids.lot_id"]
@@ -514,17 +514,6 @@ class AfterSalesReturn(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        new = self.env._("New")
-        for vals in vals_list:
-            if vals.get("name", new) == new:
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = (
-                    self.env["ir.sequence"].with_company(company).next_by_code("after_sales.return")
-                    or new
-                )
-        return super().create(vals_list)
 
     def write(self, vals):
         locked = {

@@ -13,7 +13,7 @@ class AfterSalesServicePlan(models.Model):
 
     _name = "after_sales.service.plan"
     _description = "Customer Service Plan"
-    _inherit = ["mail.thread"]
+    _inherit = ["after_sales.sequence.mixin", "mail.thread"]
     _order = "date_end desc, id desc"
     _check_company_auto = True
 
@@ -123,19 +123,6 @@ class AfterSalesServicePlan(models.Model):
                         plan=plan.display_name,
                     )
                 )
-
-    # ------------------------------------------------------------
-    # CRUD
-    # ------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        new = self.env._("New")
-        for vals in vals_list:
-            if vals.get("name", new) == new:
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("after_sales.service.plan") or new
-                )
-        return super().create(vals_list)
 
     # ------------------------------------------------------------
     # ACTION
