@@ -36,7 +36,12 @@ class AfterSalesClaim(models.Model):
 
     _name = "after_sales.claim"
     _description = "Warranty Claim"
-    _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "after_sales.sequence.mixin",
+        "after_sales.dealer.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "call_time desc, id desc"
     _check_company_auto = True
 
@@ -91,16 +96,6 @@ class AfterSalesClaim(models.Model):
     # ------------------------------------------------------------
     dealer_id = fields.Many2one(
         "res.partner", required=True, index=True, tracking=True, check_company=True
-    )
-    contract_id = fields.Many2one(
-        "after_sales.contract",
-        compute="_compute_contract_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        index=True,
-        check_company=True,
-        tracking=True,
     )
     card_id = fields.Many2one(
         "after_sales.warranty.card",
@@ -319,14 +314,6 @@ class AfterSalesClaim(models.Model):
                 onsite=claim.onsite,
                 now=now,
             )
-
-    @api.depends("dealer_id", "company_id")
-    def _compute_contract_id(self):
-        serving = self.env["after_sales.contract"]._find_serving_contracts(
-            {(claim.dealer_id, claim.company_id) for claim in self}
-        )
-        for claim in self:
-            claim.contract_id = serving[claim.dealer_id, claim.company_id] or claim.contract_id
 
     @api.depends("card_id")
     def _compute_from_card(self):

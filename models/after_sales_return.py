@@ -40,7 +40,12 @@ class AfterSalesReturn(models.Model):
 
     _name = "after_sales.return"
     _description = "Return Request"
-    _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "after_sales.sequence.mixin",
+        "after_sales.dealer.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "date_request desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "dealer_id", "line_ids.lot_id"]
@@ -119,17 +124,6 @@ class AfterSalesReturn(models.Model):
     )
     commercial_dealer_id = fields.Many2one(
         related="dealer_id.commercial_partner_id", string="Commercial Dealer", store=True
-    )
-    contract_id = fields.Many2one(
-        "after_sales.contract",
-        compute="_compute_contract_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        index=True,
-        check_company=True,
-        tracking=True,
-        help="The dealer's running service contract: its windows and fund mode apply.",
     )
     claim_id = fields.Many2one(
         "after_sales.claim",
@@ -318,14 +312,6 @@ class AfterSalesReturn(models.Model):
     def _compute_currency_id(self):
         for ret in self:
             ret.currency_id = ret.contract_id.currency_id or ret.company_id.currency_id
-
-    @api.depends("dealer_id", "company_id")
-    def _compute_contract_id(self):
-        serving = self.env["after_sales.contract"]._find_serving_contracts(
-            {(ret.dealer_id, ret.company_id) for ret in self}
-        )
-        for ret in self:
-            ret.contract_id = serving[ret.dealer_id, ret.company_id]
 
     @api.depends("claim_id.card_id", "line_ids.lot_id")
     def _compute_card_id(self):

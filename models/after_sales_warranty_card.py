@@ -12,7 +12,7 @@ class AfterSalesWarrantyCard(models.Model):
 
     _name = "after_sales.warranty.card"
     _description = "Warranty Card"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["after_sales.dealer.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_received desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "lot_id", "customer_id", "invoice_number"]
@@ -63,17 +63,6 @@ class AfterSalesWarrantyCard(models.Model):
         tracking=True,
         check_company=True,
         help="The dealer or sub-dealer that sold the unit.",
-    )
-    contract_id = fields.Many2one(
-        "after_sales.contract",
-        compute="_compute_contract_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        index=True,
-        check_company=True,
-        tracking=True,
-        help="The dealer's running contract, or that of the dealer it is a sub-dealer of.",
     )
     product_id = fields.Many2one(
         "product.product", required=True, index=True, tracking=True, check_company=True
@@ -144,14 +133,6 @@ class AfterSalesWarrantyCard(models.Model):
     # ------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------
-    @api.depends("dealer_id", "company_id")
-    def _compute_contract_id(self):
-        serving = self.env["after_sales.contract"]._find_serving_contracts(
-            {(card.dealer_id, card.company_id) for card in self}
-        )
-        for card in self:
-            card.contract_id = serving[card.dealer_id, card.company_id]
-
     @api.depends("customer_id")
     def _compute_customer_details(self):
         for card in self:
