@@ -10,7 +10,7 @@
     "application": True,
     "installable": True,
     "depends": ["sale_stock", "account", "portal"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
+    "external_dependencies": {"python": ["dateutil", "xlsxwriter"]},
     "data": [
         "security/after_sales_security.xml",
         "security/ir.model.access.csv",

@@ -8,14 +8,13 @@ quarters (R12, R16): Q1 is January to March.
 import calendar
 import datetime
 
+from dateutil.relativedelta import relativedelta
+
 
 def add_months(day, months):
-    """Return ``day`` moved by ``months`` calendar months, clamped to the end of a shorter month."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    return day.replace(year=year, month=month, day=min(day.day, last))
+    """Return ``day`` moved by ``months`` calendar months, clamped to the end of a shorter month
+    (dateutil's ``relativedelta`` does exactly that)."""
+    return day + relativedelta(months=months)
 
 
 def month_bounds(year, month):
