@@ -71,6 +71,7 @@ class AfterSalesContract(models.Model):
     _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    _rec_names_search = ["name", "dealer_id"]
 
     _one_running_per_dealer = models.UniqueIndex(
         "(dealer_id, company_id) WHERE state = 'running'",
@@ -390,6 +391,16 @@ class AfterSalesContract(models.Model):
         )
         for contract in self:
             contract.sale_order_count = counts.get(contract, 0)
+
+    @api.depends("name", "dealer_id.name")
+    def _compute_display_name(self):
+        """A contract number alone says little to finance or the desk: show its dealer too."""
+        for contract in self:
+            contract.display_name = (
+                f"{contract.name} ({contract.dealer_id.name})"
+                if contract.dealer_id
+                else contract.name
+            )
 
     def _compute_return_count(self):
         counts = dict(

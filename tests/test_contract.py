@@ -252,3 +252,9 @@ class TestContract(AfterSalesCase):
                     "date_end": date(2026, 4, 1),
                 }
             )
+
+    def test_contract_shows_and_is_found_by_its_dealer(self):
+        contract = self._create_contract()
+        self.assertEqual(contract.display_name, f"{contract.name} (Dealer Shunda)")
+        found = self.env["after_sales.contract"].name_search("Shunda")
+        self.assertIn(contract.id, [record_id for record_id, _name in found])
