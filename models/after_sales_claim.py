@@ -737,10 +737,10 @@ class AfterSalesClaim(models.Model):
         return self - settled
 
     def _check_not_settled(self):
-        """Nobody edits a settled claim (R16); only the settlement itself, with the context key
-        ``after_sales_settlement``, may write on it (to link or unlink it)."""
+        """Nobody edits a settled claim (R16); only the settlement itself, under ``sudo()``, may
+        write on it (to link or unlink it). No context key opens it."""
         settled = self.filtered(lambda c: c.state == "settled")
-        if settled and not self.env.context.get("after_sales_settlement"):
+        if settled and not self.env.su:
             raise UserError(
                 self.env._(
                     "Claim %(claim)s is settled and can no longer be changed.",

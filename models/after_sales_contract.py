@@ -1,10 +1,8 @@
 from collections import defaultdict
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.fields import Domain
 
 from ..tools import periods
@@ -680,10 +678,12 @@ class AfterSalesContract(models.Model):
         vals.update(values)
         return self.env["after_sales.fund.entry"].sudo().create(vals).sudo(self.env.su)
 
-    def _lock_for_settlement(self):
-        """Lock these contracts' rows for the current transaction before their fund moves
-        (settlements, parts drawn on the fund), or fail at once with a clear message when
-        another user holds them (R16: two runs at the same time produce one settlement).
+    def _lock_fund(self):
+        """Lock these contracts' rows for the current transaction before their repair fund moves,
+        or fail at once with a clear message when another user holds them. Every path that
+        writes fund rows takes this one lock: settlements, parts drawn on the fund, old-part and
+        return charges (R16: two runs at the same time produce one settlement; two users cannot
+        overdraw a fund together).
 
         The rows are also touched, so that a transaction whose snapshot predates ours and that
         locks them after we commit gets a serialization failure (retried by Odoo) instead of
@@ -691,12 +691,8 @@ class AfterSalesContract(models.Model):
         if not self:
             return
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM after_sales_contract WHERE id IN %s FOR UPDATE NOWAIT",
-                    (tuple(self.ids),),
-                )
-        except psycopg2.errors.LockNotAvailable:
+            self.lock_for_update()
+        except LockError:
             raise UserError(
                 self.env._(
                     "Another user is moving the repair fund of these contracts right now "

@@ -123,11 +123,12 @@ class AfterSalesFundEntry(models.Model):
     # CRUD
     # ------------------------------------------------------------
     def write(self, vals):
-        """The ledger is append-only: only the reversal mark and the links the settlement sets
-        may change, and never on a settled row."""
-        allowed = set(self._get_writable_fields())
-        forbidden = set(vals) - allowed
-        if forbidden and not self.env.context.get("after_sales_fund_internal"):
+        """The ledger is append-only for every user, managers and administrators included: no
+        field of an existing row changes. Only the addon's own code, under ``sudo()``, sets the
+        links a later document owns (the reversal mark, the settlement that closes the row); a
+        context key sent by a client opens nothing."""
+        forbidden = set(vals) - set(self._get_writable_fields())
+        if not self.env.su or forbidden:
             raise UserError(
                 self.env._(
                     "Fund entry %(entry)s cannot be changed: the repair fund ledger is "
@@ -135,13 +136,10 @@ class AfterSalesFundEntry(models.Model):
                     entry=self[:1].display_name,
                 )
             )
-        self._check_not_locked()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
-        if self.env.context.get("after_sales_fund_internal"):
-            return
         raise UserError(
             self.env._(
                 "Fund entry %(entry)s cannot be deleted: the repair fund ledger is append-only; "
@@ -156,21 +154,6 @@ class AfterSalesFundEntry(models.Model):
     def _get_writable_fields(self):
         """Fields a later document may set on an existing row (extended by the settlement)."""
         return ["is_reversed", "settlement_id"]
-
-    def _check_not_locked(self):
-        """A row closed by a posted settlement never changes, except through that settlement
-        (its cancellation unlinks the rows)."""
-        if self.env.context.get("after_sales_fund_internal"):
-            return
-        locked = self.filtered(lambda e: e.settlement_id.state == "posted")
-        if locked:
-            raise UserError(
-                self.env._(
-                    "Fund entry %(entry)s is settled by %(settlement)s and locked.",
-                    entry=locked[0].display_name,
-                    settlement=locked[0].settlement_id.display_name,
-                )
-            )
 
     def _reverse(self, date=None, reason=None):
         """Append the opposite of each row, dated ``date`` (today by default), and mark the rows
@@ -190,8 +173,8 @@ class AfterSalesFundEntry(models.Model):
             }
             for entry in self
         ]
-        reversals = self.create(vals_list)
-        self.with_context(after_sales_fund_internal=True).write({"is_reversed": True})
+        reversals = self.sudo().create(vals_list)
+        self.sudo().write({"is_reversed": True})
         return reversals
 
     def _action_export_xlsx(self):

@@ -304,9 +304,9 @@ class AfterSalesPartsRequest(models.Model):
                     picking=shipped[0].display_name,
                 )
             )
-        self.contract_id._lock_for_settlement()
+        self.contract_id._lock_fund()
         entries = sudo.line_ids.fund_entry_id.filtered(lambda e: not e.is_reversed)
-        entries.with_context(after_sales_fund_internal=True)._reverse(
+        entries._reverse(
             reason=self.env._("Parts requisition cancelled before shipping")
         )
         sudo.old_part_ids.filtered(lambda o: o.state == "expected").with_context(
@@ -385,7 +385,7 @@ class AfterSalesPartsRequest(models.Model):
 
     def _lock_contract(self):
         """Lock the contract row so that two approvals never draw the same fund balance."""
-        self.contract_id._lock_for_settlement()
+        self.contract_id._lock_fund()
 
     def _approve(self):
         self.ensure_one()

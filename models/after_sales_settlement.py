@@ -190,7 +190,7 @@ class AfterSalesSettlement(models.Model):
                         settlement=settlement.display_name,
                     )
                 )
-        self.claim_ids.with_context(after_sales_settlement=True).write({"settlement_id": False})
+        self.claim_ids.sudo().write({"settlement_id": False})
 
     # ------------------------------------------------------------
     # ACTION
@@ -240,7 +240,7 @@ class AfterSalesSettlement(models.Model):
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
-                self.sudo().contract_id._lock_for_settlement()
+                self.sudo().contract_id._lock_fund()
                 self.sudo()._post_one()
         except UserError as error:
             self.sudo().activity_schedule(
@@ -271,7 +271,7 @@ class AfterSalesSettlement(models.Model):
                         settlement=settlement.display_name,
                     )
                 )
-        to_post.contract_id._lock_for_settlement()
+        to_post.contract_id._lock_fund()
         for settlement in to_post:
             settlement._post_one(force_reason if settlement.state != "confirmed" else None)
         return True
@@ -296,7 +296,7 @@ class AfterSalesSettlement(models.Model):
         posted = self.filtered(lambda s: s.state == "posted")
         for settlement in posted:
             settlement._unpost()
-        self.claim_ids.with_context(after_sales_settlement=True).write(
+        self.claim_ids.sudo().write(
             {"settlement_id": False, "state": "approved"}
         )
         self.write({"state": "cancel"})
@@ -399,10 +399,10 @@ class AfterSalesSettlement(models.Model):
                 settlement.write(values)
                 continue
             settlement.write(values)
-            (settlement.claim_ids - claims).with_context(after_sales_settlement=True).write(
+            (settlement.claim_ids - claims).sudo().write(
                 {"settlement_id": False}
             )
-            (claims - settlement.claim_ids).with_context(after_sales_settlement=True).write(
+            (claims - settlement.claim_ids).sudo().write(
                 {"settlement_id": settlement.id}
             )
 
@@ -503,10 +503,10 @@ class AfterSalesSettlement(models.Model):
                 ("date", "<=", self.date_to),
                 ("settlement_id", "=", False),
             ]
-        ).with_context(after_sales_fund_internal=True).write({"settlement_id": self.id})
+        ).sudo().write({"settlement_id": self.id})
         moves = self._create_moves()
         self._post_ledger_rows(moves)
-        self.claim_ids.with_context(after_sales_settlement=True).write({"state": "settled"})
+        self.claim_ids.sudo().write({"state": "settled"})
         values = {
             "state": "posted",
             "date_posted": fields.Date.context_today(self),
@@ -702,11 +702,11 @@ class AfterSalesSettlement(models.Model):
         own_rows = self.fund_entry_ids.filtered(
             lambda r: r.kind in SETTLEMENT_KINDS and not r.is_reversed and r.source_ref == self
         )
-        own_rows.with_context(after_sales_fund_internal=True)._reverse(
+        own_rows.sudo()._reverse(
             date=self.date_to,
             reason=self.env._("Settlement %(settlement)s cancelled", settlement=self.name),
         )
-        self.fund_entry_ids.with_context(after_sales_fund_internal=True).write(
+        self.fund_entry_ids.sudo().write(
             {"settlement_id": False}
         )
 
@@ -724,7 +724,7 @@ class AfterSalesSettlement(models.Model):
         forfeits = forfeits or {}
         start, end = periods.quarter_bounds(year, quarter)
         contracts = contracts._in_force_between(start, end)
-        contracts._lock_for_settlement()
+        contracts._lock_fund()
         contracts._accrue_period(start, end)
         existing = self.search(
             [

@@ -43,7 +43,7 @@ class TestDealerPortal(HttpCase):
         cls.claim = env["after_sales.claim"].create(
             {"name": "CLAIM-PORTAL-1", "dealer_id": cls.dealer.id, "onsite": True}
         )
-        cls.claim.with_context(after_sales_settlement=True).settlement_id = cls.settlement
+        cls.claim.sudo().settlement_id = cls.settlement
 
     def test_portal_sees_own_settlements_only(self):
         Settlement = self.env["after_sales.settlement"].with_user(self.portal_user)
