@@ -306,9 +306,7 @@ class AfterSalesPartsRequest(models.Model):
             )
         self.contract_id._lock_fund()
         entries = sudo.line_ids.fund_entry_id.filtered(lambda e: not e.is_reversed)
-        entries._reverse(
-            reason=self.env._("Parts requisition cancelled before shipping")
-        )
+        entries._reverse(reason=self.env._("Parts requisition cancelled before shipping"))
         sudo.old_part_ids.filtered(lambda o: o.state == "expected").with_context(
             after_sales_unwind=True
         ).unlink()

@@ -296,9 +296,7 @@ class AfterSalesSettlement(models.Model):
         posted = self.filtered(lambda s: s.state == "posted")
         for settlement in posted:
             settlement._unpost()
-        self.claim_ids.sudo().write(
-            {"settlement_id": False, "state": "approved"}
-        )
+        self.claim_ids.sudo().write({"settlement_id": False, "state": "approved"})
         self.write({"state": "cancel"})
         return True
 
@@ -399,12 +397,8 @@ class AfterSalesSettlement(models.Model):
                 settlement.write(values)
                 continue
             settlement.write(values)
-            (settlement.claim_ids - claims).sudo().write(
-                {"settlement_id": False}
-            )
-            (claims - settlement.claim_ids).sudo().write(
-                {"settlement_id": settlement.id}
-            )
+            (settlement.claim_ids - claims).sudo().write({"settlement_id": False})
+            (claims - settlement.claim_ids).sudo().write({"settlement_id": settlement.id})
 
     def _preview_figures(self):
         """The figures this (possibly unsaved) settlement would have, for the wizard preview."""
@@ -706,9 +700,7 @@ class AfterSalesSettlement(models.Model):
             date=self.date_to,
             reason=self.env._("Settlement %(settlement)s cancelled", settlement=self.name),
         )
-        self.fund_entry_ids.sudo().write(
-            {"settlement_id": False}
-        )
+        self.fund_entry_ids.sudo().write({"settlement_id": False})
 
     @api.model
     def _settle_contracts(self, contracts, year, quarter, forfeits=None, post=False):
