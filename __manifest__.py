@@ -49,6 +49,7 @@
         "reports/after_sales_monthly_reports.xml",
         "wizard/after_sales_monthly_report_views.xml",
         "wizard/after_sales_claim_reject_views.xml",
+        "wizard/after_sales_claim_reopen_views.xml",
         "wizard/after_sales_warranty_card_import_views.xml",
         "views/after_sales_menus.xml",
     ],

@@ -1,4 +1,5 @@
 from . import after_sales_sequence_mixin
+from . import after_sales_document_mixin
 from . import after_sales_dealer_mixin
 from . import after_sales_territory
 from . import after_sales_contract

@@ -1,9 +1,65 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools import coverage, sla
+from .after_sales_document_mixin import GROUP_APPRAISER, GROUP_USER, check_protected_write
 
-APPRAISER_GROUP = "after_sales_service.after_sales_service_group_appraiser"
+# Computed or system-managed: no user writes them, through the form or JSON-RPC (issue 10.3).
+PROTECTED_FIELDS = (
+    "is_covered",
+    "coverage_reason",
+    "coverage_window",
+    "coverage_payer",
+    "warranty_end",
+    "amount_total",
+    "reimbursable_amount",
+    "customer_amount",
+    "dealer_amount",
+    "old_parts_missing",
+    "old_parts_rejected",
+    "date_old_parts_back",
+    "is_reimbursable",
+    "reimbursable_note",
+    "date_reimbursable",
+    "arrange_deadline",
+    "arrival_deadline",
+    "is_sla_overdue",
+    "settlement_id",
+    "date_approved",
+    "approver_id",
+    "reject_reason",
+    "service_plan_visit_used",
+    "currency_id",
+)
+# What an approval rests on: frozen once approved, until the appraiser reopens the claim.
+FROZEN_WHEN_APPROVED = (
+    "card_id",
+    "dealer_id",
+    "contract_id",
+    "company_id",
+    "product_id",
+    "lot_id",
+    "line_ids",
+    "call_time",
+    "cause_category",
+    "onsite",
+    "delivery_date",
+    "replaced_line_id",
+    "service_plan_id",
+)
+LINE_PROTECTED_FIELDS = ("subtotal", "part_warranty_end", "company_id", "currency_id")
+# Claim line fields that make the money; the old part's receipt and appraisal stay open.
+FROZEN_LINE_FIELDS = (
+    "claim_id",
+    "line_type",
+    "product_id",
+    "quantity",
+    "price_unit",
+    "old_part_required",
+    "old_part_due_date",
+)
 
 CAUSE_CATEGORIES = [
     ("product_defect", "Product Defect"),
@@ -15,6 +71,7 @@ CAUSE_CATEGORIES = [
 
 COVERAGE_REASONS = [
     (coverage.COVERED, "Covered by the three-guarantee warranty"),
+    (coverage.COVERED_PART, "Covered by the replaced part's own warranty"),
     (coverage.NO_CONTRACT, "The dealer has no service contract"),
     (coverage.CONTRACT_NOT_RUNNING, "The dealer's contract is not running"),
     (coverage.NO_CARD, "No registered warranty card"),
@@ -25,6 +82,12 @@ COVERAGE_REASONS = [
     (coverage.CALL_BEFORE_SALE, "The call is dated before the retail sale"),
     (coverage.OUT_OF_WARRANTY, "Out of warranty"),
     (coverage.CUSTOMER_MISUSE, "Caused by the customer: charged at the price list"),
+]
+
+PAYERS = [
+    (coverage.PAYER_MANUFACTURER, "Manufacturer (three-guarantee)"),
+    (coverage.PAYER_CUSTOMER, "End customer"),
+    (coverage.PAYER_DEALER, "Dealer (not reimbursed)"),
 ]
 
 
@@ -38,12 +101,14 @@ class AfterSalesClaim(models.Model):
     _description = "Warranty Claim"
     _inherit = [
         "after_sales.sequence.mixin",
+        "after_sales.document.mixin",
         "after_sales.dealer.mixin",
         "mail.thread",
         "mail.activity.mixin",
     ]
     _order = "call_time desc, id desc"
     _check_company_auto = True
+    _contract_date_depends = ("call_time",)
 
     # ------------------------------------------------------------
     # FIELDS: identity and state
@@ -138,14 +203,24 @@ class AfterSalesClaim(models.Model):
         precompute=True,
         index="btree_not_null",
         domain="[('partner_id', 'child_of', customer_id), ('state', '=', 'active')]",
-        help="R29: the customer's plan this request uses: one visit is consumed on submission "
-        "and the plan's response time applies.",
+        help="The customer's service plan this request uses: one visit is consumed on "
+        "submission and the plan's response time applies.",
     )
     service_plan_visit_used = fields.Boolean(readonly=True, copy=False)
     delivery_date = fields.Date(
         string="Delivered to Dealer",
-        help="R3: when the dealer received the unit; a defect within the DOA window of this "
-        "date is dead on arrival.",
+        help="When the dealer received the unit; a defect (not caused in transport) within the "
+        "contract's dead-on-arrival days of this date is dead on arrival.",
+    )
+    replaced_line_id = fields.Many2one(
+        "after_sales.claim.line",
+        string="Claimed Replaced Part",
+        index="btree_not_null",
+        domain="[('claim_id.lot_id', '=', lot_id), ('claim_id', '!=', id), "
+        "('part_warranty_end', '!=', False)]",
+        help="When the part that fails was replaced under warranty by an earlier repair: that "
+        "part carries its own warranty, which covers this claim even after the unit's "
+        "warranty has ended.",
     )
 
     # ------------------------------------------------------------
@@ -176,19 +251,20 @@ class AfterSalesClaim(models.Model):
     arrange_deadline = fields.Datetime(
         compute="_compute_sla",
         store=True,
-        help="R9: call time plus the contract's arrangement hours.",
+        help="Call time plus the contract's arrangement hours.",
     )
     arrival_deadline = fields.Datetime(
         compute="_compute_sla",
         store=True,
-        help="R9: call time plus the contract's urban or suburban response hours (on-site only).",
+        help="Call time plus the contract's urban or suburban response hours (on-site only).",
     )
     is_sla_overdue = fields.Boolean(
         string="SLA Overdue",
         compute="_compute_sla",
         store=True,
-        help="R9: arranged or on site after the deadline, or still not at the deadline. "
-        "Refreshed hourly by a scheduled action.",
+        help="Arranged or on site after the deadline, or still not at the deadline. A completed "
+        "repair is never overdue for a missing arrival time. Refreshed hourly by a scheduled "
+        "action.",
     )
     satisfaction = fields.Selection(
         [
@@ -200,7 +276,7 @@ class AfterSalesClaim(models.Model):
         ],
         string="Customer Satisfaction",
         tracking=True,
-        help="R10: the customer's score given on the return visit.",
+        help="The customer's score given on the return visit.",
     )
     satisfaction_comment = fields.Text(string="Return Visit Comment")
     revisit_date = fields.Date(string="Return Visit On")
@@ -221,6 +297,14 @@ class AfterSalesClaim(models.Model):
         store=True,
     )
     warranty_end = fields.Date(compute="_compute_coverage", store=True)
+    coverage_payer = fields.Selection(
+        PAYERS,
+        string="Cost Borne By",
+        compute="_compute_coverage",
+        store=True,
+        help="The end customer pays only for misuse and work out of warranty; a late or "
+        "falsified card, a missing contract or a call before the sale are the dealer's cost.",
+    )
 
     # ------------------------------------------------------------
     # FIELDS: amounts (R15) and old parts (R21)
@@ -233,15 +317,23 @@ class AfterSalesClaim(models.Model):
         string="Customer Charge",
         compute="_compute_amounts",
         store=True,
-        help="Work not covered by the warranty, charged to the customer at the price list.",
+        help="Misuse or work out of warranty, charged to the customer at the price list.",
+    )
+    dealer_amount = fields.Monetary(
+        string="Dealer's Cost",
+        compute="_compute_amounts",
+        store=True,
+        help="Not covered through the dealer's own failure (late or falsified card, no "
+        "contract...): the dealer bears it, it is not reimbursed and not charged to the "
+        "customer.",
     )
     old_parts_missing = fields.Boolean(
-        compute="_compute_old_parts", store=True, help="R21: a required old part is not back yet."
+        compute="_compute_old_parts", store=True, help="A required old part is not back yet."
     )
     old_parts_rejected = fields.Boolean(
         compute="_compute_old_parts",
         store=True,
-        help="R21: the technical department rejected a returned old part (not the original, "
+        help="The technical department rejected a returned old part (not the original, "
         "damaged by the dealer...): the claim is not reimbursed.",
     )
     date_old_parts_back = fields.Date(
@@ -288,6 +380,7 @@ class AfterSalesClaim(models.Model):
         "call_time",
         "arranged_time",
         "arrival_time",
+        "completion_time",
         "onsite",
         "zone",
         "contract_id.arrange_hours",
@@ -313,6 +406,7 @@ class AfterSalesClaim(models.Model):
                 response_hours=response_hours,
                 onsite=claim.onsite,
                 now=now,
+                completed=claim.completion_time,
             )
 
     @api.depends("card_id")
@@ -352,38 +446,50 @@ class AfterSalesClaim(models.Model):
         "card_id.sale_date",
         "card_id.falsified",
         "contract_id.state",
+        "contract_id.date_start",
+        "contract_id.date_end",
+        "contract_id.termination_date",
         "contract_id.warranty_months",
         "contract_id.doa_days",
         "contract_id.quality_days",
+        "replaced_line_id.part_warranty_end",
     )
     def _compute_coverage(self):
         for claim in self._skip_settled(
-            "is_covered", "coverage_reason", "coverage_window", "warranty_end"
+            "is_covered", "coverage_reason", "coverage_window", "warranty_end", "coverage_payer"
         ):
             decision = coverage.decide(claim._coverage_facts())
             claim.is_covered = decision.covered
             claim.coverage_reason = decision.reason
             claim.coverage_window = decision.window
             claim.warranty_end = decision.warranty_end
+            claim.coverage_payer = decision.payer
 
     @api.depends(
         "line_ids.subtotal",
         "is_covered",
+        "coverage_payer",
         "onsite",
         "contract_id.claim_reimbursement",
         "contract_id.flat_claim_amount",
         "contract_id.flat_onsite_amount",
     )
     def _compute_amounts(self):
-        for claim in self._skip_settled("amount_total", "reimbursable_amount", "customer_amount"):
+        for claim in self._skip_settled(
+            "amount_total", "reimbursable_amount", "customer_amount", "dealer_amount"
+        ):
             total = sum(claim.line_ids.mapped("subtotal"))
             claim.amount_total = total
             contract = claim.contract_id
             if not claim.is_covered:
+                # Who pays (合同二 第三条2): the customer only for misuse and out of warranty.
+                by_customer = claim.coverage_payer == coverage.PAYER_CUSTOMER
                 claim.reimbursable_amount = 0.0
-                claim.customer_amount = total
+                claim.customer_amount = total if by_customer else 0.0
+                claim.dealer_amount = 0.0 if by_customer else total
                 continue
             claim.customer_amount = 0.0
+            claim.dealer_amount = 0.0
             mode = contract.claim_reimbursement
             if mode == "actual":
                 claim.reimbursable_amount = total
@@ -435,6 +541,51 @@ class AfterSalesClaim(models.Model):
                 )
 
     # ------------------------------------------------------------
+    # CONSTRAINT
+    # ------------------------------------------------------------
+    @api.constrains("dealer_id", "card_id")
+    def _check_dealer_of_card(self):
+        """Issue 10.7: a claim's dealer is the card's dealer or one of its sub-dealers."""
+        for claim in self.filtered("card_id"):
+            card_dealer = claim.card_id.dealer_id.commercial_partner_id
+            node = claim.dealer_id.commercial_partner_id
+            chain = self.env["res.partner"]
+            while node and node not in chain:
+                chain |= node
+                node = node.parent_id.commercial_partner_id
+            if card_dealer not in chain:
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: dealer %(dealer)s neither sold the unit of warranty "
+                        "card %(card)s nor is a sub-dealer of its dealer %(card_dealer)s.",
+                        claim=claim.display_name,
+                        dealer=claim.dealer_id.display_name,
+                        card=claim.card_id.display_name,
+                        card_dealer=claim.card_id.dealer_id.display_name,
+                    )
+                )
+
+    @api.constrains("contract_id", "dealer_id", "company_id", "call_time")
+    def _check_contract(self):
+        """The claim's contract is the one serving its dealer on the call date."""
+        self._check_contract_serves_dealer()
+
+    @api.constrains("replaced_line_id", "lot_id")
+    def _check_replaced_line(self):
+        for claim in self.filtered("replaced_line_id"):
+            line = claim.replaced_line_id
+            if line.claim_id == claim or line.claim_id.lot_id != claim.lot_id:
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: the replaced part %(part)s was not fitted to serial "
+                        "%(lot)s by an earlier repair.",
+                        claim=claim.display_name,
+                        part=line.product_id.display_name or line.name or "",
+                        lot=claim.lot_id.name or "",
+                    )
+                )
+
+    # ------------------------------------------------------------
     # ONCHANGE
     # ------------------------------------------------------------
     @api.onchange("card_id")
@@ -445,11 +596,21 @@ class AfterSalesClaim(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("state", "draft") != "draft":
+                self._check_state_write(vals)
+            self._check_protected_write(vals, PROTECTED_FIELDS)
+        return super().create(vals_list)
 
     def write(self, vals):
         self._check_not_settled()
         if vals.get("state") in ("approved", "rejected") and not self.env.su:
             self._check_appraiser()
+        self._check_state_write(vals)
+        self._check_protected_write(vals, PROTECTED_FIELDS)
+        self._check_not_approved(vals)
         if vals.get("state") == "settled":
             # Settled claims keep their values (_skip_settled): finish pending computations
             # with the state they were approved in.
@@ -474,13 +635,19 @@ class AfterSalesClaim(models.Model):
     # ACTION
     # ------------------------------------------------------------
     def action_submit(self):
-        """The service desk submits a draft claim to the technical department. A request under
-        a customer service plan uses one of its visits (R29)."""
+        """The service desk (or the portal, for its dealer, under ``sudo()``) files draft
+        claims with the technical department. Filing needs the dealer's contract to run today
+        (DOMAIN §1). A request under a customer service plan uses one of its visits (R29)."""
         self._check_state("draft")
+        self._check_group(
+            GROUP_USER,
+            self.env._("Only the after-sales service desk files claims."),
+        )
+        self._check_contract_running()
         for claim in self.filtered(lambda c: c.service_plan_id and not c.service_plan_visit_used):
             claim.service_plan_id.sudo()._consume_visit(claim._repair_date())
-            claim.service_plan_visit_used = True
-        self.write({"state": "submitted"})
+            claim.sudo().service_plan_visit_used = True
+        self.sudo().write({"state": "submitted"})
         return True
 
     def action_approve(self):
@@ -488,13 +655,46 @@ class AfterSalesClaim(models.Model):
         approved as a paid repair; it is never reimbursed (R20)."""
         self._check_appraiser()
         self._check_state("submitted")
-        self.write(
+        self.sudo().write(
             {
                 "state": "approved",
-                "date_approved": fields.Date.context_today(self),
+                "date_approved": self._company_today(),
                 "approver_id": self.env.uid,
             }
         )
+        return True
+
+    def action_reopen(self, reason):
+        """The technical appraiser reopens approved claims (back to submitted) to correct what
+        the approval rested on; the reason is required and posted in the chatter. A claim on a
+        settlement stays as it is: cancel or refresh the settlement first."""
+        self._check_appraiser()
+        self._check_state("approved")
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(
+                self.env._(
+                    "Claim %(claim)s: a reason is required to reopen an approved claim.",
+                    claim=", ".join(self.mapped("display_name")),
+                )
+            )
+        on_settlement = self.filtered("settlement_id")
+        if on_settlement:
+            raise UserError(
+                self.env._(
+                    "Claim %(claim)s is on settlement %(settlement)s and cannot be reopened.",
+                    claim=on_settlement[0].display_name,
+                    settlement=on_settlement[0].settlement_id.display_name,
+                )
+            )
+        self.sudo().write({"state": "submitted", "date_approved": False, "approver_id": False})
+        for claim in self:
+            claim.message_post(
+                body=Markup("%s<br/>%s")
+                % (self.env._("Approval reopened by the technical department:"), reason),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
         return True
 
     def action_reject(self, reason):
@@ -508,8 +708,20 @@ class AfterSalesClaim(models.Model):
                     claim=", ".join(self.mapped("display_name")),
                 )
             )
-        self.write({"state": "rejected", "reject_reason": reason.strip()})
+        self.sudo().write({"state": "rejected", "reject_reason": reason.strip()})
         return True
+
+    def action_open_reopen_wizard(self):
+        """Open the wizard that asks the appraiser why the approved claim is reopened."""
+        self._check_appraiser()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reopen Claim"),
+            "res_model": "after_sales.claim.reopen",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_claim_ids": self.ids},
+        }
 
     def action_open_reject_wizard(self):
         """Open the wizard that asks the appraiser for the rejection reason."""
@@ -557,11 +769,20 @@ class AfterSalesClaim(models.Model):
     def action_cancel(self):
         """Cancel a claim that is not settled."""
         self._check_state("draft", "submitted", "approved", "rejected")
+        on_settlement = self.filtered("settlement_id")
+        if on_settlement:
+            raise UserError(
+                self.env._(
+                    "Claim %(claim)s is on settlement %(settlement)s and cannot be cancelled.",
+                    claim=on_settlement[0].display_name,
+                    settlement=on_settlement[0].settlement_id.display_name,
+                )
+            )
         used = self.filtered("service_plan_visit_used")
         for claim in used:
             claim.service_plan_id.sudo()._release_visit()
-        used.write({"service_plan_visit_used": False})
-        self.write({"state": "cancel"})
+        used.sudo().write({"service_plan_visit_used": False})
+        self.sudo().write({"state": "cancel"})
         return True
 
     def action_create_return(self):
@@ -572,26 +793,47 @@ class AfterSalesClaim(models.Model):
     def action_draft(self):
         """Bring a rejected or cancelled claim back to draft for correction."""
         self._check_state("rejected", "cancel")
-        self.write({"state": "draft", "reject_reason": False})
+        self.sudo().write({"state": "draft", "reject_reason": False})
         return True
 
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _get_contract_date(self):
+        """The call date, in the company's time zone: the contract that served the dealer on
+        that day applies, even after it expired."""
+        self.ensure_one()
+        return self._local_date(self.call_time) or self._company_today()
+
     def _coverage_facts(self):
+        """Coverage is decided for the call date (company time zone): the contract as it was
+        that day, the card, the warranty end, a replaced part's own warranty."""
         self.ensure_one()
         card = self.card_id
         contract = self.contract_id
+        call_date = self._get_contract_date()
+        contract_state = None
+        if contract:
+            contract_state = (
+                "running"
+                if coverage.contract_in_force(
+                    call_date,
+                    contract.state,
+                    contract.date_start,
+                    contract.date_end,
+                    contract.termination_date,
+                )
+                else (contract.state if contract.state != "running" else "not_in_force")
+            )
         return coverage.Facts(
-            call_date=fields.Datetime.context_timestamp(self, self.call_time).date()
-            if self.call_time
-            else fields.Date.context_today(self),
+            call_date=call_date,
             sale_date=card.sale_date or None,
             delivery_date=self.delivery_date or None,
             card_state=card.state or None,
             card_falsified=card.falsified,
             cause_category=self.cause_category or None,
-            contract_state=contract.state or None,
+            contract_state=contract_state,
+            part_warranty_end=self.replaced_line_id.part_warranty_end or None,
             warranty_months=contract.warranty_months if contract else 12,
             doa_days=contract.doa_days if contract else 7,
             quality_days=contract.quality_days if contract else 15,
@@ -635,12 +877,45 @@ class AfterSalesClaim(models.Model):
         return contract.arrange_hours, contract.response_hours_urban
 
     def _repair_date(self):
-        """The day of the repair: completion, else the call (local dates)."""
+        """The day of the repair: completion, else the call (company-local dates)."""
         self.ensure_one()
-        moment = self.completion_time or self.call_time
-        if not moment:
-            return fields.Date.context_today(self)
-        return fields.Datetime.context_timestamp(self, moment).date()
+        return self._local_date(self.completion_time or self.call_time) or self._company_today()
+
+    def _check_contract_running(self):
+        """DOMAIN §1: a claim is filed only while its dealer's contract runs (checked at
+        submission, on the server)."""
+        today = self._company_today()
+        for claim in self:
+            contract = claim.contract_id
+            if not contract or not coverage.contract_in_force(
+                today, contract.state, contract.date_start, contract.date_end,
+                contract.termination_date,
+            ) or contract.state != "running":
+                raise UserError(
+                    self.env._(
+                        "Claim %(claim)s: dealer %(dealer)s has no running service contract; "
+                        "a claim is filed only while the contract runs.",
+                        claim=claim.display_name,
+                        dealer=claim.dealer_id.display_name,
+                    )
+                )
+
+    def _check_not_approved(self, vals):
+        """Issue 10.3: an approved claim is frozen (lines, card, dealer, contract, what
+        coverage rests on) for every user; the appraiser reopens it with a reason first."""
+        frozen = [name for name in vals if name in FROZEN_WHEN_APPROVED]
+        if not frozen or self.env.su:
+            return
+        approved = self.filtered(lambda c: c.state == "approved")
+        if approved:
+            raise UserError(
+                self.env._(
+                    "Claim %(claim)s is approved: %(fields)s can no longer be changed. The "
+                    "technical department reopens it, with a reason, to correct it.",
+                    claim=approved[0].display_name,
+                    fields=", ".join(self._fields[f]._description_string(self.env) for f in frozen),
+                )
+            )
 
     @api.model
     def _cron_check_sla(self):
@@ -748,24 +1023,11 @@ class AfterSalesClaim(models.Model):
                 )
             )
 
-    def _check_state(self, *states):
-        labels = dict(self._fields["state"]._description_selection(self.env))
-        for claim in self:
-            if claim.state not in states:
-                raise UserError(
-                    self.env._(
-                        "Claim %(claim)s is %(state)s; this needs it to be %(expected)s.",
-                        claim=claim.display_name,
-                        state=labels[claim.state],
-                        expected=" / ".join(labels[s] for s in states),
-                    )
-                )
-
     def _check_appraiser(self):
-        if not self.env.user.has_group(APPRAISER_GROUP):
-            raise AccessError(
-                self.env._("Only the technical department (appraisers) approves or rejects claims.")
-            )
+        self._check_group(
+            GROUP_APPRAISER,
+            self.env._("Only the technical department (appraisers) approves or rejects claims."),
+        )
 
 
 class AfterSalesClaimLine(models.Model):
@@ -903,10 +1165,20 @@ class AfterSalesClaimLine(models.Model):
             {vals["claim_id"] for vals in vals_list if vals.get("claim_id")}
         )
         claims._check_not_settled()
+        claims._check_not_approved({"line_ids": True})
+        for vals in vals_list:
+            check_protected_write(self, vals, LINE_PROTECTED_FIELDS)
         return super().create(vals_list)
 
     def write(self, vals):
         self.claim_id._check_not_settled()
+        if set(vals) & set(FROZEN_LINE_FIELDS):
+            self.claim_id._check_not_approved({"line_ids": True})
+            if "claim_id" in vals:
+                self.env["after_sales.claim"].browse(vals["claim_id"])._check_not_approved(
+                    {"line_ids": True}
+                )
+        check_protected_write(self, vals, LINE_PROTECTED_FIELDS)
         if "old_part_appraisal" in vals and not self.env.su:
             self.claim_id._check_appraiser()
         return super().write(vals)
@@ -914,6 +1186,7 @@ class AfterSalesClaimLine(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_settled(self):
         self.claim_id._check_not_settled()
+        self.claim_id._check_not_approved({"line_ids": True})
 
     # ------------------------------------------------------------
     # ACTION

@@ -2,6 +2,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import coverage
+from .after_sales_document_mixin import GROUP_USER
+
+# Text limits of a card (the import reports longer cells row by row; the form refuses them).
+MAX_LENGTH = {
+    "customer_name": 128,
+    "customer_phone": 32,
+    "customer_address": 256,
+    "invoice_number": 64,
+}
+# Dates of a registered card that decide whether it is late.
+DATE_FIELDS = ("sale_date", "date_received")
 
 
 class AfterSalesWarrantyCard(models.Model):
@@ -12,9 +23,15 @@ class AfterSalesWarrantyCard(models.Model):
 
     _name = "after_sales.warranty.card"
     _description = "Warranty Card"
-    _inherit = ["after_sales.dealer.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "after_sales.document.mixin",
+        "after_sales.dealer.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "date_received desc, id desc"
     _check_company_auto = True
+    _contract_date_depends = ("date_received",)
     _rec_names_search = ["name", "lot_id", "customer_id", "invoice_number"]
 
     _one_active_card_per_serial = models.UniqueIndex(
@@ -91,7 +108,7 @@ class AfterSalesWarrantyCard(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        help="R17: the end customer's name as written on the card.",
+        help="The end customer's name as written on the card.",
     )
     customer_phone = fields.Char(
         compute="_compute_customer_details", store=True, readonly=False, precompute=True
@@ -102,7 +119,7 @@ class AfterSalesWarrantyCard(models.Model):
     sale_date = fields.Date(
         string="Retail Sale Date",
         tracking=True,
-        help="R1: the warranty runs from this date. Required to register the card; a draft "
+        help="The warranty runs from this date. Required to register the card; a draft "
         "pre-filled from a delivery may not know it yet.",
     )
     invoice_number = fields.Char(tracking=True)
@@ -114,18 +131,21 @@ class AfterSalesWarrantyCard(models.Model):
     warranty_end = fields.Date(
         compute="_compute_warranty_end",
         store=True,
-        help="R18: retail sale date plus the contract's warranty months.",
+        help="Retail sale date plus the contract's warranty months.",
     )
     is_late = fields.Boolean(
         compute="_compute_is_late",
         store=True,
-        help="R2: received after the contract's card deadline.",
+        help="Received after the contract's card deadline: the unit is not recognised for "
+        "three-guarantee service (the dealer's cost, never the customer's).",
     )
     falsified = fields.Boolean(
         tracking=True,
-        help="R14: a falsified card cancels the dealer's allowance for the quarter.",
+        help="A falsified card cancels the dealer's allowance for the quarter.",
     )
-    falsified_reason = fields.Text(tracking=True)
+    falsified_reason = fields.Text(
+        tracking=True, help="Required when the card is marked falsified: what was found."
+    )
     sale_order_id = fields.Many2one("sale.order", string="Dealer Order", index="btree_not_null")
     claim_ids = fields.One2many("after_sales.claim", "card_id", string="Claims")
     claim_count = fields.Integer(compute="_compute_claim_count")
@@ -175,7 +195,7 @@ class AfterSalesWarrantyCard(models.Model):
     # ------------------------------------------------------------
     @api.constrains("sale_date", "date_received")
     def _check_dates(self):
-        today = fields.Date.context_today(self)
+        today = self._company_today()
         for card in self:
             if card.sale_date and card.sale_date > today:
                 raise ValidationError(
@@ -183,6 +203,14 @@ class AfterSalesWarrantyCard(models.Model):
                         "Warranty card %(card)s: the retail sale date %(date)s is in the future.",
                         card=card.display_name,
                         date=card.sale_date,
+                    )
+                )
+            if card.date_received and card.date_received > today:
+                raise ValidationError(
+                    self.env._(
+                        "Warranty card %(card)s: the received date %(date)s is in the future.",
+                        card=card.display_name,
+                        date=card.date_received,
                     )
                 )
             if card.date_received and card.sale_date and card.date_received < card.sale_date:
@@ -198,6 +226,9 @@ class AfterSalesWarrantyCard(models.Model):
 
     @api.constrains("lot_id", "product_id")
     def _check_lot_product(self):
+        """A card's serial is one of its product's; a serial that also exists under another
+        product of the company is refused, by the form as by the import (a mistyped product
+        or serial)."""
         for card in self.filtered("lot_id"):
             if card.lot_id.product_id != card.product_id:
                 raise ValidationError(
@@ -208,6 +239,56 @@ class AfterSalesWarrantyCard(models.Model):
                         lot=card.lot_id.name,
                         lot_product=card.lot_id.product_id.display_name,
                         product=card.product_id.display_name,
+                    )
+                )
+        others = self._serials_under_other_products(
+            [(card.company_id, card.product_id, card.lot_id.name) for card in self if card.lot_id]
+        )
+        for card in self.filtered("lot_id"):
+            other = others.get((card.company_id, card.product_id, card.lot_id.name))
+            if other:
+                raise ValidationError(
+                    self.env._(
+                        "Warranty card %(card)s: serial %(serial)s belongs to another product: "
+                        "%(product)s.",
+                        card=card.display_name,
+                        serial=card.lot_id.name,
+                        product=other.display_name,
+                    )
+                )
+
+    @api.constrains(*MAX_LENGTH)
+    def _check_lengths(self):
+        for card in self:
+            for fname, limit in MAX_LENGTH.items():
+                if card[fname] and len(card[fname]) > limit:
+                    raise ValidationError(
+                        self.env._(
+                            "Warranty card %(card)s: %(field)s is longer than %(limit)s "
+                            "characters.",
+                            card=card.display_name,
+                            field=self._fields[fname]._description_string(self.env),
+                            limit=limit,
+                        )
+                    )
+
+    @api.constrains("contract_id", "dealer_id", "company_id", "date_received")
+    def _check_contract(self):
+        """The card's contract is the one serving its dealer on the received date."""
+        self._check_contract_serves_dealer()
+
+    def _check_falsified_reason(self):
+        """The falsification reason is required from every user (constraints run as superuser,
+        so create and write call this for the user's own writes; code under ``sudo()`` may
+        flag a card first and explain it after)."""
+        if self.env.su:
+            return
+        for card in self:
+            if card.falsified and not (card.falsified_reason or "").strip():
+                raise ValidationError(
+                    self.env._(
+                        "Warranty card %(card)s: say why it is marked falsified.",
+                        card=card.display_name,
                     )
                 )
 
@@ -234,6 +315,9 @@ class AfterSalesWarrantyCard(models.Model):
     # ------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("state", "draft") != "draft":
+                self._check_state_write(vals)
         self._check_serials_free(
             [
                 (vals.get("product_id"), vals.get("lot_id"), index)
@@ -241,7 +325,10 @@ class AfterSalesWarrantyCard(models.Model):
                 if vals.get("lot_id")
                 and vals.get("active", True)
                 and vals.get("state", "draft") != "void"
-            ]
+            ],
+            companies=self.env["res.company"].browse(
+                {vals.get("company_id") or self.env.company.id for vals in vals_list}
+            ),
         )
         for vals in vals_list:
             if vals.get("customer_id"):
@@ -251,12 +338,22 @@ class AfterSalesWarrantyCard(models.Model):
                         del vals[key]
         self._create_customers(vals_list)
         new = self.env._("New")
-        unnamed = [vals for vals in vals_list if vals.get("name", new) == new]
-        for vals, name in zip(unnamed, self._next_card_numbers(len(unnamed)), strict=True):
-            vals["name"] = name or new
-        return super().create(vals_list)
+        by_company = {}
+        for vals in vals_list:
+            if vals.get("name", new) == new:
+                company = vals.get("company_id") or self.env.company.id
+                by_company.setdefault(company, []).append(vals)
+        for company_id, unnamed in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            numbers = self._next_card_numbers(len(unnamed), company)
+            for vals, name in zip(unnamed, numbers, strict=True):
+                vals["name"] = name or new
+        cards = super().create(vals_list)
+        cards.filtered("falsified")._check_falsified_reason()
+        return cards
 
     def write(self, vals):
+        self._check_state_write(vals)
         if {"lot_id", "product_id", "state", "active"} & set(vals):
             candidates = []
             for card in self:
@@ -266,7 +363,9 @@ class AfterSalesWarrantyCard(models.Model):
                 active = vals.get("active", card.active)
                 if lot_id and active and state != "void":
                     candidates.append((product_id, lot_id, card.id))
-            self._check_serials_free(candidates, exclude=self.ids)
+            self._check_serials_free(candidates, exclude=self.ids, companies=self.company_id)
+        if set(DATE_FIELDS) & set(vals):
+            self._check_dates_writable()
         result = super().write(vals)
         if not vals.get("customer_id") and vals.get("customer_name"):
             cards = self.filtered(lambda c: not c.customer_id and c.customer_name)
@@ -275,21 +374,43 @@ class AfterSalesWarrantyCard(models.Model):
                     "customer_name": card.customer_name,
                     "customer_phone": card.customer_phone,
                     "customer_address": card.customer_address,
+                    "company_id": card.company_id.id,
                 }
                 for card in cards
             ]
             self._create_customers(customers)
             for card, values in zip(cards, customers, strict=True):
                 card.customer_id = values["customer_id"]
+        if set(DATE_FIELDS) & set(vals):
+            self._redecide_late()
+        if {"falsified", "falsified_reason"} & set(vals):
+            self._check_falsified_reason()
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_claims(self):
+        """A card that claims rely on is voided, never deleted."""
+        with_claims = self.sudo().filtered("claim_ids")
+        if with_claims:
+            raise UserError(
+                self.env._(
+                    "Warranty card %(card)s has claims and cannot be deleted; void it instead.",
+                    card=with_claims[0].display_name,
+                )
+            )
 
     # ------------------------------------------------------------
     # ACTION
     # ------------------------------------------------------------
     def action_register(self):
-        """Register draft cards (service desk): registered, or late when received after the
-        contract's deadline (R2). The received date defaults to today."""
-        today = fields.Date.context_today(self)
+        """Register draft cards (service desk, or the portal for its dealer under ``sudo()``):
+        registered, or late when received after the contract's deadline (R2). The received
+        date defaults to today (company time zone). A card is registered only while its
+        dealer's contract runs (DOMAIN §1)."""
+        self._check_group(
+            GROUP_USER, self.env._("Only the after-sales service desk registers cards.")
+        )
+        today = self._company_today()
         for card in self:
             if not card.sale_date:
                 raise UserError(
@@ -305,7 +426,20 @@ class AfterSalesWarrantyCard(models.Model):
                         card=card.display_name,
                     )
                 )
-            if not card.contract_id:
+        self.filtered(lambda c: not c.date_received).write({"date_received": today})
+        for card in self:
+            contract = card.contract_id
+            if (
+                not contract
+                or contract.state != "running"
+                or not coverage.contract_in_force(
+                    today,
+                    contract.state,
+                    contract.date_start,
+                    contract.date_end,
+                    contract.termination_date,
+                )
+            ):
                 raise UserError(
                     self.env._(
                         "Warranty card %(card)s: dealer %(dealer)s has no running service "
@@ -314,20 +448,22 @@ class AfterSalesWarrantyCard(models.Model):
                         dealer=card.dealer_id.display_name,
                     )
                 )
-        self.filtered(lambda c: not c.date_received).write({"date_received": today})
         late = self.filtered("is_late")
-        late.write({"state": "late"})
-        (self - late).write({"state": "registered"})
+        late.sudo().write({"state": "late"})
+        (self - late).sudo().write({"state": "registered"})
         return True
 
     def action_void(self):
         """Void a card (entered by mistake, unit returned): it no longer covers the serial."""
-        self.write({"state": "void"})
+        self._check_group(GROUP_USER, self.env._("Only the after-sales service desk voids cards."))
+        self._check_state("draft", "registered", "late")
+        self.sudo().write({"state": "void"})
         return True
 
     def action_reset_draft(self):
-        """Bring a void card back to draft."""
-        self.filtered(lambda c: c.state == "void").write({"state": "draft"})
+        """Bring a void card back to draft (its serial must still be free)."""
+        self._check_group(GROUP_USER, self.env._("Only the after-sales service desk voids cards."))
+        self.filtered(lambda c: c.state == "void").sudo().write({"state": "draft"})
         return True
 
     def action_view_claims(self):
@@ -354,10 +490,12 @@ class AfterSalesWarrantyCard(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
     @api.model
-    def _check_serials_free(self, candidates, exclude=()):
+    def _check_serials_free(self, candidates, exclude=(), companies=None):
         """Refuse, before the unique index does, a serial that already has an active card, naming
-        that card (R17). ``candidates`` are ``(product_id, lot_id, key)`` triples of the cards
-        about to exist; ``exclude`` the ids of cards being rewritten. One query for the batch."""
+        that card (R17) when it is of the companies of the cards saved (``companies``); another
+        company's card or dealer is never named. ``candidates`` are ``(product_id, lot_id,
+        key)`` triples of the cards about to exist; ``exclude`` the ids of cards being
+        rewritten. One query for the batch."""
         candidates = [c for c in candidates if c[1]]
         if not candidates:
             return
@@ -379,7 +517,16 @@ class AfterSalesWarrantyCard(models.Model):
         for product_id, lot_id, key in candidates:
             other = taken.get((product_id, lot_id))
             if other:
-                lot = self.env["stock.lot"].browse(lot_id)
+                lot = self.env["stock.lot"].sudo().browse(lot_id)
+                if companies is not None and other.company_id not in companies:
+                    raise ValidationError(
+                        self.env._(
+                            "Serial %(lot)s of %(product)s already has a warranty card in "
+                            "another company.",
+                            lot=lot.name,
+                            product=lot.product_id.display_name,
+                        )
+                    )
                 raise ValidationError(
                     self.env._(
                         "Serial %(lot)s of %(product)s already has the warranty card %(other)s "
@@ -403,28 +550,24 @@ class AfterSalesWarrantyCard(models.Model):
             seen[(product_id, lot_id)] = key
 
     @api.model
-    def _next_card_numbers(self, count):
-        """Return ``count`` card numbers from the card sequence. A bulk import draws them with
-        one query instead of one per card (standard sequences are PostgreSQL sequences)."""
+    def _next_card_numbers(self, count, company=None):
+        """Return ``count`` card numbers from the card sequence of ``company`` (the current one
+        by default). A bulk import draws them with one query instead of one per card (standard
+        sequences are PostgreSQL sequences)."""
+        company = company or self.env.company
+        Sequence = self.env["ir.sequence"].with_company(company)
         if count <= 1:
-            return [self.env["ir.sequence"].next_by_code("after_sales.warranty.card")] * count
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search(
-                [
-                    ("code", "=", "after_sales.warranty.card"),
-                    ("company_id", "in", [self.env.company.id, False]),
-                ],
-                order="company_id",
-                limit=1,
-            )
+            return [Sequence.next_by_code("after_sales.warranty.card")] * count
+        sequence = Sequence.sudo().search(
+            [
+                ("code", "=", "after_sales.warranty.card"),
+                ("company_id", "in", [company.id, False]),
+            ],
+            order="company_id",
+            limit=1,
         )
         if not sequence or sequence.implementation != "standard" or sequence.use_date_range:
-            return [
-                self.env["ir.sequence"].next_by_code("after_sales.warranty.card")
-                for __ in range(count)
-            ]
+            return [Sequence.next_by_code("after_sales.warranty.card") for __ in range(count)]
         self.env.cr.execute(
             "SELECT nextval(%s) FROM generate_series(1, %s)",
             [f"ir_sequence_{sequence.id:03d}", count],
@@ -433,25 +576,129 @@ class AfterSalesWarrantyCard(models.Model):
 
     @api.model
     def _create_customers(self, vals_list):
-        """R17: create the end customers written on cards (name, phone, address) when no partner
-        is given, in one batch; called by create (form, import) and write."""
+        """R17: give the cards written without a partner their end customer: the customer of
+        the card's company with the same phone (the same name preferred), else a new partner of
+        that company from the name, phone and address; one search and one create for the
+        batch. Called by create (form, import, portal) and write."""
         todo = [v for v in vals_list if not v.get("customer_id") and v.get("customer_name")]
         if not todo:
             return
-        partners = (
-            self.env["res.partner"]
-            .sudo()
-            .create(
+        Partner = self.env["res.partner"].sudo()
+        for vals in todo:
+            vals.setdefault("company_id", self.env.company.id)
+        companies = list({vals["company_id"] for vals in todo})
+        raw_phones = {v["customer_phone"].strip() for v in todo if v.get("customer_phone")}
+        known = {}
+        if raw_phones:
+            for partner in Partner.search(
                 [
-                    {
-                        "name": vals["customer_name"],
-                        "phone": vals.get("customer_phone") or False,
-                        "street": vals.get("customer_address") or False,
-                        "type": "contact",
-                    }
-                    for vals in todo
+                    ("company_id", "in", companies),
+                    ("phone", "in", list(raw_phones)),
+                    ("is_company", "=", False),
+                ],
+                order="id",
+            ):
+                known.setdefault((partner.company_id.id, partner.phone.strip()), []).append(
+                    partner
+                )
+        create, new_by_key = [], {}
+        for vals in todo:
+            key = (vals["company_id"], (vals.get("customer_phone") or "").strip())
+            matches = known.get(key) if key[1] else None
+            if matches:
+                same_name = [p for p in matches if p.name == vals["customer_name"]]
+                vals["customer_id"] = (same_name or matches)[0].id
+            elif key[1] and key in new_by_key:
+                new_by_key[key].append(vals)
+            else:
+                create.append(vals)
+                if key[1]:
+                    new_by_key[key] = [vals]
+        partners = Partner.create(
+            [
+                {
+                    "name": vals["customer_name"],
+                    "phone": vals.get("customer_phone") or False,
+                    "street": vals.get("customer_address") or False,
+                    "type": "contact",
+                    "company_id": vals["company_id"],
+                }
+                for vals in create
+            ]
+        )
+        for vals, partner in zip(create, partners, strict=True):
+            vals["customer_id"] = partner.id
+        # Two new cards of one new customer (same phone) share the partner just created.
+        for group in new_by_key.values():
+            for vals in group[1:]:
+                vals["customer_id"] = group[0]["customer_id"]
+
+    @api.model
+    def _serials_under_other_products(self, triples):
+        """For ``(company, product, serial name)`` triples, return ``{triple: other product}``
+        when the serial exists under another product of that company (or a shared one). One
+        query; the card form and the import share it."""
+        names = {name for __, __, name in triples if name}
+        if not names:
+            return {}
+        lots = (
+            self.env["stock.lot"]
+            .sudo()
+            .search(
+                [
+                    ("name", "in", list(names)),
+                    ("company_id", "in", [False, *{c.id for c, __, __ in triples}]),
                 ]
             )
         )
-        for vals, partner in zip(todo, partners, strict=True):
-            vals["customer_id"] = partner.id
+        by_name = {}
+        for lot in lots:
+            by_name.setdefault(lot.name, []).append(lot)
+        result = {}
+        for company, product, name in triples:
+            other = [
+                lot
+                for lot in by_name.get(name, [])
+                if lot.product_id != product and lot.company_id.id in (False, company.id)
+            ]
+            if other:
+                result[company, product, name] = other[0].product_id.sudo(self.env.su)
+        return result
+
+    def _get_contract_date(self):
+        """The day the card reached the manufacturer (today for a draft): the contract that ran
+        then accepts the card."""
+        self.ensure_one()
+        return self.date_received or self._company_today()
+
+    def _check_dates_writable(self):
+        """A card whose claims were approved keeps the dates that decided their coverage."""
+        if self.env.su:
+            return
+        decided = self.filtered(
+            lambda c: any(cl.state in ("approved", "settled") for cl in c.sudo().claim_ids)
+        )
+        if decided:
+            raise UserError(
+                self.env._(
+                    "Warranty card %(card)s has approved claims: its sale and received dates "
+                    "can no longer change.",
+                    card=decided[0].display_name,
+                )
+            )
+
+    def _redecide_late(self):
+        """Issue 10.4: a registered card's state follows its dates: changing the sale or the
+        received date re-decides whether it is late."""
+        for card in self.filtered(lambda c: c.state in ("registered", "late")):
+            state = "late" if card.is_late else "registered"
+            if card.state != state:
+                card.sudo().write({"state": state})
+                card.message_post(
+                    body=self.env._(
+                        "The card's dates changed: it is now %(state)s.",
+                        state=card._state_label(state),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+

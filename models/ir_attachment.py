@@ -13,9 +13,11 @@ class IrAttachment(models.Model):
     def _after_sales_xlsx_download(self, title, header, rows, money_columns=(), extra_sheets=()):
         """Write ``rows`` under ``header`` into an XLSX sheet (and each ``(title, header,
         rows)`` of ``extra_sheets`` into one more), store it as an attachment and return the
-        action that downloads it. Shared by the ledger, settlement and monthly exports."""
+        action that downloads it. Shared by the ledger, settlement and monthly exports and the
+        card import template. Text stays text: a cell starting with ``=`` is never run as a
+        formula (``strings_to_formulas`` off); only the totals written here are formulas."""
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        workbook = self._after_sales_xlsx_workbook(buffer)
         self._after_sales_xlsx_sheet(workbook, title, header, rows, money_columns)
         for extra_title, extra_header, extra_rows in extra_sheets:
             self._after_sales_xlsx_sheet(workbook, extra_title, extra_header, extra_rows)
@@ -33,6 +35,15 @@ class IrAttachment(models.Model):
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
         }
+
+    @api.model
+    def _after_sales_xlsx_workbook(self, buffer):
+        """The one way the addon opens an XLSX workbook: in memory, text never a formula or a
+        URL (a dealer's or customer's text cannot run in finance's spreadsheet)."""
+        return xlsxwriter.Workbook(
+            buffer,
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
 
     @api.model
     def _after_sales_xlsx_sheet(self, workbook, title, header, rows, money_columns=()):

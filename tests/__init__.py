@@ -37,3 +37,5 @@ settings.register_profile(
     max_examples=150,
 )
 settings.load_profile("after_sales")
+from . import test_claim_coverage
+from . import test_claim_access

@@ -112,7 +112,8 @@ class ServiceCase(AfterSalesCase):
             "dealer_id": cls.dealer.id,
             "product_id": cls.heater.id,
             "sale_date": sale_date,
-            "date_received": sale_date and sale_date + timedelta(days=5),
+            # received five days after the sale, never in the future
+            "date_received": sale_date and min(sale_date + timedelta(days=5), cls.today),
             "customer_name": "Li Na",
             "customer_phone": "13800138000",
         }

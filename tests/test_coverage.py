@@ -173,3 +173,73 @@ class TestCoverage(BaseCase):
         longer = replace(f, warranty_months=f.warranty_months + extra_months)
         if coverage.decide(f).covered:
             self.assertTrue(coverage.decide(longer).covered)
+
+    def test_who_pays(self):
+        """Issue 12.2 (合同二 第三条2): the customer pays only for misuse and out-of-warranty
+        work; the dealer's own failures are the dealer's cost."""
+        rows = [
+            ("covered", {}, coverage.PAYER_MANUFACTURER),
+            ("late card", {"card_state": "late"}, coverage.PAYER_DEALER),
+            ("falsified card", {"card_falsified": True}, coverage.PAYER_DEALER),
+            ("no contract", {"contract_state": None}, coverage.PAYER_DEALER),
+            ("expired contract", {"contract_state": "expired"}, coverage.PAYER_DEALER),
+            ("no card", {"card_state": None}, coverage.PAYER_DEALER),
+            ("before sale", {"call_date": D(2026, 3, 9)}, coverage.PAYER_DEALER),
+            ("misuse", {"cause_category": "customer_misuse"}, coverage.PAYER_CUSTOMER),
+            (
+                "misuse on a late card",
+                {"cause_category": "customer_misuse", "card_state": "late"},
+                coverage.PAYER_CUSTOMER,
+            ),
+            ("out of warranty", {"call_date": D(2027, 3, 11)}, coverage.PAYER_CUSTOMER),
+            (
+                "out of warranty, late card",
+                {"call_date": D(2027, 3, 11), "card_state": "late"},
+                coverage.PAYER_CUSTOMER,
+            ),
+        ]
+        for label, changes, payer in rows:
+            with self.subTest(label):
+                self.assertEqual(coverage.decide(replace(BASE, **changes)).payer, payer)
+
+    def test_transport_damage_is_never_doa_and_replaced_parts_keep_their_warranty(self):
+        doa = replace(BASE, call_date=D(2026, 2, 3), sale_date=D(2026, 2, 2))
+        self.assertEqual(coverage.decide(doa).window, coverage.WINDOW_DOA)
+        transport = replace(doa, cause_category="transport")
+        self.assertTrue(coverage.decide(transport).covered)
+        self.assertEqual(coverage.decide(transport).window, coverage.WINDOW_NONE)
+        after = replace(BASE, call_date=D(2027, 4, 1))
+        self.assertEqual(coverage.decide(after).reason, coverage.OUT_OF_WARRANTY)
+        on_part = replace(after, part_warranty_end=D(2027, 4, 1))
+        self.assertEqual(coverage.decide(on_part).reason, coverage.COVERED_PART)
+        self.assertTrue(coverage.decide(on_part).covered)
+        past_part = replace(after, part_warranty_end=D(2027, 3, 31))
+        self.assertEqual(coverage.decide(past_part).reason, coverage.OUT_OF_WARRANTY)
+
+    def test_contract_in_force_on_a_day(self):
+        start, end = D(2026, 1, 1), D(2026, 12, 31)
+        rows = [
+            (D(2026, 12, 31), "expired", None, True),
+            (D(2027, 1, 1), "expired", None, False),
+            (D(2025, 12, 31), "running", None, False),
+            (D(2026, 6, 15), "terminated", D(2026, 6, 15), True),
+            (D(2026, 6, 16), "terminated", D(2026, 6, 15), False),
+            (D(2026, 6, 16), "draft", None, False),
+        ]
+        for day, state, termination, expected in rows:
+            with self.subTest(day=day, state=state):
+                self.assertEqual(
+                    coverage.contract_in_force(day, state, start, end, termination), expected
+                )
+
+    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @given(facts)
+    def test_customer_pays_only_misuse_or_out_of_warranty(self, f):
+        decision = coverage.decide(f)
+        if decision.payer == coverage.PAYER_CUSTOMER:
+            self.assertFalse(decision.covered)
+            self.assertTrue(
+                f.cause_category == "customer_misuse"
+                or (decision.warranty_end is not None and f.call_date > decision.warranty_end)
+            )
+        self.assertEqual(decision.covered, decision.payer == coverage.PAYER_MANUFACTURER)

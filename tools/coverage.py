@@ -23,6 +23,7 @@ CALL_BEFORE_SALE = "call_before_sale"
 OUT_OF_WARRANTY = "out_of_warranty"
 CUSTOMER_MISUSE = "customer_misuse"
 COVERED = "covered"
+COVERED_PART = "covered_part"
 
 UNCOVERED_REASONS = (
     NO_CONTRACT,
@@ -36,6 +37,13 @@ UNCOVERED_REASONS = (
     OUT_OF_WARRANTY,
     CUSTOMER_MISUSE,
 )
+
+# Who bears the cost of a claim (合同二 第三条2, DOMAIN.md R2, R20): the manufacturer when covered;
+# the end customer only for misuse and out-of-warranty work; the dealer for everything that is
+# its own failure (late or falsified card, no contract, no card, a call before the sale...).
+PAYER_MANUFACTURER = "manufacturer"
+PAYER_CUSTOMER = "customer"
+PAYER_DEALER = "dealer"
 
 # Windows (R3, R4): a covered defect found early may be returned or exchanged.
 WINDOW_DOA = "doa"
@@ -61,6 +69,7 @@ class Facts:
     doa_days: int = 7
     quality_days: int = 15
     extra_warranty_days: int = 0
+    part_warranty_end: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,20 @@ class Decision:
     reason: str
     window: str
     warranty_end: datetime.date | None
+    payer: str = PAYER_MANUFACTURER
+
+
+def contract_in_force(day, state, date_start, date_end=None, termination_date=None):
+    """Whether a contract served on ``day``: not a draft, started, not past its end or its
+    termination. Coverage reads the contract as it was on the call date, so a claim called
+    while the contract ran stays covered after the contract expires (R20)."""
+    if state in (None, "draft") or not day or not date_start:
+        return False
+    return (
+        date_start <= day
+        and (not date_end or day <= date_end)
+        and (not termination_date or day <= termination_date)
+    )
 
 
 def warranty_end(sale_date, warranty_months, extra_days=0):
@@ -88,7 +111,10 @@ def is_card_late(sale_date, date_received, deadline_days):
 
 def window(facts):
     """R3/R4: which early-defect window the call falls in, if any. DOA counts from the dealer's
-    receipt of the goods, quality defect from the retail sale (both inclusive of the last day)."""
+    receipt of the goods, quality defect from the retail sale (both inclusive of the last day).
+    Damage caused in transport is neither (R3: 非运输过程中造成的损坏)."""
+    if facts.cause_category == "transport":
+        return WINDOW_NONE
     if facts.delivery_date and 0 <= (facts.call_date - facts.delivery_date).days <= facts.doa_days:
         return WINDOW_DOA
     if facts.sale_date and 0 <= (facts.call_date - facts.sale_date).days <= facts.quality_days:
@@ -98,16 +124,39 @@ def window(facts):
 
 def decide(facts):
     """Return the coverage :class:`Decision` for ``facts`` (R20): contract running, card present,
-    not void, not late, not falsified, call within the warranty, cause not customer misuse."""
+    not void, not late, not falsified, call within the warranty (or within the own warranty of a
+    part replaced earlier), cause not customer misuse; and who pays when it is not covered."""
     end = warranty_end(facts.sale_date, facts.warranty_months, facts.extra_warranty_days)
     reason = _first_failure(facts, end)
     covered = reason is None
+    if covered and end is not None and facts.call_date > end:
+        reason = COVERED_PART
     return Decision(
         covered=covered,
-        reason=COVERED if covered else reason,
+        reason=reason or COVERED,
         window=window(facts) if covered else WINDOW_NONE,
         warranty_end=end,
+        payer=payer(facts, end, covered),
     )
+
+
+def payer(facts, end, covered):
+    """Who bears a claim's cost (合同二 第三条2): the manufacturer when covered; the customer
+    only for misuse or work after the warranty (the unit's and any replaced part's); the
+    dealer otherwise: a late, falsified or missing card, no contract, a call before the sale."""
+    if covered:
+        return PAYER_MANUFACTURER
+    if facts.cause_category == "customer_misuse":
+        return PAYER_CUSTOMER
+    if _out_of_warranty(facts, end):
+        return PAYER_CUSTOMER
+    return PAYER_DEALER
+
+
+def _out_of_warranty(facts, end):
+    if end is None or facts.call_date <= end:
+        return False
+    return not (facts.part_warranty_end and facts.call_date <= facts.part_warranty_end)
 
 
 def _first_failure(facts, end):
@@ -120,7 +169,7 @@ def _first_failure(facts, end):
         (CARD_FALSIFIED, facts.card_falsified),
         (NO_SALE_DATE, facts.sale_date is None),
         (CALL_BEFORE_SALE, facts.sale_date is not None and facts.call_date < facts.sale_date),
-        (OUT_OF_WARRANTY, end is not None and facts.call_date > end),
+        (OUT_OF_WARRANTY, _out_of_warranty(facts, end)),
         (CUSTOMER_MISUSE, facts.cause_category == "customer_misuse"),
     )
     for reason, failed in checks:

@@ -40,9 +40,15 @@ def sla_deadlines(call_time, arrange_hours, response_hours, onsite):
     return arrange, arrival
 
 
-def is_sla_overdue(call_time, *, arranged, arrived, arrange_hours, response_hours, onsite, now):
-    """R9: tell whether a claim missed (or is missing) its arrangement or arrival deadline."""
+def is_sla_overdue(
+    call_time, *, arranged, arrived, arrange_hours, response_hours, onsite, now, completed=None
+):
+    """R9: tell whether a claim missed (or is missing) its arrangement or arrival deadline. A
+    repair completed without a recorded arrival time is not overdue for it: nobody knows when
+    the technician arrived, only that the work is done."""
     arrange_due, arrival_due = sla_deadlines(call_time, arrange_hours, response_hours, onsite)
+    if completed and not arrived:
+        arrival_due = None
     return is_late(arrange_due, arranged, now) or is_late(arrival_due, arrived, now)
 
 

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..tools import coverage
+from ..models.after_sales_warranty_card import MAX_LENGTH as CARD_MAX_LENGTH
 
 # The documented file layout (README, "Importing warranty cards"): one header row, then one card
 # per row. Headers are matched case-insensitively, in English or Chinese; column order is free.
@@ -31,7 +31,21 @@ COLUMNS = (
     ("customer_address", "Customer Address", ("customer address", "address", "地址"), False),
     ("invoice_number", "Invoice Number", ("invoice number", "invoice", "发票号"), False),
 )
-MAX_LENGTH = {"serial": 64, "customer_name": 128, "customer_address": 256, "invoice_number": 64}
+MAX_LENGTH = {"serial": 64, **CARD_MAX_LENGTH}
+# One example row of the template, under its Chinese / English headers.
+TEMPLATE_EXAMPLE = {
+    "product": "WH-60",
+    "serial": "SN20260001",
+    "dealer": "D-0001",
+    "sale_date": "2026-03-01",
+    "date_received": "2026-03-10",
+    "customer_name": "张三",
+    "customer_phone": "13800138000",
+    "customer_address": "上海市南京路1号",
+    "invoice_number": "INV-0001",
+}
+# Spreadsheet programs run a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,}[0-9]$")
 
@@ -78,8 +92,8 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         """Read the file, check every row, and save per the chosen mode. Called by the wizard's
         Import button; reopens the wizard on its report."""
         self.ensure_one()
-        headers, rows = self._read_file()
-        result = self._import_rows(headers, rows)
+        headers, rows, header_row = self._read_file()
+        result = self._import_rows(headers, rows, header_row)
         errors = result["errors"]
         bad_rows = sorted({error["row"] for error in errors})
         values = {
@@ -90,7 +104,9 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             "card_ids": [fields.Command.set(result["cards"].ids)],
         }
         if errors and self.mode == "good_rows":
-            values["bad_rows_file"] = base64.b64encode(self._bad_rows_csv(headers, rows, errors))
+            values["bad_rows_file"] = base64.b64encode(
+                self._bad_rows_csv(headers, rows, errors, header_row)
+            )
             stem = (self.filename or "cards").rsplit(".", 1)[0]
             values["bad_rows_filename"] = f"bad_rows_{stem}.csv"
         self.write(values)
@@ -102,6 +118,22 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             "target": "new",
             "name": self.env._("Import Warranty Cards"),
         }
+
+    def action_download_template(self):
+        """Download an XLSX template: one header row (Chinese / English, as the import reads
+        them) and one example row."""
+        headers = [
+            f"{next(a for a in aliases if not a.isascii())} / {label}"
+            for __, label, aliases, __ in COLUMNS
+        ]
+        example = [TEMPLATE_EXAMPLE[key] for key, __, __, __ in COLUMNS]
+        return (
+            self.env["ir.attachment"]
+            .with_context(active_model=self._name)
+            ._after_sales_xlsx_download(
+                self.env._("Warranty Cards Template"), headers, [example]
+            )
+        )
 
     def action_view_cards(self):
         """Open the cards just imported."""
@@ -115,17 +147,22 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
     # BUSINESS: reading
     # ------------------------------------------------------------
     def _read_file(self):
-        """Return ``(headers, rows)`` of the uploaded file: rows are lists of cell values
-        (strings, numbers, dates), without the header row and without blank rows."""
+        """Return ``(headers, rows, header_row)`` of the uploaded file: ``rows`` are lists of cell
+        values (strings, numbers, dates) after the header row, blank rows included, so that
+        row ``header_row + 1 + i`` of the file is ``rows[i]``: errors name the row the user
+        sees in a spreadsheet program. The header is the first row that is not blank."""
         content = base64.b64decode(self.file or b"")
         if not content:
             raise UserError(self.env._("The file is empty."))
         is_xlsx = content[:2] == b"PK" or (self.filename or "").lower().endswith(".xlsx")
         table = self._read_xlsx(content) if is_xlsx else self._read_csv(content)
-        table = [row for row in table if any(_text(cell) for cell in row)]
-        if not table:
+        header_index = next(
+            (i for i, row in enumerate(table) if any(_text(cell) for cell in row)), None
+        )
+        if header_index is None:
             raise UserError(self.env._("The file has no header row."))
-        return [_text(cell) for cell in table[0]], table[1:]
+        headers = [_text(cell) for cell in table[header_index]]
+        return headers, table[header_index + 1 :], header_index + 1
 
     def _read_xlsx(self, content):
         import openpyxl  # noqa: PLC0415 - Odoo requires it; imported only when reading XLSX
@@ -141,11 +178,15 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                 )
             ) from error
         sheet = workbook.worksheets[0]
+        # read-only sheets yield blank rows too: row numbers stay those of the file
         table = [list(row) for row in sheet.iter_rows(values_only=True)]
         workbook.close()
         return table
 
     def _read_csv(self, content):
+        """A CSV file read with Python's ``csv`` module: UTF-8 (with or without BOM), else
+        GB18030 (which reads GBK and GB2312); the dialect (separator, quoting) sniffed from a
+        sample, so quoted separators and doubled quotes read right."""
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 text = content.decode(encoding)
@@ -153,20 +194,33 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             except UnicodeDecodeError:
                 continue
         else:
-            raise UserError(self.env._("The CSV file is neither UTF-8 nor GB18030 encoded."))
+            raise UserError(
+                self.env._("The CSV file is neither UTF-8 nor GBK / GB18030 encoded.")
+            )
+        text = text.lstrip("\ufeff")
+        sample = text[:8192]
         try:
-            dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+            dialect.doublequote = True
         except csv.Error:
             dialect = csv.excel
-        return list(csv.reader(io.StringIO(text), dialect))
+        try:
+            return list(csv.reader(io.StringIO(text, newline=""), dialect))
+        except csv.Error as error:
+            raise UserError(
+                self.env._("The CSV file cannot be read: %(error)s", error=error)
+            ) from error
 
     def _map_columns(self, headers):
         """Return ``{key: (index, header)}`` for the documented columns found in ``headers``;
         refuse a file missing a required column."""
-        normalized = [h.strip().lower() for h in headers]
+        normalized = [
+            {part.strip().lower() for part in (h or "").split("/")} | {(h or "").strip().lower()}
+            for h in headers
+        ]
         mapping = {}
         for key, label, aliases, required in COLUMNS:
-            index = next((i for i, h in enumerate(normalized) if h in aliases), None)
+            index = next((i for i, h in enumerate(normalized) if h & set(aliases)), None)
             if index is None:
                 if required:
                     raise UserError(
@@ -183,21 +237,24 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
     # ------------------------------------------------------------
     # BUSINESS: checking and saving
     # ------------------------------------------------------------
-    def _import_rows(self, headers, rows):
-        """Check ``rows`` (cell lists under ``headers``) and save the cards per ``mode``.
+    def _import_rows(self, headers, rows, header_row=1):
+        """Check ``rows`` (cell lists under ``headers``, blank rows included) and save the cards
+        per ``mode``.
 
         Returns ``{"errors": [{"row", "column", "reason"}], "cards": cards}``; ``row`` is the
-        spreadsheet row number (the header is row 1). A few queries whatever the row count:
-        products, serials, dealers, contracts and existing cards are fetched once each, and
-        serials, customers and cards are created with one ``create`` each."""
+        row number in the file (the header is row ``header_row``). A few queries whatever the
+        row count: products, serials, dealers, contracts and existing cards are fetched once
+        each, and serials, customers and cards are created with one ``create`` each."""
         self.ensure_one()
         columns = self._map_columns(headers)
         records = []
         for offset, row in enumerate(rows):
+            if not any(_text(cell) for cell in row or ()):
+                continue
             raw = {}
             for key, (index, __) in columns.items():
                 raw[key] = row[index] if index < len(row) else None
-            records.append((offset + 2, raw))
+            records.append((header_row + 1 + offset, raw))
         checked, errors = self._check_records(records, columns)
         Card = self.env["after_sales.warranty.card"]
         if errors and self.mode == "all_or_nothing":
@@ -206,8 +263,9 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         good = [values for row, values in checked if row not in bad]
         return {"errors": errors, "cards": self._create_cards(good)}
 
-    def _check_records(self, records, columns):  # noqa: C901, PLR0915
-        today = fields.Date.context_today(self)
+    def _check_records(self, records, columns):  # noqa: C901, PLR0912, PLR0915
+        Card = self.env["after_sales.warranty.card"].with_company(self.company_id)
+        today = Card._company_today()
         company = self.company_id
         errors = []
 
@@ -301,14 +359,12 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             for key in (dealer.name, dealer.ref):
                 if key in dealer_keys:
                     dealers_by_key[key].add(dealer)
-        contracts = self.env["after_sales.contract"].search(
-            [
-                ("state", "=", "running"),
-                ("company_id", "=", company.id),
-                ("dealer_id", "in", (dealers.commercial_partner_id | dealers.parent_id).ids),
-            ]
-        )
-        contract_by_dealer = {c.dealer_id: c for c in contracts}
+        dealers_by_date = {
+            (next(iter(dealers_by_key[v["dealer"]])), company, v["date_received"])
+            for v in parsed
+            if len(dealers_by_key.get(v["dealer"], ())) == 1 and v["date_received"]
+        }
+        contract_on = Card._find_contracts_on_dates(dealers_by_date)
 
         # Serials: one search; their active cards: one search.
         serials = {v["serial"] for v in parsed if v["serial"]}
@@ -316,13 +372,15 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             [("name", "in", list(serials)), ("company_id", "in", [False, company.id])]
         )
         lot_by_key = {(lot.product_id.id, lot.name): lot for lot in lots}
-        lots_by_name = defaultdict(list)
-        for lot in lots:
-            lots_by_name[lot.name].append(lot)
-        cards = self.env["after_sales.warranty.card"].search(
-            [("lot_id", "in", lots.ids), ("state", "!=", "void")]
-        )
+        cards = Card.sudo().search([("lot_id", "in", lots.ids), ("state", "!=", "void")])
         card_by_lot = {card.lot_id.id: card for card in cards}
+        other_products = Card._serials_under_other_products(
+            [
+                (company, found[0], v["serial"])
+                for v in parsed
+                if v["serial"] and len(found := products_by_code.get(v["product"], [])) == 1
+            ]
+        )
 
         first_row = {}
         checked = []
@@ -379,10 +437,8 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                     )
                 else:
                     dealer = next(iter(found))
-                    contract = contract_by_dealer.get(
-                        dealer.commercial_partner_id
-                    ) or contract_by_dealer.get(dealer.parent_id)
-                    if not contract:
+                    contract = contract_on.get((dealer, company, values["date_received"]))
+                    if not contract or contract.state != "running":
                         error(
                             row,
                             "dealer",
@@ -392,10 +448,11 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                             ),
                         )
             serial = values["serial"]
+            draft = None
             if serial and product:
                 key = (product.id, serial)
                 lot = lot_by_key.get(key)
-                others = [x for x in lots_by_name.get(serial, []) if x.product_id != product]
+                other_product = other_products.get((company, product, serial))
                 if key in first_row:
                     error(
                         row,
@@ -408,8 +465,31 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                     )
                 else:
                     first_row[key] = row
-                if lot and lot.id in card_by_lot:
-                    card = card_by_lot[lot.id]
+                card = lot and card_by_lot.get(lot.id)
+                if card and card.company_id != company:
+                    error(
+                        row,
+                        "serial",
+                        self.env._(
+                            "Serial %(serial)s already has a warranty card in another company.",
+                            serial=serial,
+                        ),
+                    )
+                elif card and card.state == "draft" and card.active:
+                    # R30: a draft pre-filled from a delivery is completed by the row.
+                    draft = card
+                    if dealer and not _sold_by(dealer, card.dealer_id):
+                        error(
+                            row,
+                            "dealer",
+                            self.env._(
+                                "Serial %(serial)s was delivered to %(dealer)s: the dealer "
+                                "must be it or one of its sub-dealers.",
+                                serial=serial,
+                                dealer=card.dealer_id.display_name,
+                            ),
+                        )
+                elif card:
                     error(
                         row,
                         "serial",
@@ -419,24 +499,27 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                             card=card.name,
                         ),
                     )
-                elif not lot and others:
+                elif other_product:
                     error(
                         row,
                         "serial",
                         self.env._(
                             "Serial %(serial)s belongs to another product: %(product)s.",
                             serial=serial,
-                            product=others[0].product_id.display_name,
+                            product=other_product.display_name,
                         ),
                     )
-            values.update(product=product, dealer=dealer, contract=contract, lot=lot)
+            values.update(
+                product=product, dealer=dealer, contract=contract, lot=lot, draft=draft
+            )
             checked.append((row, values))
         errors.sort(key=lambda e: e["row"])
         return checked, errors
 
     def _create_cards(self, good):
-        """Create the serials that do not exist yet, then the cards (registered, or late per
-        R2), each with one batched ``create``."""
+        """Create the serials that do not exist yet, complete the draft cards pre-filled from
+        deliveries (R30) and create the others, then register them all (registered, or late
+        per R2): one batched ``create`` or ``write`` each."""
         Card = self.env["after_sales.warranty.card"].with_context(
             tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
         )
@@ -453,30 +536,30 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             ]
         )
         lot_by_key = {(lot.product_id.id, lot.name): lot for lot in new_lots}
-        vals_list = []
+        vals_list, drafts = [], Card.browse()
         for values in good:
             lot = values["lot"] or lot_by_key[(values["product"].id, values["serial"])]
-            contract = values["contract"]
-            late = coverage.is_card_late(
-                values["sale_date"], values["date_received"], contract.card_deadline_days
+            vals = {
+                "dealer_id": values["dealer"].id,
+                "sale_date": values["sale_date"],
+                "date_received": values["date_received"],
+                "customer_name": values["customer_name"],
+                "customer_phone": values.get("customer_phone") or False,
+                "customer_address": values.get("customer_address") or False,
+                "invoice_number": values.get("invoice_number") or False,
+            }
+            if values["draft"]:
+                draft = values["draft"].with_env(Card.env)
+                draft.write(vals)
+                drafts |= draft
+                continue
+            vals.update(
+                company_id=self.company_id.id, product_id=values["product"].id, lot_id=lot.id
             )
-            vals_list.append(
-                {
-                    "company_id": self.company_id.id,
-                    "product_id": values["product"].id,
-                    "lot_id": lot.id,
-                    "dealer_id": values["dealer"].id,
-                    "contract_id": contract.id,
-                    "sale_date": values["sale_date"],
-                    "date_received": values["date_received"],
-                    "customer_name": values["customer_name"],
-                    "customer_phone": values.get("customer_phone") or False,
-                    "customer_address": values.get("customer_address") or False,
-                    "invoice_number": values.get("invoice_number") or False,
-                    "state": "late" if late else "registered",
-                }
-            )
-        return Card.create(vals_list)
+            vals_list.append(vals)
+        cards = drafts | Card.create(vals_list)
+        cards.action_register()
+        return cards
 
     # ------------------------------------------------------------
     # BUSINESS: reporting
@@ -499,18 +582,23 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             body,
         )
 
-    def _bad_rows_csv(self, headers, rows, errors):
+    def _bad_rows_csv(self, headers, rows, errors, header_row=1):
         """The bad rows as they were, with their errors in a last column, to correct and
-        import again (UTF-8 with BOM so that spreadsheet programs read Chinese)."""
+        import again (UTF-8 with BOM so that spreadsheet programs read Chinese). A cell that a
+        spreadsheet program would run as a formula (=, +, -, @) is written as text."""
         by_row = defaultdict(list)
         for e in errors:
             by_row[e["row"]].append(f"{e['column']}: {e['reason']}")
         output = io.StringIO()
         writer = csv.writer(output)
-        writer.writerow([*headers, self.env._("Errors")])
+        writer.writerow([_safe_cell(h) for h in [*headers, self.env._("Errors")]])
         for offset, row in enumerate(rows):
-            if offset + 2 in by_row:
-                writer.writerow([_text(cell) for cell in row] + ["; ".join(by_row[offset + 2])])
+            number = header_row + 1 + offset
+            if number in by_row:
+                writer.writerow(
+                    [_safe_cell(_text(cell)) for cell in row]
+                    + [_safe_cell("; ".join(by_row[number]))]
+                )
         return output.getvalue().encode("utf-8-sig")
 
 
@@ -540,3 +628,24 @@ def _parse_date(value):
         except ValueError:
             continue
     return None
+
+
+def _safe_cell(text):
+    """``text`` as a spreadsheet program shows it, never runs it: a leading quote before a
+    formula character (OWASP's CSV injection advice)."""
+    if text and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def _sold_by(dealer, card_dealer):
+    """Whether ``dealer`` is ``card_dealer`` or one of its sub-dealers."""
+    node, seen = dealer.commercial_partner_id, set()
+    target = card_dealer.commercial_partner_id
+    while node and node.id not in seen:
+        if node == target:
+            return True
+        seen.add(node.id)
+        node = node.parent_id.commercial_partner_id
+    return False
+
