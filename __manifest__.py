@@ -52,6 +52,8 @@
         "wizard/after_sales_claim_reopen_views.xml",
         "wizard/after_sales_warranty_card_import_views.xml",
         "views/after_sales_menus.xml",
+        "views/after_sales_claim_visit_views.xml",
+        "data/after_sales_claim_cron_data.xml",
     ],
     "assets": {
         "web.assets_tests": [

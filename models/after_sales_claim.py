@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import coverage, sla
+from .after_sales_claim_visit import SATISFACTION
 from .after_sales_document_mixin import GROUP_APPRAISER, GROUP_USER, check_protected_write
 
 # Computed or system-managed: no user writes them, through the form or JSON-RPC (issue 10.3).
@@ -50,6 +51,22 @@ FROZEN_WHEN_APPROVED = (
     "service_plan_id",
 )
 LINE_PROTECTED_FIELDS = ("subtotal", "part_warranty_end", "company_id", "currency_id")
+# What a dealer reports from the portal; coverage, amounts and appraisal are the manufacturer's.
+PORTAL_FIELDS = (
+    "call_time",
+    "arranged_time",
+    "arrival_time",
+    "completion_time",
+    "onsite",
+    "zone",
+    "symptom",
+    "cause",
+    "cause_category",
+    "solution",
+    "result",
+    "technician_name",
+    "delivery_date",
+)
 # Claim line fields that make the money; the old part's receipt and appraisal stay open.
 FROZEN_LINE_FIELDS = (
     "claim_id",
@@ -266,20 +283,26 @@ class AfterSalesClaim(models.Model):
         "repair is never overdue for a missing arrival time. Refreshed hourly by a scheduled "
         "action.",
     )
+    visit_ids = fields.One2many("after_sales.claim.visit", "claim_id", string="Return Visits")
     satisfaction = fields.Selection(
-        [
-            ("1", "1 - Very Dissatisfied"),
-            ("2", "2 - Dissatisfied"),
-            ("3", "3 - Neutral"),
-            ("4", "4 - Satisfied"),
-            ("5", "5 - Very Satisfied"),
-        ],
+        SATISFACTION,
         string="Customer Satisfaction",
+        compute="_compute_from_visits",
+        store=True,
+        readonly=False,
         tracking=True,
-        help="The customer's score given on the return visit.",
+        help="The customer's score given on the latest return visit.",
     )
-    satisfaction_comment = fields.Text(string="Return Visit Comment")
-    revisit_date = fields.Date(string="Return Visit On")
+    satisfaction_comment = fields.Text(
+        string="Return Visit Comment", compute="_compute_from_visits", store=True, readonly=False
+    )
+    revisit_date = fields.Date(
+        string="Return Visit On",
+        compute="_compute_from_visits",
+        store=True,
+        readonly=False,
+        help="When the repair was first followed up: it counts for the month's return-visit ratio.",
+    )
 
     # ------------------------------------------------------------
     # FIELDS: coverage (R20)
@@ -407,6 +430,25 @@ class AfterSalesClaim(models.Model):
                 onsite=claim.onsite,
                 now=now,
                 completed=claim.completion_time,
+            )
+
+    @api.depends("visit_ids.date_done", "visit_ids.satisfaction", "visit_ids.comment")
+    def _compute_from_visits(self):
+        """The claim shows its first done visit's date and the latest score; a claim without a
+        done visit keeps what was entered on it."""
+        for claim in self:
+            done = claim.visit_ids.filtered("date_done").sorted(lambda v: (v.date_done, v.id))
+            if not done:
+                claim.revisit_date = claim.revisit_date
+                claim.satisfaction = claim.satisfaction
+                claim.satisfaction_comment = claim.satisfaction_comment
+                continue
+            claim.revisit_date = done[0].date_done
+            scored = done.filtered("satisfaction")
+            claim.satisfaction = scored[-1].satisfaction if scored else claim.satisfaction
+            commented = done.filtered("comment")
+            claim.satisfaction_comment = (
+                commented[-1].comment if commented else claim.satisfaction_comment
             )
 
     @api.depends("card_id")
@@ -748,6 +790,14 @@ class AfterSalesClaim(models.Model):
                         claim=claim.display_name,
                     )
                 )
+            if claim.onsite and not claim.arrival_time:
+                raise UserError(
+                    self.env._(
+                        "Claim %(claim)s: enter when the technician arrived on site before "
+                        "completing the repair.",
+                        claim=claim.display_name,
+                    )
+                )
         self.filtered(lambda c: not c.completion_time).write(
             {"completion_time": fields.Datetime.now()}
         )
@@ -799,6 +849,20 @@ class AfterSalesClaim(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    @api.model
+    def _portal_file(self, dealer, card, values):
+        """File the claim a dealer sends from the portal for ``card``. The portal controller
+        checks that ``dealer`` is the logged-in dealer or one of its sub-dealers and that it may
+        see ``card``, then calls this under ``sudo()``. Only the dealer's report of the service
+        is read from ``values`` (times, on-site and zone, symptom, cause, solution, result,
+        technician); the claim is created and submitted to the technical department, with the
+        desk's refusals (the card's dealer, a running contract...)."""
+        vals = {key: values[key] for key in PORTAL_FIELDS if key in values}
+        vals.update(dealer_id=dealer.id, card_id=card.id, company_id=card.company_id.id)
+        claim = self.with_company(card.company_id).create(vals)
+        claim.action_submit()
+        return claim
+
     def _get_contract_date(self):
         """The call date, in the company's time zone: the contract that served the dealer on
         that day applies, even after it expired."""
@@ -887,10 +951,17 @@ class AfterSalesClaim(models.Model):
         today = self._company_today()
         for claim in self:
             contract = claim.contract_id
-            if not contract or not coverage.contract_in_force(
-                today, contract.state, contract.date_start, contract.date_end,
-                contract.termination_date,
-            ) or contract.state != "running":
+            if (
+                not contract
+                or not coverage.contract_in_force(
+                    today,
+                    contract.state,
+                    contract.date_start,
+                    contract.date_end,
+                    contract.termination_date,
+                )
+                or contract.state != "running"
+            ):
                 raise UserError(
                     self.env._(
                         "Claim %(claim)s: dealer %(dealer)s has no running service contract; "
@@ -978,10 +1049,11 @@ class AfterSalesClaim(models.Model):
             )
             .mapped("res_id")
         )
-        for claim in self.filtered(lambda c: c.id not in already):
+        visits = []
+        for claim in self.filtered(lambda c: c.id not in already and not c.visit_ids):
             first_from, first_due, second_due = sla.return_visit_dates(claim._repair_date())
             user_id = claim.user_id.id or self.env.uid
-            claim.activity_schedule(
+            first = claim.activity_schedule(
                 "after_sales_service.mail_activity_type_return_visit",
                 date_deadline=first_due,
                 summary=self.env._("First return visit"),
@@ -993,13 +1065,30 @@ class AfterSalesClaim(models.Model):
                 ),
                 user_id=user_id,
             )
-            claim.activity_schedule(
+            second = claim.activity_schedule(
                 "after_sales_service.mail_activity_type_return_visit",
                 date_deadline=second_due,
                 summary=self.env._("Second return visit"),
                 note=self.env._("Second follow-up, within 7 days of the first."),
                 user_id=user_id,
             )
+            visits += [
+                {
+                    "claim_id": claim.id,
+                    "sequence": 1,
+                    "date_planned": first_due,
+                    "activity_id": first.id,
+                    "user_id": False,
+                },
+                {
+                    "claim_id": claim.id,
+                    "sequence": 2,
+                    "date_planned": second_due,
+                    "activity_id": second.id,
+                    "user_id": False,
+                },
+            ]
+        self.env["after_sales.claim.visit"].sudo().create(visits)
 
     def _skip_settled(self, *fnames):
         """R16: a settled claim keeps the coverage and amounts it was settled with, even when its
@@ -1065,21 +1154,21 @@ class AfterSalesClaimLine(models.Model):
         compute="_compute_old_part_required",
         store=True,
         readonly=False,
-        help="R21: a part under a trade-in rule must come back.",
+        help="A part under a trade-in rule must come back.",
     )
     old_part_due_date = fields.Date(
         string="Old Part Due",
         compute="_compute_old_part_due_date",
         store=True,
         readonly=False,
-        help="R21: the repair date plus the contract's return days, or the end of the half-year "
+        help="The repair date plus the contract's return days, or the end of the half-year "
         "when old parts come back twice a year.",
     )
     old_part_date_received = fields.Date(string="Old Part Received", copy=False)
     old_part_appraisal = fields.Selection(
         [("reusable", "Reusable"), ("scrap", "Scrap"), ("rejected", "Rejected")],
         copy=False,
-        help="R21/R26: the technical department's appraisal of the returned part.",
+        help="The technical department's appraisal of the returned part.",
     )
     part_warranty_end = fields.Date(
         compute="_compute_part_warranty_end",

@@ -57,7 +57,9 @@ class AfterSalesDealerMixin(models.AbstractModel):
                         contract=record.contract_id.display_name,
                         dealer=record.dealer_id.display_name,
                         date=record._get_contract_date() or fields.Date.context_today(record),
-                        serving=self.env._(" (the serving contract is %(c)s)", c=serving[record].display_name)
+                        serving=self.env._(
+                            " (the serving contract is %(c)s)", c=serving[record].display_name
+                        )
                         if serving[record]
                         else "",
                     )
@@ -69,7 +71,6 @@ class AfterSalesDealerMixin(models.AbstractModel):
     def _get_contract_date(self):
         """The date whose serving contract applies; None: the contract running now."""
         self.ensure_one()
-        return None
 
     def _serving_contracts(self):
         """``{record: contract}`` for ``self``: the running contract for records without a

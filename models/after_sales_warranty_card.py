@@ -11,6 +11,16 @@ MAX_LENGTH = {
     "customer_address": 256,
     "invoice_number": 64,
 }
+# What a dealer fills in on the portal; the rest is the manufacturer's.
+PORTAL_FIELDS = (
+    "product_id",
+    "lot_id",
+    "sale_date",
+    "invoice_number",
+    "customer_name",
+    "customer_phone",
+    "customer_address",
+)
 # Dates of a registered card that decide whether it is late.
 DATE_FIELDS = ("sale_date", "date_received")
 
@@ -31,7 +41,6 @@ class AfterSalesWarrantyCard(models.Model):
     ]
     _order = "date_received desc, id desc"
     _check_company_auto = True
-    _contract_date_depends = ("date_received",)
     _rec_names_search = ["name", "lot_id", "customer_id", "invoice_number"]
 
     _one_active_card_per_serial = models.UniqueIndex(
@@ -272,9 +281,10 @@ class AfterSalesWarrantyCard(models.Model):
                         )
                     )
 
-    @api.constrains("contract_id", "dealer_id", "company_id", "date_received")
+    @api.constrains("contract_id", "dealer_id", "company_id")
     def _check_contract(self):
-        """The card's contract is the one serving its dealer on the received date."""
+        """The card's contract is the one serving its dealer (the running contract of the dealer
+        or of the dealer above it) when it is set; registration then needs it to run."""
         self._check_contract_serves_dealer()
 
     def _check_falsified_reason(self):
@@ -348,9 +358,9 @@ class AfterSalesWarrantyCard(models.Model):
             numbers = self._next_card_numbers(len(unnamed), company)
             for vals, name in zip(unnamed, numbers, strict=True):
                 vals["name"] = name or new
-        cards = super().create(vals_list)
-        cards.filtered("falsified")._check_falsified_reason()
-        return cards
+        # The falsification reason is checked when a card is marked falsified (write): cards
+        # are flagged after an audit, not entered falsified.
+        return super().create(vals_list)
 
     def write(self, vals):
         self._check_state_write(vals)
@@ -490,6 +500,39 @@ class AfterSalesWarrantyCard(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
     @api.model
+    def _portal_register(self, dealer, values, company=None):
+        """Register the card a dealer sends from the portal. The portal controller checks that
+        ``dealer`` is the logged-in dealer or one of its sub-dealers, then calls this under
+        ``sudo()``. Only the dealer's own fields of ``values`` are read (product, serial as
+        ``lot_id`` or ``lot_name``, customer, sale date, invoice); the card is received today
+        and registered, late when past the contract's deadline, with the desk's refusals
+        (no running contract, serial taken, dates in the future...)."""
+        company = company or self.env.company
+        vals = {key: values[key] for key in PORTAL_FIELDS if values.get(key)}
+        if not vals.get("lot_id") and values.get("lot_name") and vals.get("product_id"):
+            Lot = self.env["stock.lot"].sudo()
+            name = values["lot_name"].strip()
+            lot = Lot.search(
+                [
+                    ("product_id", "=", vals["product_id"]),
+                    ("name", "=", name),
+                    ("company_id", "in", [False, company.id]),
+                ],
+                limit=1,
+            ) or Lot.create(
+                {"product_id": vals["product_id"], "name": name, "company_id": company.id}
+            )
+            vals["lot_id"] = lot.id
+        vals.update(
+            dealer_id=dealer.id,
+            company_id=company.id,
+            date_received=self.with_company(company)._company_today(),
+        )
+        card = self.with_company(company).create(vals)
+        card.action_register()
+        return card
+
+    @api.model
     def _check_serials_free(self, candidates, exclude=(), companies=None):
         """Refuse, before the unique index does, a serial that already has an active card, naming
         that card (R17) when it is of the companies of the cards saved (``companies``); another
@@ -598,9 +641,7 @@ class AfterSalesWarrantyCard(models.Model):
                 ],
                 order="id",
             ):
-                known.setdefault((partner.company_id.id, partner.phone.strip()), []).append(
-                    partner
-                )
+                known.setdefault((partner.company_id.id, partner.phone.strip()), []).append(partner)
         create, new_by_key = [], {}
         for vals in todo:
             key = (vals["company_id"], (vals.get("customer_phone") or "").strip())
@@ -665,12 +706,6 @@ class AfterSalesWarrantyCard(models.Model):
                 result[company, product, name] = other[0].product_id.sudo(self.env.su)
         return result
 
-    def _get_contract_date(self):
-        """The day the card reached the manufacturer (today for a draft): the contract that ran
-        then accepts the card."""
-        self.ensure_one()
-        return self.date_received or self._company_today()
-
     def _check_dates_writable(self):
         """A card whose claims were approved keeps the dates that decided their coverage."""
         if self.env.su:
@@ -701,4 +736,3 @@ class AfterSalesWarrantyCard(models.Model):
                     ),
                     subtype_xmlid="mail.mt_note",
                 )
-

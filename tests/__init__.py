@@ -39,3 +39,5 @@ settings.register_profile(
 settings.load_profile("after_sales")
 from . import test_claim_coverage
 from . import test_claim_access
+from . import test_card_import_formats
+from . import test_claim_visit

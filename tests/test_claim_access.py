@@ -39,7 +39,7 @@ class IntegrityCase(ServiceCase):
         )
 
     @contextmanager
-    def assertRefused(self, exception, regex):
+    def assert_refused(self, exception, regex):
         """``assertRaisesRegex`` inside a savepoint (Odoo's ``assertRaises``): a write refused by
         a constraint leaves nothing behind in the cache."""
         with self.assertRaises(exception) as caught:
@@ -108,9 +108,11 @@ class TestClaimCardIntegrity(IntegrityCase):
         }
         for user in (self.user_desk, self.user_appraiser, self.user_manager):
             for fname, value in forged.items():
-                with self.subTest(user=user.login, field=fname):
-                    with self.assertRaisesRegex(AccessError, "computed and cannot be written"):
-                        claim.with_user(user).write({fname: value})
+                with (
+                    self.subTest(user=user.login, field=fname),
+                    self.assertRaisesRegex(AccessError, "computed and cannot be written"),
+                ):
+                    claim.with_user(user).write({fname: value})
             with self.assertRaisesRegex(AccessError, "computed and cannot be written"):
                 claim.line_ids[0].with_user(user).write({"subtotal": 999.0})
             with self.assertRaisesRegex(AccessError, "computed and cannot be written"):
@@ -141,9 +143,11 @@ class TestClaimCardIntegrity(IntegrityCase):
         }
         for user in (self.user_desk, self.user_appraiser, self.user_manager):
             for what, attempt in attempts.items():
-                with self.subTest(user=user.login, what=what):
-                    with self.assertRaisesRegex(UserError, "is approved"):
-                        attempt(user)
+                with (
+                    self.subTest(user=user.login, what=what),
+                    self.assertRaisesRegex(UserError, "is approved"),
+                ):
+                    attempt(user)
         self.assertEqual((labour.quantity, claim.reimbursable_amount), (2.0, 200.0))
         # the old part still comes back and is appraised after approval
         element.with_user(self.user_desk).action_receive_old_part()
@@ -173,9 +177,11 @@ class TestClaimCardIntegrity(IntegrityCase):
     def test_falsification_needs_a_reason(self):
         card = self._card()
         for user in (self.user_desk, self.user_manager):
-            with self.subTest(user=user.login):
-                with self.assertRefused(ValidationError, "say why it is marked falsified"):
-                    card.with_user(user).write({"falsified": True})
+            with (
+                self.subTest(user=user.login),
+                self.assert_refused(ValidationError, "say why it is marked falsified"),
+            ):
+                card.with_user(user).write({"falsified": True})
         card.with_user(self.user_desk).write(
             {"falsified": True, "falsified_reason": "Customer does not exist"}
         )
@@ -189,7 +195,7 @@ class TestClaimCardIntegrity(IntegrityCase):
         self.assertEqual(card.state, "late")
         card.with_user(self.user_desk).write({"sale_date": date(2026, 5, 30)})
         self.assertEqual(card.state, "registered", "15 days after the new sale date")
-        with self.assertRefused(ValidationError, "received date 2026-06-16 is in the future"):
+        with self.assert_refused(ValidationError, "received date 2026-06-16 is in the future"):
             card.with_user(self.user_desk).write({"date_received": date(2026, 6, 16)})
         claim = self._claim(card)
         claim.action_submit()
@@ -210,16 +216,16 @@ class TestClaimCardIntegrity(IntegrityCase):
             .create({"card_id": card.id, "dealer_id": self.subdealer.id})
         )
         self.assertEqual(by_subdealer.contract_id, self.contract)
-        with self.assertRefused(ValidationError, "neither sold the unit"):
+        with self.assert_refused(ValidationError, "neither sold the unit"):
             by_subdealer.with_user(self.user_desk).write({"dealer_id": self.other_dealer.id})
 
     def test_contract_is_the_serving_one(self):
         other_contract = self._running_contract(self.other_dealer)
         card = self._card()
         claim = self._claim(card)
-        with self.assertRefused(ValidationError, "does not serve dealer Dealer Shunda"):
+        with self.assert_refused(ValidationError, "does not serve dealer Dealer Shunda"):
             claim.with_user(self.user_desk).write({"contract_id": other_contract.id})
-        with self.assertRefused(ValidationError, "does not serve dealer Dealer Shunda"):
+        with self.assert_refused(ValidationError, "does not serve dealer Dealer Shunda"):
             card.with_user(self.user_desk).write({"contract_id": other_contract.id})
         with self.assertRaisesRegex(ValidationError, "does not serve dealer"):
             self._card(register=False, contract_id=other_contract.id)
@@ -272,7 +278,7 @@ class TestClaimCardIntegrity(IntegrityCase):
 
     def test_xlsx_exports_never_run_formulas(self):
         action = self.env["ir.attachment"]._after_sales_xlsx_download(
-            "Export", ["Name", "Amount"], [["=HYPERLINK(\"http://x\")", 1.0], ["@SUM(A1)", 2.0]]
+            "Export", ["Name", "Amount"], [['=HYPERLINK("http://x")', 1.0], ["@SUM(A1)", 2.0]]
         )
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3][:-14]))
         sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas))).active
@@ -375,3 +381,50 @@ class TestClaimCardJsonRpc(IntegrityCase, HttpCase):
             [card.ids, {"date_received": str(self.today)}],
         )
         self.assertIn("error", reply)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-15 02:00:00")
+class TestPortalFiling(IntegrityCase):
+    """The methods the portal calls under ``sudo()`` for a dealer it has checked."""
+
+    def test_portal_registers_a_card_and_files_a_claim(self):
+        Card = self.env["after_sales.warranty.card"].with_user(self.portal).sudo()
+        card = Card._portal_register(
+            self.subdealer,
+            {
+                "product_id": self.heater.id,
+                "lot_name": "SN-PORTAL-1",
+                "sale_date": date(2026, 6, 1),
+                "customer_name": "Gao Yan",
+                "customer_phone": "13600001111",
+                "state": "late",
+                "falsified": True,
+                "contract_id": False,
+            },
+        )
+        self.assertEqual(card.state, "registered")
+        self.assertFalse(card.falsified, "only the dealer's fields are read")
+        self.assertEqual(card.contract_id, self.contract)
+        self.assertEqual(card.date_received, date(2026, 6, 15))
+        self.assertEqual(card.lot_id.name, "SN-PORTAL-1")
+        Claim = self.env["after_sales.claim"].with_user(self.portal).sudo()
+        claim = Claim._portal_file(
+            self.subdealer,
+            card,
+            {"symptom": "No hot water", "reimbursable_amount": 999.0, "state": "approved"},
+        )
+        self.assertEqual(claim.state, "submitted")
+        self.assertEqual(claim.dealer_id, self.subdealer)
+        self.assertTrue(claim.is_covered)
+        with self.assertRaisesRegex(ValidationError, "neither sold the unit"):
+            Claim._portal_file(self.other_dealer, card, {"symptom": "x"})
+        with self.assertRaisesRegex(UserError, "no running service contract"):
+            Card._portal_register(
+                self.other_dealer,
+                {
+                    "product_id": self.heater.id,
+                    "lot_name": "SN-PORTAL-2",
+                    "sale_date": date(2026, 6, 1),
+                },
+            )

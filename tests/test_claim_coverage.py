@@ -108,9 +108,7 @@ class TestClaimCoverageByCallDate(ServiceCase):
 
     def test_transport_damage_is_never_dead_on_arrival(self):
         card = self._shop_card(date(2026, 6, 12), date(2026, 6, 13))
-        doa = self._shop_claim(
-            card, datetime(2026, 6, 14, 2, 0), delivery_date=date(2026, 6, 11)
-        )
+        doa = self._shop_claim(card, datetime(2026, 6, 14, 2, 0), delivery_date=date(2026, 6, 11))
         self.assertEqual(doa.coverage_window, "doa")
         transport = self._shop_claim(
             card,

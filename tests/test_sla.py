@@ -101,6 +101,26 @@ class TestSla(BaseCase):
             )
         )
 
+    def test_completed_without_arrival_time_is_not_overdue(self):
+        """Issue 12.8: a repair done without a recorded arrival time is not overdue for it."""
+        call = DT(2026, 4, 30, 23, 0)
+        kwargs = {"arrange_hours": 2, "response_hours": 24, "onsite": True, "now": DT(2026, 6, 1)}
+        arranged = DT(2026, 5, 1, 0, 0)
+        self.assertTrue(sla.is_sla_overdue(call, arranged=arranged, arrived=None, **kwargs))
+        done = DT(2026, 5, 3, 10, 0)
+        self.assertFalse(
+            sla.is_sla_overdue(call, arranged=arranged, arrived=None, completed=done, **kwargs)
+        )
+        # a late arrival recorded stays late; a missing arrangement stays overdue
+        self.assertTrue(
+            sla.is_sla_overdue(
+                call, arranged=arranged, arrived=DT(2026, 5, 2, 1), completed=done, **kwargs
+            )
+        )
+        self.assertTrue(
+            sla.is_sla_overdue(call, arranged=None, arrived=None, completed=done, **kwargs)
+        )
+
     def test_return_visits_and_old_part_due(self):
         self.assertEqual(
             sla.return_visit_dates(D(2026, 12, 28)),

@@ -130,9 +130,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         return (
             self.env["ir.attachment"]
             .with_context(active_model=self._name)
-            ._after_sales_xlsx_download(
-                self.env._("Warranty Cards Template"), headers, [example]
-            )
+            ._after_sales_xlsx_download(self.env._("Warranty Cards Template"), headers, [example])
         )
 
     def action_view_cards(self):
@@ -194,9 +192,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             except UnicodeDecodeError:
                 continue
         else:
-            raise UserError(
-                self.env._("The CSV file is neither UTF-8 nor GBK / GB18030 encoded.")
-            )
+            raise UserError(self.env._("The CSV file is neither UTF-8 nor GBK / GB18030 encoded."))
         text = text.lstrip("\ufeff")
         sample = text[:8192]
         try:
@@ -246,6 +242,18 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         row count: products, serials, dealers, contracts and existing cards are fetched once
         each, and serials, customers and cards are created with one ``create`` each."""
         self.ensure_one()
+        checked, errors = self._check_rows(headers, rows, header_row)
+        Card = self.env["after_sales.warranty.card"]
+        if errors and self.mode == "all_or_nothing":
+            return {"errors": errors, "cards": Card}
+        bad = {error["row"] for error in errors}
+        good = [values for row, values in checked if row not in bad]
+        return {"errors": errors, "cards": self._create_cards(good)}
+
+    def _check_rows(self, headers, rows, header_row=1):
+        """Check ``rows`` without saving anything: ``(checked, errors)``, ``checked`` the
+        ``(row, values)`` of every non-blank row, ``errors`` as :meth:`_import_rows` returns
+        them. Blank rows are skipped but keep their numbers."""
         columns = self._map_columns(headers)
         records = []
         for offset, row in enumerate(rows):
@@ -255,15 +263,9 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             for key, (index, __) in columns.items():
                 raw[key] = row[index] if index < len(row) else None
             records.append((header_row + 1 + offset, raw))
-        checked, errors = self._check_records(records, columns)
-        Card = self.env["after_sales.warranty.card"]
-        if errors and self.mode == "all_or_nothing":
-            return {"errors": errors, "cards": Card}
-        bad = {error["row"] for error in errors}
-        good = [values for row, values in checked if row not in bad]
-        return {"errors": errors, "cards": self._create_cards(good)}
+        return self._check_records(records, columns)
 
-    def _check_records(self, records, columns):  # noqa: C901, PLR0912, PLR0915
+    def _check_records(self, records, columns):  # noqa: C901, PLR0915
         Card = self.env["after_sales.warranty.card"].with_company(self.company_id)
         today = Card._company_today()
         company = self.company_id
@@ -359,12 +361,14 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
             for key in (dealer.name, dealer.ref):
                 if key in dealer_keys:
                     dealers_by_key[key].add(dealer)
-        dealers_by_date = {
-            (next(iter(dealers_by_key[v["dealer"]])), company, v["date_received"])
-            for v in parsed
-            if len(dealers_by_key.get(v["dealer"], ())) == 1 and v["date_received"]
-        }
-        contract_on = Card._find_contracts_on_dates(dealers_by_date)
+        # the contract running today accepts the cards (registration needs it to run)
+        contract_on = Card._find_contracts_on_dates(
+            {
+                (next(iter(dealers_by_key[v["dealer"]])), company, today)
+                for v in parsed
+                if len(dealers_by_key.get(v["dealer"], ())) == 1
+            }
+        )
 
         # Serials: one search; their active cards: one search.
         serials = {v["serial"] for v in parsed if v["serial"]}
@@ -437,7 +441,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                     )
                 else:
                     dealer = next(iter(found))
-                    contract = contract_on.get((dealer, company, values["date_received"]))
+                    contract = contract_on.get((dealer, company, today))
                     if not contract or contract.state != "running":
                         error(
                             row,
@@ -509,9 +513,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                             product=other_product.display_name,
                         ),
                     )
-            values.update(
-                product=product, dealer=dealer, contract=contract, lot=lot, draft=draft
-            )
+            values.update(product=product, dealer=dealer, contract=contract, lot=lot, draft=draft)
             checked.append((row, values))
         errors.sort(key=lambda e: e["row"])
         return checked, errors
@@ -648,4 +650,3 @@ def _sold_by(dealer, card_dealer):
         seen.add(node.id)
         node = node.parent_id.commercial_partner_id
     return False
-
