@@ -53,6 +53,28 @@ class TestClaimReports(ServiceCase):
             with self.subTest(label=label):
                 self.assertEqual(html.count(label), 2)
 
+    def test_service_receipt_names_the_dealer_and_hides_no_text(self):
+        """Issue 12.13: the servicing dealer is named; a long diagnosis wraps and continues
+        instead of being cut, on both copies."""
+        self.dealer.phone = "0571-8888 1234"
+        long_cause = "加热管内部结垢严重导致干烧，" * 60 + "END-OF-CAUSE"
+        long_solution = "Replaced-the-heating-element-and-the-thermostat-" * 20 + "END-OF-SOLUTION"
+        claim = self._claim(
+            self._card(dealer_id=self.subdealer.id),
+            cause=long_cause,
+            solution=long_solution,
+            symptom="不出热水 " * 100 + "END-OF-SYMPTOM",
+        )
+        html = self._render("after_sales_service.action_report_after_sales_service_receipt", claim)
+        self.assertEqual(html.count('class="o_as_receipt_copy"'), 2)
+        self.assertEqual(html.count("Sub-dealer Kunshan"), 2)
+        self.assertEqual(html.count("服务商 Servicing Dealer"), 2)
+        for text in (long_cause, long_solution, "END-OF-SYMPTOM"):
+            with self.subTest(text=text[:20]):
+                self.assertEqual(html.count(text), 2, "complete on both copies")
+        self.assertNotIn("overflow: hidden", html)
+        self.assertIn("overflow-wrap: anywhere", html)
+
     def test_claim_form_report(self):
         claim = self._claim(symptom="不出热水 No hot water", technician_name="Zhou")
         claim.write(
