@@ -230,3 +230,27 @@ class TestCardImportFormats(ServiceCase):
         card = form.save()
         self.assertEqual(card.state, "draft")
         self.assertEqual(card.contract_id, self.contract)
+
+    def test_another_company_card_is_not_named(self):
+        other = self.env["res.company"].create({"name": "Far Away Co."})
+        lot = self.env["stock.lot"].create(
+            {"product_id": self.heater.id, "name": "SN-SHARED-9", "company_id": False}
+        )
+        far_dealer = self.env["res.partner"].create(
+            {"name": "Dealer Faraway", "is_company": True, "company_id": other.id}
+        )
+        far_card = self.env["after_sales.warranty.card"].create(
+            {
+                "company_id": other.id,
+                "dealer_id": far_dealer.id,
+                "product_id": self.heater.id,
+                "lot_id": lot.id,
+            }
+        )
+        (error,) = self._errors(
+            f"{HEADERS}\nT-WH-60,SN-SHARED-9,Dealer Shunda,2026-06-01,2026-06-05,Li,"
+            "13800138000,x\n".encode()
+        )
+        self.assertIn("already has a warranty card in another company", error["reason"])
+        self.assertNotIn(far_card.name, error["reason"])
+        self.assertNotIn("Faraway", error["reason"])
