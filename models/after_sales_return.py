@@ -1,7 +1,5 @@
 from collections import defaultdict
 
-import psycopg2
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
@@ -1295,22 +1293,17 @@ class AfterSalesReturn(models.Model):
     def _lock(self):
         """Row-lock the returns (money-moving actions): a concurrent run fails at once instead
         of posting twice."""
-        if self.ids:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        "SELECT id FROM after_sales_return WHERE id IN %s FOR UPDATE NOWAIT",
-                        [tuple(self.ids)],
-                    )
-            except psycopg2.errors.LockNotAvailable:
-                raise UserError(
-                    self.env._(
-                        "Another user is working on return %(ret)s right now. Try again in a "
-                        "moment.",
-                        ret=self[:1].display_name,
-                    )
-                ) from None
-            self.invalidate_recordset()
+        if not self.ids:
+            return
+        if len(self.try_lock_for_update()) != len(self.ids):
+            raise UserError(
+                self.env._(
+                    "Another user is working on return %(ret)s right now. Try again in a "
+                    "moment.",
+                    ret=self[:1].display_name,
+                )
+            )
+        self.invalidate_recordset()
 
     def _open_move(self, move):
         return {
