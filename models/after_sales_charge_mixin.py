@@ -73,7 +73,7 @@ class AfterSalesChargeMixin(models.AbstractModel):
             vals["journal_id"] = journal.id
         return vals
 
-    def _post_dealer_charge(self, partner, lines, date, label, kind, source, note=None):
+    def _post_dealer_charge(self, partner, lines, date, *, label, kind, source, note=None):
         """Charge the dealer ``lines`` of this document on ``date``: a repair fund row of
         ``kind`` on the document's contract (under the contract's fund lock, so that two
         charges never overdraw the fund together) or a posted invoice. Returns the fund entry

@@ -161,8 +161,7 @@ class AfterSalesOldPart(models.Model):
                     "appraisal and its charge.",
                     old_part=", ".join(self[:3].mapped("display_name")),
                     fields=", ".join(
-                        self._fields[name]._description_string(self.env)
-                        for name in sorted(guarded)
+                        self._fields[name]._description_string(self.env) for name in sorted(guarded)
                     ),
                 )
             )
@@ -318,8 +317,10 @@ class AfterSalesOldPart(models.Model):
         """Create one receipt per old part, from the dealer into the Old Parts location."""
         Picking = self.env["stock.picking"].sudo()
         for old_part in self:
-            warehouse = self.env["stock.warehouse"].sudo()._after_sales_get_parts_warehouse(
-                old_part.company_id
+            warehouse = (
+                self.env["stock.warehouse"]
+                .sudo()
+                ._after_sales_get_parts_warehouse(old_part.company_id)
             )
             picking_type = warehouse.after_sales_old_part_type_id
             src = old_part.dealer_id.with_company(old_part.company_id).property_stock_customer
@@ -329,8 +330,8 @@ class AfterSalesOldPart(models.Model):
                 old_part.dealer_id,
                 src,
                 dest,
-                old_part.name,
-                [
+                origin=old_part.name,
+                moves=[
                     {
                         "product_id": old_part.product_id.id,
                         "product_uom_qty": old_part.quantity,
@@ -421,9 +422,9 @@ class AfterSalesOldPart(models.Model):
             self.dealer_id,
             [{"name": label, "product": product, "quantity": self.quantity, "price_unit": price}],
             today,
-            label,
-            "old_part_charge",
-            self.receipt_picking_id,
+            label=label,
+            kind="old_part_charge",
+            source=self.receipt_picking_id,
         )
         vals = {"state": "charged", "charge_amount": amount}
         if charge._name == "after_sales.fund.entry":

@@ -268,8 +268,7 @@ class AfterSalesPartsRequest(models.Model):
                     "(submit, approve, cancel).",
                     request=", ".join(self[:3].mapped("display_name")),
                     fields=", ".join(
-                        self._fields[name]._description_string(self.env)
-                        for name in sorted(guarded)
+                        self._fields[name]._description_string(self.env) for name in sorted(guarded)
                     ),
                 )
             )
@@ -315,9 +314,7 @@ class AfterSalesPartsRequest(models.Model):
                     )
                 )
             request._check_can_issue()
-        self.sudo().write(
-            {"state": "submitted", "date_submitted": fields.Date.context_today(self)}
-        )
+        self.sudo().write({"state": "submitted", "date_submitted": fields.Date.context_today(self)})
         return True
 
     def action_approve(self):
@@ -568,8 +565,8 @@ class AfterSalesPartsRequest(models.Model):
             self.dealer_id,
             src,
             dest,
-            self.name,
-            [
+            origin=self.name,
+            moves=[
                 {
                     "product_id": line.product_id.id,
                     "product_uom_qty": line.qty_free + line.qty_fund,
@@ -803,8 +800,7 @@ class AfterSalesPartsRequestLine(models.Model):
         if approved:
             raise UserError(
                 self.env._(
-                    "Parts requisition %(request)s is %(state)s: its parts can no longer "
-                    "change.",
+                    "Parts requisition %(request)s is %(state)s: its parts can no longer change.",
                     request=approved[0].display_name,
                     state=approved[0]._state_label(),
                 )

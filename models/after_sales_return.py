@@ -223,7 +223,9 @@ class AfterSalesReturn(models.Model):
     batch_appraiser_id = fields.Many2one(
         "res.users", string="Batch Problem Appraised By", readonly=True, copy=False
     )
-    date_batch_appraised = fields.Date(string="Batch Problem Appraised On", readonly=True, copy=False)
+    date_batch_appraised = fields.Date(
+        string="Batch Problem Appraised On", readonly=True, copy=False
+    )
     batch_appraisal_note = fields.Text(
         copy=False,
         help="The technical department's finding that confirms the batch quality problem; "
@@ -587,22 +589,25 @@ class AfterSalesReturn(models.Model):
                     "(submit, approve, refuse, receive, resolve).",
                     ret=", ".join(self[:3].mapped("display_name")),
                     fields=", ".join(
-                        self._fields[name]._description_string(self.env)
-                        for name in sorted(guarded)
+                        self._fields[name]._description_string(self.env) for name in sorted(guarded)
                     ),
                 )
             )
-        if "batch_appraisal_note" in vals and not self.env.su:
-            if self.filtered("date_batch_appraised") or not self.env.user.has_group(
-                GROUP_APPRAISER
-            ):
-                raise AccessError(
-                    self.env._(
-                        "Return %(ret)s: only the technical department writes its finding on "
-                        "a batch problem, before confirming it.",
-                        ret=self[:1].display_name,
-                    )
+        if (
+            "batch_appraisal_note" in vals
+            and not self.env.su
+            and (
+                self.filtered("date_batch_appraised")
+                or not self.env.user.has_group(GROUP_APPRAISER)
+            )
+        ):
+            raise AccessError(
+                self.env._(
+                    "Return %(ret)s: only the technical department writes its finding on "
+                    "a batch problem, before confirming it.",
+                    ret=self[:1].display_name,
                 )
+            )
         locked = {
             "freight_in_amount",
             "freight_out_amount",
@@ -749,8 +754,7 @@ class AfterSalesReturn(models.Model):
         if not self.env.su and not self.env.user.has_group(GROUP_APPRAISER):
             raise AccessError(
                 self.env._(
-                    "Only the technical department appraises a batch quality problem "
-                    "(%(ret)s).",
+                    "Only the technical department appraises a batch quality problem (%(ret)s).",
                     ret=", ".join(self.mapped("display_name")),
                 )
             )
@@ -1011,8 +1015,7 @@ class AfterSalesReturn(models.Model):
             )
         if suggestion.reason == returns.REASON_IN_WARRANTY:
             return _(
-                "Sold on %(sale)s, past the early windows, within the warranty ending "
-                "%(end)s.",
+                "Sold on %(sale)s, past the early windows, within the warranty ending %(end)s.",
                 sale=format_date(self.env, facts.sale_date),
                 end=format_date(self.env, facts.warranty_end) if facts.warranty_end else "-",
             )
@@ -1165,8 +1168,8 @@ class AfterSalesReturn(models.Model):
             self.commercial_dealer_id if len(self) == 1 else self.dealer_id,
             source,
             dest,
-            origin or self.name,
-            move_vals,
+            origin=origin or self.name,
+            moves=move_vals,
         )
 
     def _create_receipts(self):
@@ -1192,8 +1195,10 @@ class AfterSalesReturn(models.Model):
                 ptype,
                 source,
                 dest,
-                [line._prepare_move_vals(line.product_id, line.quantity, source, dest, "receipt")
-                 for line in lines],
+                [
+                    line._prepare_move_vals(line.product_id, line.quantity, source, dest, "receipt")
+                    for line in lines
+                ],
                 origin=", ".join(rets.mapped("name")),
             )
             picking = Picking.with_company(company).create(vals)
@@ -1350,7 +1355,9 @@ class AfterSalesReturn(models.Model):
             dealer_items = ret._cost_split()[returns.DEALER]
             if not dealer_items:
                 continue
-            note = "\n".join(f"{labels[item]}: {amount:.2f}" for item, amount in dealer_items.items())
+            note = "\n".join(
+                f"{labels[item]}: {amount:.2f}" for item, amount in dealer_items.items()
+            )
             charge = ret._post_dealer_charge(
                 ret.commercial_dealer_id,
                 [
@@ -1365,12 +1372,14 @@ class AfterSalesReturn(models.Model):
                     for item, amount in dealer_items.items()
                 ],
                 today,
-                self.env._("Return %(ret)s charges", ret=ret.name),
-                "r5_charge",
-                ret,
+                label=self.env._("Return %(ret)s charges", ret=ret.name),
+                kind="r5_charge",
+                source=ret,
                 note=note,
             )
-            field = "charge_entry_id" if charge._name == "after_sales.fund.entry" else "charge_move_id"
+            field = (
+                "charge_entry_id" if charge._name == "after_sales.fund.entry" else "charge_move_id"
+            )
             ret.sudo()[field] = charge
 
     def _check_type_allowed(self):
@@ -1526,8 +1535,7 @@ class AfterSalesReturn(models.Model):
         if len(self.try_lock_for_update()) != len(self.ids):
             raise UserError(
                 self.env._(
-                    "Another user is working on return %(ret)s right now. Try again in a "
-                    "moment.",
+                    "Another user is working on return %(ret)s right now. Try again in a moment.",
                     ret=self[:1].display_name,
                 )
             )
@@ -1948,8 +1956,10 @@ class AfterSalesReturnLine(models.Model):
             elif move.location_id.usage == "customer" and move.to_refund:
                 delivered -= qty
         others = self._other_lines("sale_line_id").filtered(
-            lambda x: not (
-                x.return_id.resolution in ("repair", "exchange") and x.return_id.state == "done"
+            lambda x: (
+                not (
+                    x.return_id.resolution in ("repair", "exchange") and x.return_id.state == "done"
+                )
             )
         )
         returned = sum(other._claimed_qty() for other in others)
@@ -2050,23 +2060,19 @@ class AfterSalesReturnLine(models.Model):
         if last and last.location_dest_id.usage != "customer":
             raise UserError(
                 self.env._(
-                    "Return %(ret)s: serial %(lot)s is already back at the manufacturer "
-                    "(%(doc)s).",
+                    "Return %(ret)s: serial %(lot)s is already back at the manufacturer (%(doc)s).",
                     ret=ret.display_name,
                     lot=self.lot_id.name,
                     doc=last.picking_id.display_name or last.reference,
                 )
             )
-        other = (
-            self.sudo()
-            .search(
-                [
-                    ("lot_id", "=", self.lot_id.id),
-                    ("return_id", "!=", ret.id),
-                    ("return_id.state", "in", OPEN_STATES),
-                ],
-                limit=1,
-            )
+        other = self.sudo().search(
+            [
+                ("lot_id", "=", self.lot_id.id),
+                ("return_id", "!=", ret.id),
+                ("return_id.state", "in", OPEN_STATES),
+            ],
+            limit=1,
         )
         if other:
             raise UserError(

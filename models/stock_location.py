@@ -12,8 +12,7 @@ class StockLocation(models.Model):
     after_sales_unvalued = fields.Boolean(
         string="After-Sales Holding Location",
         copy=False,
-        help="Old parts and returned goods waiting for appraisal: not counted in the stock "
-        "value.",
+        help="Old parts and returned goods waiting for appraisal: not counted in the stock value.",
     )
 
     def _should_be_valued(self):

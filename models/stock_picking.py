@@ -97,8 +97,9 @@ class StockPicking(models.Model):
                 )
 
     @api.model
-    def _after_sales_prepare_picking_vals(self, picking_type, partner, source, dest, origin, moves,
-                                          **extra):
+    def _after_sales_prepare_picking_vals(
+        self, picking_type, partner, source, dest, *, origin, moves, **extra
+    ):
         """The one builder of the addon's transfers (return receipts and deliveries, parts
         issues, initial stocking, old parts receipts), as core ``sale`` prepares its documents:
         ``moves`` are the values of the moves, completed with the picking's locations and

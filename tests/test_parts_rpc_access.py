@@ -110,11 +110,20 @@ class TestReturnsPartsRpcAccess(HttpCase):
         )
         self._assert_refused(reply, "only an after-sales manager changes its type")
         reply = self._call_kw(
-            "rpc_appraiser", "after_sales.parts.request", "action_submit", [self.request.ids]
+            "rpc_desk",
+            "after_sales.return",
+            "action_confirm_batch_appraisal",
+            [self.ret.ids, "Looks like a batch"],
         )
-        self._assert_refused(reply, "Only the after-sales service desk")
+        self._assert_refused(reply, "Only the technical department")
         reply = self._call_kw(
-            "rpc_manager", "after_sales.return", "action_approve", [self.ret.ids]
+            "rpc_appraiser",
+            "after_sales.parts.request",
+            "write",
+            [self.request.ids, {"state": "done"}],
+            {"context": {"after_sales_fund_internal": True}},
         )
+        self._assert_refused(reply, "change only through its actions")
+        reply = self._call_kw("rpc_manager", "after_sales.return", "action_approve", [self.ret.ids])
         self.assertNotIn("error", reply, reply)
         self.assertEqual(self.ret.state, "approved")

@@ -101,11 +101,11 @@ class TestPartsRules(PartsCase):
 
     def test_stocking_counts_what_the_dealer_really_sold(self):
         """Heaters: a sale of 30 ordered, 20 delivered (10 on backorder), 4 returned by the
-        customer; a repair delivery of 5 does not count: 20 - 4 = 16 x 25 % = 4. Knobs are
-        bought parts: never proposed. The dealer is stocked once, whatever its contracts."""
+        customer; a repair delivery of 5 does not count: 20 - 4 = 16 x 25 % = 4. Igniters
+        are bought parts: never proposed. The dealer is stocked once, whatever its contracts."""
         part = self._part("Thermostat", self.categ_trade, 40.0, 20.0)
         self.heater.product_tmpl_id.after_sales_part_ids = [
-            Command.set((part | self.knob).product_tmpl_id.ids)
+            Command.set((part | self.igniter).product_tmpl_id.ids)
         ]
         contract = self._parts_contract(fund=0.0, stocking_months=3, stocking_percent=25.0)
         self._stock(self.heater, 30)

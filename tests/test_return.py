@@ -671,7 +671,9 @@ class TestReturnCharges(ReturnCase):
         for rtype in ("doa", "quality", "batch"):
             with self.subTest(rtype=rtype):
                 ret = self._resolved(
-                    lines=[(self.heater, 1, self.sn2)] if rtype == "quality" else [(self.knob, 1, None)],
+                    lines=[(self.heater, 1, self.sn2)]
+                    if rtype == "quality"
+                    else [(self.knob, 1, None)],
                     return_type=rtype,
                     resolution="exchange" if rtype == "batch" else "repair",
                 )

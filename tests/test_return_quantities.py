@@ -328,9 +328,7 @@ class TestReturnGuards(ReturnCase):
         return ret
 
     def test_charges_take_the_fund_lock(self):
-        ret = self._return(
-            return_type="in_warranty", resolution="repair", freight_in_amount=20.0
-        )
+        ret = self._return(return_type="in_warranty", resolution="repair", freight_in_amount=20.0)
         self._receive(self._approve(ret))
         Contract = type(self.env["after_sales.contract"])
         calls = []

@@ -67,7 +67,7 @@ class Allocation:
     sold: float
 
 
-def allocate(policy, quantity, price, balance, budget, threshold=0.0, step=1):
+def allocate(policy, quantity, price, balance, budget, *, threshold=0.0, step=1):
     """The parts policy table (R24, R25) for one requisition line; returns
     ``(Allocation, balance left)``.
 

@@ -132,8 +132,8 @@ class AfterSalesStockingWizard(models.TransientModel):
             contract.dealer_id,
             src,
             dest,
-            self.env._("Initial stocking %(contract)s", contract=contract.name),
-            [
+            origin=self.env._("Initial stocking %(contract)s", contract=contract.name),
+            moves=[
                 {
                     "product_id": line.product_id.id,
                     "product_uom_qty": line.quantity,
@@ -167,8 +167,8 @@ class AfterSalesStockingWizard(models.TransientModel):
         after-sales parts transfers do not count."""
         self.ensure_one()
         contract = self.contract_id
-        warehouses = self.env["stock.warehouse"].sudo().search(
-            [("company_id", "=", contract.company_id.id)]
+        warehouses = (
+            self.env["stock.warehouse"].sudo().search([("company_id", "=", contract.company_id.id)])
         )
         parts_types = warehouses.after_sales_parts_type_id | warehouses.after_sales_old_part_type_id
         common = [
