@@ -1636,7 +1636,7 @@ class AfterSalesReturnLine(models.Model):
     )
     sale_line_id = fields.Many2one(
         "sale.order.line",
-        string="Sale Line",
+        string="Order Line",
         compute="_compute_origin_lines",
         store=True,
         readonly=False,
@@ -1648,7 +1648,7 @@ class AfterSalesReturnLine(models.Model):
     )
     invoice_line_id = fields.Many2one(
         "account.move.line",
-        string="Invoice Line",
+        string="Original Invoice Line",
         compute="_compute_origin_lines",
         store=True,
         readonly=False,

@@ -136,6 +136,7 @@ class TestPartsRules(PartsCase):
         )
         self._stock(part, 10)
         wizard.with_context(discard_logo_check=True).action_confirm()
+        contract.with_user(self.user_manager).action_terminate("Renewed on new terms")
         renewal = self._parts_contract(fund=0.0)
         wizard = Form(
             self.env["after_sales.stocking.wizard"].with_context(
@@ -189,7 +190,7 @@ class TestPartsRules(PartsCase):
         Contract = type(self.env["after_sales.contract"])
 
         def busy(contracts):
-            raise UserError("Another user is moving the repair fund of these contracts")
+            raise UserError(contracts.env._("Another user is moving the repair fund"))
 
         with freeze_time(old_part.date_due + timedelta(days=1)):
             with patch.object(Contract, "_lock_fund", busy):
