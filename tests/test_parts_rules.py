@@ -3,9 +3,9 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, TransactionCase, tagged
 
 from .common_parts import PartsCase
 
@@ -263,3 +263,70 @@ class TestPartsRules(PartsCase):
             old_part.with_user(self.user_manager).write({"state": "reusable"})
         with self.assertRaisesRegex(AccessError, "Only the technical department"):
             old_part.with_user(self.user_desk).action_appraise_scrap()
+
+
+@tagged("post_install", "-at_install")
+class TestChargeConcurrency(TransactionCase):
+    """Issue 11.11 on real, committed cursors: while another user holds the contract's fund
+    lock (a settlement or a requisition drawing the fund), the old-part charge does not draw
+    the fund; it is charged on the cron's next run. The data is removed afterwards."""
+
+    def _env(self, cr):
+        context = {"tracking_disable": True, "mail_create_nolog": True, "lang": "en_US"}
+        return api.Environment(cr, SUPERUSER_ID, context)
+
+    def test_old_part_charge_waits_for_the_fund_lock(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            dealer = env["res.partner"].create({"name": "Concurrent parts", "is_company": True})
+            contract = env["after_sales.contract"].create(
+                {
+                    "dealer_id": dealer.id,
+                    "date_start": date(2026, 1, 1),
+                    "date_end": date(2099, 12, 31),
+                    "allowance_use": "budget",
+                }
+            )
+            contract.action_start()
+            part = env["product.product"].create(
+                {"name": "Concurrent motor", "standard_price": 45.5, "is_storable": True}
+            )
+            old_part = env["after_sales.old.part"].create(
+                {
+                    "contract_id": contract.id,
+                    "product_id": part.id,
+                    "quantity": 2,
+                    "date_issued": date(2026, 1, 1),
+                    "date_due": date(2026, 1, 15),
+                }
+            )
+            ids = (dealer.id, contract.id, part.id, part.product_tmpl_id.id, old_part.id)
+        try:
+            with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+                env2 = self._env(cr2)
+                env2["after_sales.contract"].browse(ids[1]).lock_for_update()
+                env1 = self._env(cr1)
+                OldPart = env1["after_sales.old.part"]
+                OldPart._cron_charge_overdue()
+                old_part = OldPart.browse(ids[4])
+                self.assertEqual(old_part.state, "expected")
+                self.assertFalse(old_part.charge_entry_id)
+                cr1.rollback()
+                cr2.rollback()
+                # the lock released, the next run charges 2 x 45.50 once
+                OldPart._cron_charge_overdue()
+                old_part.invalidate_recordset()
+                self.assertEqual(old_part.state, "charged")
+                self.assertEqual(old_part.charge_entry_id.amount, -91.0)
+                cr1.rollback()
+        finally:
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "DELETE FROM after_sales_fund_entry WHERE contract_id = %s; "
+                    "DELETE FROM after_sales_old_part WHERE id = %s; "
+                    "DELETE FROM after_sales_contract WHERE id = %s; "
+                    "DELETE FROM product_product WHERE id = %s; "
+                    "DELETE FROM product_template WHERE id = %s; "
+                    "DELETE FROM res_partner WHERE id = %s",
+                    [ids[1], ids[4], ids[1], ids[2], ids[3], ids[0]],
+                )
