@@ -129,7 +129,7 @@ class TestPartsRequest(PartsCase):
                 {
                     "dealer_id": dealer.id,
                     "date_start": date(2026, 1, 1),
-                    "date_end": date(2026, 12, 31),
+                    "date_end": date(2099, 12, 31),
                 }
             )
             contract.action_start()
