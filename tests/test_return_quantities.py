@@ -346,3 +346,17 @@ class TestReturnGuards(ReturnCase):
         self.assertEqual(calls, [self.contract])
         self.assertAlmostEqual(ret.charge_entry_id.amount, -20.0)
         self.assertEqual(ret.charge_entry_id.date, self.today)
+
+    def test_authorization_prints_an_empty_approver_blank(self):
+        """Issue 16: a return not yet approved prints no approver and no "on" date; Chinese
+        documents use the Simplified Chinese font."""
+        ret = self._return(return_type="in_warranty")
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("after_sales_service.after_sales_return_report_document", ret.ids)[0]
+            .decode()
+        )
+        self.assertIn("Approved by:", html)
+        self.assertNotIn("<strong>on</strong>", html)
+        self.assertIn("Noto Sans CJK SC", html)
+        self.assertNotIn("(R7)", html)
