@@ -3,6 +3,8 @@ from . import after_sales_document_mixin
 from . import after_sales_dealer_mixin
 from . import after_sales_territory
 from . import after_sales_contract
+from . import after_sales_contract_parts
+from . import after_sales_charge_mixin
 from . import after_sales_fund_entry
 from . import after_sales_warranty_card
 from . import after_sales_claim
@@ -14,6 +16,7 @@ from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import product_template
+from . import stock_location
 from . import stock_warehouse
 from . import stock_picking
 from . import after_sales_parts_request

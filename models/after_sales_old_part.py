@@ -1,21 +1,24 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL
 
 from ..tools import parts
+
+GROUP_APPRAISER = "after_sales_service.after_sales_service_group_appraiser"
 
 
 class AfterSalesOldPart(models.Model):
     """An old part a dealer owes back for a trade-in part it was issued (以旧换新, DOMAIN.md R24,
     R26). It comes back through a receipt into the warehouse's Old Parts location; the technical
     appraiser moves it to stock (reusable) or scraps it. When its due date passes without it, a
-    daily cron charges the dealer the part's cost price once: a fund ledger row on a budget
-    contract, otherwise an invoice."""
+    daily cron charges the dealer the part's cost price once: a fund ledger row while its
+    budget contract runs, otherwise an invoice with the part's VAT. A charged part that still
+    comes back is received and its charge reversed (the seed charges cost only when no old
+    part returns: 无旧配件返回由乙方按成本价购买)."""
 
     _name = "after_sales.old.part"
     _description = "Expected Old Part"
-    _inherit = ["after_sales.sequence.mixin", "mail.thread"]
+    _inherit = ["after_sales.sequence.mixin", "after_sales.charge.mixin", "mail.thread"]
     _order = "date_due, id"
     _check_company_auto = True
 
@@ -101,6 +104,14 @@ class AfterSalesOldPart(models.Model):
     charge_invoice_id = fields.Many2one(
         "account.move", readonly=True, copy=False, check_company=True
     )
+    charge_reversal_id = fields.Many2one(
+        "account.move",
+        string="Charge Credit Note",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The credit note of the cost-price invoice when the old part came back late.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE
@@ -123,6 +134,40 @@ class AfterSalesOldPart(models.Model):
         return domain if positive else ~domain
 
     # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    def write(self, vals):
+        guarded = {
+            "state",
+            "contract_id",
+            "request_id",
+            "request_line_id",
+            "product_id",
+            "quantity",
+            "date_due",
+            "receipt_picking_id",
+            "appraiser_id",
+            "stock_move_id",
+            "scrap_id",
+            "charge_amount",
+            "charge_entry_id",
+            "charge_invoice_id",
+            "charge_reversal_id",
+        } & set(vals)
+        if guarded and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Old part %(old_part)s: %(fields)s change only through its receipt, its "
+                    "appraisal and its charge.",
+                    old_part=", ".join(self[:3].mapped("display_name")),
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env) for name in sorted(guarded)
+                    ),
+                )
+            )
+        return super().write(vals)
+
+    # ------------------------------------------------------------
     # ACTION
     # ------------------------------------------------------------
     def action_receive(self):
@@ -141,16 +186,18 @@ class AfterSalesOldPart(models.Model):
                 )
             )
         for old_part in self:
-            if old_part.state != "expected":
+            if old_part.state not in ("expected", "charged"):
                 raise UserError(
                     self.env._(
-                        "Old part %(old_part)s is %(state)s: only an expected old part can be "
-                        "received.",
+                        "Old part %(old_part)s is %(state)s: only an expected (or charged, "
+                        "late) old part can be received.",
                         old_part=old_part.display_name,
                         state=old_part._state_label(),
                     )
                 )
-        pickings = self.receipt_picking_id.sudo()
+        pickings = self.receipt_picking_id.sudo().filtered(
+            lambda p: p.state not in ("done", "cancel")
+        )
         for move in pickings.move_ids:
             move.quantity = move.product_uom_qty
             move.picked = True
@@ -182,7 +229,7 @@ class AfterSalesOldPart(models.Model):
             move.quantity = old_part.quantity
             move.picked = True
             move._action_done()
-            old_part.write(
+            old_part.sudo().write(
                 {"state": "reusable", "stock_move_id": move.id, "appraiser_id": self.env.uid}
             )
         return True
@@ -206,7 +253,7 @@ class AfterSalesOldPart(models.Model):
                 )
             )
             scrap.do_scrap()
-            old_part.write(
+            old_part.sudo().write(
                 {"state": "scrapped", "scrap_id": scrap.id, "appraiser_id": self.env.uid}
             )
         return True
@@ -218,7 +265,7 @@ class AfterSalesOldPart(models.Model):
         return dict(self._fields["state"]._description_selection(self.env)).get(self.state)
 
     def _check_appraisal(self):
-        if not self.env.user.has_group("after_sales_service.after_sales_service_group_appraiser"):
+        if not self.env.su and not self.env.user.has_group(GROUP_APPRAISER):
             raise AccessError(
                 self.env._(
                     "Only the technical department appraises old parts (%(old_part)s).",
@@ -268,47 +315,40 @@ class AfterSalesOldPart(models.Model):
 
     def _create_receipts(self):
         """Create one receipt per old part, from the dealer into the Old Parts location."""
+        Picking = self.env["stock.picking"].sudo()
         for old_part in self:
-            warehouse = self.env["stock.warehouse"]._after_sales_get_parts_warehouse(
-                old_part.company_id
+            warehouse = (
+                self.env["stock.warehouse"]
+                .sudo()
+                ._after_sales_get_parts_warehouse(old_part.company_id)
             )
             picking_type = warehouse.after_sales_old_part_type_id
             src = old_part.dealer_id.with_company(old_part.company_id).property_stock_customer
             dest = warehouse.after_sales_old_part_loc_id
-            picking = (
-                self.env["stock.picking"]
-                .with_company(old_part.company_id)
-                .create(
+            vals = Picking._after_sales_prepare_picking_vals(
+                picking_type,
+                old_part.dealer_id,
+                src,
+                dest,
+                origin=old_part.name,
+                moves=[
                     {
-                        "picking_type_id": picking_type.id,
-                        "partner_id": old_part.dealer_id.id,
-                        "location_id": src.id,
-                        "location_dest_id": dest.id,
-                        "origin": old_part.name,
-                        "company_id": old_part.company_id.id,
-                        "move_ids": [
-                            fields.Command.create(
-                                {
-                                    "product_id": old_part.product_id.id,
-                                    "product_uom_qty": old_part.quantity,
-                                    "product_uom": old_part.product_id.uom_id.id,
-                                    "location_id": src.id,
-                                    "location_dest_id": dest.id,
-                                    "company_id": old_part.company_id.id,
-                                }
-                            )
-                        ],
+                        "product_id": old_part.product_id.id,
+                        "product_uom_qty": old_part.quantity,
+                        "product_uom": old_part.product_id.uom_id.id,
                     }
-                )
+                ],
             )
+            picking = Picking.with_company(old_part.company_id).create(vals)
             picking.action_confirm()
-            old_part.write({"receipt_picking_id": picking.id, "location_id": dest.id})
+            old_part.sudo().write({"receipt_picking_id": picking.id, "location_id": dest.id})
 
     def _on_receipt_done(self):
         """Called when an old parts receipt is validated: the quantity actually received is
         received; what is missing stays expected (on the backorder, if the warehouse made
-        one) and is charged at cost if it never comes back (R24)."""
-        for old_part in self.filtered(lambda rec: rec.state == "expected"):
+        one) and is charged at cost if it never comes back (R24). A charged old part that comes
+        back late is received too, and its charge is reversed."""
+        for old_part in self.filtered(lambda rec: rec.state in ("expected", "charged")):
             receipt = old_part.receipt_picking_id
             received = sum(
                 receipt.move_ids.filtered(
@@ -328,84 +368,86 @@ class AfterSalesOldPart(models.Model):
                         limit=1,
                     )
                 )
-                old_part.copy(
+                old_part.sudo().copy(
                     {
                         "quantity": rest,
                         "receipt_picking_id": backorder.id,
                         "date_due": old_part.date_due,
+                        "state": old_part.state,
                     }
                 )
-                old_part.quantity = received
-            old_part.write({"state": "received", "date_received": receipt.date_done})
+                old_part.sudo().quantity = received
+            if old_part.state == "charged":
+                old_part._reverse_charge()
+            old_part.sudo().write({"state": "received", "date_received": receipt.date_done})
 
     @api.model
     def _cron_charge_overdue(self):
         """Daily: charge the dealer the cost price (standard price) of each old part not back by
-        its due date, once (R24): a fund ledger row on a budget contract, otherwise a posted
-        invoice. The rows are locked (skipping those another run holds) and leave the
-        'expected' state, so a second run charges nothing."""
+        its due date, once (R24). The rows are locked (skipping those another run holds) and
+        leave the 'expected' state, so a second run charges nothing; a contract whose fund
+        another user is moving is charged on the next run."""
         overdue = self.search([("is_overdue", "=", True)])
         if not overdue:
             return True
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM after_sales_old_part WHERE id IN %s AND state = 'expected' "
-                "FOR UPDATE SKIP LOCKED",
-                tuple(overdue.ids),
-            )
-        )
-        locked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        locked = overdue.try_lock_for_update()
         locked.invalidate_recordset(["state"])
         for old_part in locked.filtered(lambda rec: rec.state == "expected"):
-            old_part._charge()
+            try:
+                old_part._charge()
+            except UserError:
+                continue  # the contract's fund is locked by another user: next run
         return True
 
     def _charge(self):
+        """Charge the dealer this old part's cost price: a fund row while its budget contract
+        runs, otherwise an invoice with the part's VAT (the one decision of the charge
+        mixin). Its receipt stays open: the part may still come back."""
         self.ensure_one()
-        contract = self.contract_id
         product = self.product_id.with_company(self.company_id)
-        amount = contract.currency_id.round(product.standard_price * self.quantity)
         today = fields.Date.context_today(self)
+        price = product.standard_price
+        if self.currency_id and self.currency_id != self.company_id.currency_id:
+            price = self.company_id.currency_id._convert(
+                price, self.currency_id, self.company_id, today, round=False
+            )
+        amount = (self.currency_id or self.company_id.currency_id).round(price * self.quantity)
         label = self.env._(
             "Old part %(old_part)s not returned: %(part)s x %(qty)s at cost",
             old_part=self.name,
             part=product.display_name,
             qty=self.quantity,
         )
+        charge = self._post_dealer_charge(
+            self.dealer_id,
+            [{"name": label, "product": product, "quantity": self.quantity, "price_unit": price}],
+            today,
+            label=label,
+            kind="old_part_charge",
+            source=self.receipt_picking_id,
+        )
         vals = {"state": "charged", "charge_amount": amount}
-        if contract.allowance_use == "budget":
-            vals["charge_entry_id"] = contract._fund_post(
-                "old_part_charge", -amount, today, label, source=self.receipt_picking_id
-            ).id
+        if charge._name == "after_sales.fund.entry":
+            vals["charge_entry_id"] = charge.id
         else:
-            invoice = (
-                self.env["account.move"]
-                .with_company(self.company_id)
-                .create(
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": self.dealer_id.id,
-                        "company_id": self.company_id.id,
-                        "currency_id": contract.currency_id.id,
-                        "invoice_date": today,
-                        "invoice_origin": self.name,
-                        "invoice_line_ids": [
-                            fields.Command.create(
-                                {
-                                    "product_id": product.id,
-                                    "name": label,
-                                    "quantity": self.quantity,
-                                    "price_unit": product.standard_price,
-                                    "tax_ids": [fields.Command.clear()],
-                                }
-                            )
-                        ],
-                    }
-                )
-            )
-            invoice.action_post()
-            vals["charge_invoice_id"] = invoice.id
-        if self.receipt_picking_id.state not in ("done", "cancel"):
-            self.receipt_picking_id.action_cancel()
-        self.write(vals)
+            vals["charge_invoice_id"] = charge.id
+        self.sudo().write(vals)
         self.message_post(body=label)
+
+    def _reverse_charge(self):
+        """The charged old part came back: its cost-price charge is reversed (a reversing fund
+        row under the fund lock, or a posted credit note of the invoice)."""
+        self.ensure_one()
+        reason = self.env._("Old part %(old_part)s returned after its charge", old_part=self.name)
+        entry = self.charge_entry_id.sudo()
+        if entry and not entry.is_reversed:
+            self.contract_id.sudo()._lock_fund()
+            entry._reverse(reason=reason)
+        invoice = self.charge_invoice_id.sudo()
+        if invoice and invoice.state == "posted" and not self.charge_reversal_id:
+            credit = invoice._reverse_moves(
+                [{"ref": reason, "invoice_date": fields.Date.context_today(self)}]
+            )
+            credit.action_post()
+            self.sudo().charge_reversal_id = credit
+        self.message_post(body=reason)

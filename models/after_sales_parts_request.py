@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, UserError
 from ..tools import parts
 
 URGENT_MODES = ("ems", "rail", "air")
+GROUP_USER = "after_sales_service.after_sales_service_group_user"
+GROUP_MANAGER = "after_sales_service.after_sales_service_group_manager"
 
 
 class AfterSalesPartsRequest(models.Model):
@@ -17,7 +19,12 @@ class AfterSalesPartsRequest(models.Model):
 
     _name = "after_sales.parts.request"
     _description = "Parts Requisition"
-    _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "after_sales.sequence.mixin",
+        "after_sales.charge.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "date_request desc, id desc"
     _check_company_auto = True
 
@@ -74,7 +81,8 @@ class AfterSalesPartsRequest(models.Model):
         required=True,
         default="warranty",
         tracking=True,
-        help="Warranty replacement parts must ship within the contract's shipping days (R25).",
+        help="Warranty replacement parts must ship within the contract's shipping days of "
+        "the receipt of the dealer's parts replacement list.",
     )
     date_request = fields.Date(
         string="Request Date", required=True, default=fields.Date.context_today, tracking=True
@@ -89,7 +97,7 @@ class AfterSalesPartsRequest(models.Model):
         required=True,
         default="normal",
         tracking=True,
-        help="Urgent modes charge the dealer the freight difference over normal shipping (R25).",
+        help="Urgent modes charge the dealer the freight difference over normal shipping.",
     )
     freight_amount = fields.Monetary(
         string="Freight Difference",
@@ -118,10 +126,28 @@ class AfterSalesPartsRequest(models.Model):
     )
     date_submitted = fields.Date(readonly=True, copy=False)
     date_approved = fields.Date(readonly=True, copy=False)
+    date_list_received = fields.Date(
+        string="Replacement List Received On",
+        compute="_compute_date_list_received",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="When the manufacturer received the dealer's parts replacement list (and its "
+        "waybill): the shipping deadline of warranty replacement parts counts from it "
+        "(合同五 五.2-3). The request date by default.",
+    )
     ship_deadline = fields.Date(
         compute="_compute_ship_deadline",
         store=True,
-        help="Warranty replacement parts ship within the contract's days of the request (R25).",
+        help="Warranty replacement parts ship within the contract's days of the receipt of "
+        "the parts replacement list.",
+    )
+    payment_before_shipping = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The contract asks payment before shipping (款到发货): the sold parts ship once "
+        "their invoice is paid.",
     )
     date_shipped = fields.Datetime(readonly=True, copy=False)
     is_overdue = fields.Boolean(
@@ -179,12 +205,18 @@ class AfterSalesPartsRequest(models.Model):
                 request.shipping_mode
             )
 
-    @api.depends("request_type", "date_request", "contract_id.parts_ship_days")
+    @api.depends("date_request")
+    def _compute_date_list_received(self):
+        for request in self:
+            if not request.date_list_received:
+                request.date_list_received = request.date_request
+
+    @api.depends("request_type", "date_list_received", "contract_id.parts_ship_days")
     def _compute_ship_deadline(self):
         for request in self:
-            if request.request_type == "warranty" and request.date_request:
+            if request.request_type == "warranty" and request.date_list_received:
                 days = request.contract_id.parts_ship_days
-                request.ship_deadline = request.date_request + timedelta(days=days)
+                request.ship_deadline = request.date_list_received + timedelta(days=days)
             else:
                 request.ship_deadline = False
 
@@ -219,6 +251,40 @@ class AfterSalesPartsRequest(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+    def write(self, vals):
+        guarded = {
+            "state",
+            "date_submitted",
+            "date_approved",
+            "date_shipped",
+            "picking_id",
+            "sale_order_id",
+            "payment_before_shipping",
+        } & set(vals)
+        if guarded and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Parts requisition %(request)s: %(fields)s change only through its actions "
+                    "(submit, approve, cancel).",
+                    request=", ".join(self[:3].mapped("display_name")),
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env) for name in sorted(guarded)
+                    ),
+                )
+            )
+        frozen = {"dealer_id", "contract_id", "company_id", "line_ids", "shipping_mode"}
+        if frozen & set(vals) and not self.env.su:
+            approved = self.filtered(lambda r: r.state not in ("draft", "submitted"))
+            if approved:
+                raise UserError(
+                    self.env._(
+                        "Parts requisition %(request)s is %(state)s: its dealer, contract and "
+                        "parts can no longer change.",
+                        request=approved[0].display_name,
+                        state=approved[0]._state_label(),
+                    )
+                )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -238,6 +304,7 @@ class AfterSalesPartsRequest(models.Model):
     def action_submit(self):
         """The service desk sends the dealer's requisition for approval: it needs a running
         contract and at least one line."""
+        self._check_desk()
         for request in self:
             if request.state != "draft":
                 raise UserError(
@@ -247,7 +314,7 @@ class AfterSalesPartsRequest(models.Model):
                     )
                 )
             request._check_can_issue()
-        self.write({"state": "submitted", "date_submitted": fields.Date.context_today(self)})
+        self.sudo().write({"state": "submitted", "date_submitted": fields.Date.context_today(self)})
         return True
 
     def action_approve(self):
@@ -255,7 +322,7 @@ class AfterSalesPartsRequest(models.Model):
         and sale, post the fund rows, create the delivery, the sale order and the expected old
         parts. Safe to run twice (an approved requisition is left as it is) and under
         concurrency (the dealer's contract row is locked while the fund is drawn)."""
-        if not self.env.user.has_group("after_sales_service.after_sales_service_group_user"):
+        if not self.env.su and not self.env.user.has_group(GROUP_USER):
             raise AccessError(
                 self.env._(
                     "Only the after-sales service desk can approve parts requisitions "
@@ -264,14 +331,16 @@ class AfterSalesPartsRequest(models.Model):
                 )
             )
         for request in self:
-            # prices, stock and accounts are the requisition's company's, whatever the user's
-            request.with_company(request.company_id)._approve()
+            # prices, stock and accounts are the requisition's company's, whatever the user's;
+            # the checks above allowed this user the approval, done by the system
+            request.sudo().with_company(request.company_id)._approve()
         return True
 
     def action_cancel(self):
         """Cancel requisitions. An approved one that has not shipped yet is unwound by an
         after-sales manager: its fund rows are reversed, its expected old parts dropped, its
         delivery and sale order cancelled, so that no money stays drawn for parts never sent."""
+        self._check_desk()
         for request in self:
             if request.state not in ("draft", "submitted", "approved"):
                 raise UserError(
@@ -284,11 +353,11 @@ class AfterSalesPartsRequest(models.Model):
         approved = self.filtered(lambda r: r.state == "approved")
         if approved:
             approved._unwind_approval()
-        self.write({"state": "cancelled"})
+        self.sudo().write({"state": "cancelled"})
         return True
 
     def _unwind_approval(self):
-        if not self.env.user.has_group("after_sales_service.after_sales_service_group_manager"):
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(
                 self.env._("Only an after-sales manager cancels an approved parts requisition.")
             )
@@ -315,6 +384,7 @@ class AfterSalesPartsRequest(models.Model):
 
     def action_draft(self):
         """Reopen a cancelled requisition."""
+        self._check_desk()
         for request in self:
             if request.state != "cancelled":
                 raise UserError(
@@ -323,7 +393,7 @@ class AfterSalesPartsRequest(models.Model):
                         request=request.display_name,
                     )
                 )
-        self.write({"state": "draft"})
+        self.sudo().write({"state": "draft"})
         return True
 
     def action_view_picking(self):
@@ -361,6 +431,40 @@ class AfterSalesPartsRequest(models.Model):
     # ------------------------------------------------------------
     def _state_label(self):
         return dict(self._fields["state"]._description_selection(self.env)).get(self.state)
+
+    def _check_desk(self):
+        if not self.env.su and not self.env.user.has_group(GROUP_USER):
+            raise AccessError(
+                self.env._(
+                    "Only the after-sales service desk submits, cancels and reopens parts "
+                    "requisitions (%(request)s).",
+                    request=", ".join(self.mapped("display_name")),
+                )
+            )
+
+    def _preview_split(self):
+        """The free / fund / bought split the approval would make now, without writing
+        anything: a list of dicts (line, policy, unit_price, free, fund, sold and their
+        amounts) in the order of the lines. For the portal's preview and the form."""
+        self.ensure_one()
+        contract = self.contract_id.sudo()
+        if not contract:
+            return []
+        contract.invalidate_recordset(["fund_balance"])
+        result = []
+        for line, vals in self.line_ids._split(contract, contract.fund_balance):
+            price = vals["unit_price"]
+            currency = contract.currency_id
+            result.append(
+                {
+                    "line": line,
+                    **vals,
+                    "free_amount": currency.round(price * vals["qty_free"]),
+                    "fund_amount": currency.round(price * vals["qty_fund"]),
+                    "sale_amount": currency.round(price * vals["qty_sale"]),
+                }
+            )
+        return result
 
     def _check_can_issue(self):
         self.ensure_one()
@@ -408,6 +512,7 @@ class AfterSalesPartsRequest(models.Model):
         contract.invalidate_recordset(["fund_balance"])
         self.line_ids._allocate(contract, contract.fund_balance)
         today = fields.Date.context_today(self)
+        self.payment_before_shipping = bool(contract.parts_prepayment)
         picking = self._create_issue_picking()
         for line in self.line_ids.filtered("qty_fund"):
             line.fund_entry_id = contract._fund_post(
@@ -422,7 +527,9 @@ class AfterSalesPartsRequest(models.Model):
                 ),
                 source=picking,
             )
-        self._create_sale_order()
+        order = self._create_sale_order()
+        if order and self.payment_before_shipping:
+            self._invoice_before_shipping(order)
         self.env["after_sales.old.part"].sudo()._create_for_lines(self.line_ids, today)
         self.write({"state": "approved", "date_approved": today})
         if not picking and not self.sale_order_id.picking_ids:
@@ -452,35 +559,24 @@ class AfterSalesPartsRequest(models.Model):
         warehouse = self._get_warehouse()
         picking_type = warehouse.after_sales_parts_type_id
         dest = self.dealer_id.with_company(self.company_id).property_stock_customer
-        picking = (
-            self.env["stock.picking"]
-            .sudo()
-            .with_company(self.company_id)
-            .create(
+        src = picking_type.default_location_src_id
+        vals = self.env["stock.picking"]._after_sales_prepare_picking_vals(
+            picking_type,
+            self.dealer_id,
+            src,
+            dest,
+            origin=self.name,
+            moves=[
                 {
-                    "picking_type_id": picking_type.id,
-                    "partner_id": self.dealer_id.id,
-                    "location_id": picking_type.default_location_src_id.id,
-                    "location_dest_id": dest.id,
-                    "origin": self.name,
-                    "company_id": self.company_id.id,
-                    "after_sales_parts_request_id": self.id,
-                    "move_ids": [
-                        fields.Command.create(
-                            {
-                                "product_id": line.product_id.id,
-                                "product_uom_qty": line.qty_free + line.qty_fund,
-                                "product_uom": line.product_id.uom_id.id,
-                                "location_id": picking_type.default_location_src_id.id,
-                                "location_dest_id": dest.id,
-                                "company_id": self.company_id.id,
-                            }
-                        )
-                        for line in lines
-                    ],
+                    "product_id": line.product_id.id,
+                    "product_uom_qty": line.qty_free + line.qty_fund,
+                    "product_uom": line.product_id.uom_id.id,
                 }
-            )
+                for line in lines
+            ],
+            after_sales_parts_request_id=self.id,
         )
+        picking = self.env["stock.picking"].sudo().with_company(self.company_id).create(vals)
         picking.action_confirm()
         picking.action_assign()
         self.picking_id = picking
@@ -537,6 +633,28 @@ class AfterSalesPartsRequest(models.Model):
             line.sale_line_id = sale_line
         return order
 
+    def _invoice_before_shipping(self, order):
+        """款到发货 (方案2 三(二)1, 合同五 五.2): the sold parts are invoiced at once; their
+        delivery waits for the payment (see ``stock.picking._after_sales_check_paid``)."""
+        self.ensure_one()
+        try:
+            invoices = order._create_invoices()
+        except UserError:
+            return self.env["account.move"]  # nothing invoiceable before delivery
+        invoices.action_post()
+        return invoices
+
+    def _is_paid(self):
+        """Whether the sold parts of a requisition that ships after payment are paid."""
+        self.ensure_one()
+        order = self.sale_order_id.sudo()
+        invoices = order.invoice_ids.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+        return bool(invoices) and all(
+            m.payment_state in ("paid", "in_payment", "reversed") for m in invoices
+        )
+
     def _check_shipped(self):
         """Called when a delivery is validated: the requisition is done once its after-sales
         delivery and the sale order's deliveries are all done or cancelled."""
@@ -551,7 +669,7 @@ class AfterSalesPartsRequest(models.Model):
             )
             if pickings and all(p.state in ("done", "cancel") for p in pickings):
                 done = pickings.filtered(lambda p: p.state == "done")
-                request.write(
+                request.sudo().write(
                     {
                         "state": "done",
                         "date_shipped": max(done.mapped("date_done")) if done else False,
@@ -609,7 +727,7 @@ class AfterSalesPartsRequestLine(models.Model):
         ],
         readonly=True,
         copy=False,
-        help="The contract's parts rule applied at approval (R24).",
+        help="The contract's parts rule applied at approval.",
     )
     unit_price = fields.Monetary(
         readonly=True, copy=False, help="The parts price list price at approval."
@@ -635,8 +753,59 @@ class AfterSalesPartsRequestLine(models.Model):
             line.sale_amount = currency.round(line.unit_price * line.qty_sale) if currency else 0
 
     # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_editable()
+        return lines
+
+    def write(self, vals):
+        computed = {
+            "policy",
+            "unit_price",
+            "qty_free",
+            "qty_fund",
+            "qty_sale",
+            "fund_entry_id",
+            "sale_line_id",
+        } & set(vals)
+        if computed and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Parts requisition %(request)s: the split between free, fund and sold "
+                    "parts is set by the approval only.",
+                    request=self[:1].request_id.display_name,
+                )
+            )
+        if {"product_id", "quantity", "request_id"} & set(vals):
+            self._check_editable()
+        result = super().write(vals)
+        if "request_id" in vals:
+            self._check_editable()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_editable(self):
+        self._check_editable()
+
+    # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _check_editable(self):
+        if self.env.su:
+            return
+        approved = self.request_id.filtered(lambda r: r.state not in ("draft", "submitted"))
+        if approved:
+            raise UserError(
+                self.env._(
+                    "Parts requisition %(request)s is %(state)s: its parts can no longer change.",
+                    request=approved[0].display_name,
+                    state=approved[0]._state_label(),
+                )
+            )
+
     def _get_unit_price(self, contract):
         self.ensure_one()
         pricelist = contract.parts_pricelist_id
@@ -648,38 +817,55 @@ class AfterSalesPartsRequestLine(models.Model):
             price = self.product_id.lst_price
         return contract.currency_id.round(price)
 
-    def _allocate(self, contract, balance):
-        """Split each line between free, fund and sale (R24, R25) and return the fund balance
-        left. Free: a free-below part priced under its threshold, or a trade-in part, issued
-        against its old part (以旧换新; without the old part the dealer buys it at cost, once).
-        Fund: any other part except bought ones, on a budget contract, while the balance allows
-        (a line may be split). Sold: the rest."""
-        budget = contract.allowance_use == "budget"
+    def _split(self, contract, balance):
+        """The parts policy table (``tools.parts.allocate``) applied to these lines with the
+        fund ``balance``: a list of ``(line, values)``, nothing written. A part at or under its
+        free-below price is free; bought parts are sold; trade-in parts are issued against the
+        old part; others are drawn on the fund while the balance allows, on a budget contract
+        that runs, and sold beyond. Metres and litres keep fractional quantities."""
+        budget = self[:1].request_id._charges_on_fund(contract) if self else False
+        result = []
         for line in self:
             rule = contract._get_part_policy(line.product_id)
-            policy = rule.policy or "none"
+            policy = rule.policy or parts.POLICY_NONE
             price = line._get_unit_price(contract)
-            qty = line.quantity
-            free = fund = sold = 0
-            if policy == "free_below" and price < rule.threshold_price:
-                free = qty
-            elif policy == "purchase":
-                sold = qty
-            elif policy == "trade_in":
-                free = qty
-            elif budget:
-                fund = parts.split_on_fund(qty, price, balance)[0]
-                sold = qty - fund
-                balance -= fund * price
-            else:
-                sold = qty
-            line.write(
-                {
-                    "policy": policy,
-                    "unit_price": price,
-                    "qty_free": free,
-                    "qty_fund": fund,
-                    "qty_sale": sold,
-                }
+            allocation, balance = parts.allocate(
+                policy,
+                line.quantity,
+                price,
+                balance,
+                budget,
+                threshold=rule.threshold_price,
+                step=line._fund_step(),
             )
-        return balance
+            result.append(
+                (
+                    line,
+                    {
+                        "policy": policy,
+                        "unit_price": price,
+                        "qty_free": allocation.free,
+                        "qty_fund": allocation.fund,
+                        "qty_sale": allocation.sold,
+                    },
+                )
+            )
+        return result
+
+    def _fund_step(self):
+        """Counted parts (units, dozens) are drawn on the fund one piece at a time; parts
+        measured otherwise (metres, litres, kilograms) to their unit's rounding."""
+        self.ensure_one()
+        uom = self.product_id.uom_id
+        unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
+        if not unit or uom._has_common_reference(unit):
+            return 1
+        return uom.rounding
+
+    def _allocate(self, contract, balance):
+        """Write the split of ``_split`` on the lines (at approval) and return the fund balance
+        left."""
+        split = self._split(contract, balance)
+        for line, vals in split:
+            line.write(vals)
+        return balance - sum(vals["qty_fund"] * vals["unit_price"] for _line, vals in split)

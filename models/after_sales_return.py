@@ -1,7 +1,5 @@
 from collections import defaultdict
 
-import psycopg2
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
@@ -9,11 +7,11 @@ from odoo.tools import format_date
 from ..tools import returns
 
 RETURN_TYPES = [
-    (returns.TYPE_DOA, "Dead on Arrival (R3)"),
-    (returns.TYPE_QUALITY, "Quality Defect (R4)"),
-    (returns.TYPE_BATCH, "Batch Quality Problem (R8)"),
-    (returns.TYPE_IN_WARRANTY, "In-warranty Repair Return (R5)"),
-    (returns.TYPE_OUT_OF_WARRANTY, "Out of Warranty (R6)"),
+    (returns.TYPE_DOA, "Dead on Arrival"),
+    (returns.TYPE_QUALITY, "Quality Defect"),
+    (returns.TYPE_BATCH, "Batch Quality Problem"),
+    (returns.TYPE_IN_WARRANTY, "In-warranty Repair Return"),
+    (returns.TYPE_OUT_OF_WARRANTY, "Out of Warranty"),
     (returns.TYPE_DEALER_STOCK, "Dealer Stock Return"),
 ]
 STOCK_CASES = [
@@ -28,7 +26,9 @@ RESOLUTIONS = [
     ("refund", "Refund (Credit Note)"),
 ]
 GROUP_MANAGER = "after_sales_service.after_sales_service_group_manager"
+GROUP_APPRAISER = "after_sales_service.after_sales_service_group_appraiser"
 GROUP_STOCK = "stock.group_stock_user"
+OPEN_STATES = ("submitted", "approved", "received", "resolved")
 
 
 class AfterSalesReturn(models.Model):
@@ -43,6 +43,7 @@ class AfterSalesReturn(models.Model):
     _inherit = [
         "after_sales.sequence.mixin",
         "after_sales.dealer.mixin",
+        "after_sales.charge.mixin",
         "mail.thread",
         "mail.activity.mixin",
     ]
@@ -108,7 +109,7 @@ class AfterSalesReturn(models.Model):
     )
     description = fields.Text(
         string="Request",
-        help="R7: the dealer's written request; the detailed list is in the lines.",
+        help="The dealer's written request; the detailed list is in the lines.",
     )
 
     # ------------------------------------------------------------
@@ -170,13 +171,24 @@ class AfterSalesReturn(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        help="R3: when the dealer received the goods: the done delivery of the returned serials "
+        help="When the dealer received the goods: the done delivery of the returned serials "
         "(the earliest of them), or the claim's delivery date.",
     )
+    transport_damage = fields.Boolean(
+        string="Damaged in Transport",
+        compute="_compute_transport_damage",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Damage caused in transport is never dead on arrival (合同一 五.2); the claim's "
+        "cause says so when it is a transport damage.",
+    )
+    card_late = fields.Boolean(related="card_id.is_late", string="Card Received Late")
     sale_date = fields.Date(related="card_id.sale_date", string="Retail Sale Date")
     warranty_end = fields.Date(related="card_id.warranty_end")
     suggested_type = fields.Selection(
-        RETURN_TYPES, compute="_compute_suggestion", help="What the dates say (R3-R6)."
+        RETURN_TYPES, compute="_compute_suggestion", help="What the dates and the card say."
     )
     suggestion_note = fields.Char(string="Why", compute="_compute_suggestion")
     return_type = fields.Selection(
@@ -206,6 +218,21 @@ class AfterSalesReturn(models.Model):
     )
 
     # ------------------------------------------------------------
+    # FIELDS: technical appraisal of a batch quality problem (合同五 六)
+    # ------------------------------------------------------------
+    batch_appraiser_id = fields.Many2one(
+        "res.users", string="Batch Problem Appraised By", readonly=True, copy=False
+    )
+    date_batch_appraised = fields.Date(
+        string="Batch Problem Appraised On", readonly=True, copy=False
+    )
+    batch_appraisal_note = fields.Text(
+        copy=False,
+        help="The technical department's finding that confirms the batch quality problem; "
+        "the exchange is approved only after it.",
+    )
+
+    # ------------------------------------------------------------
     # FIELDS: approval and refusal (R7)
     # ------------------------------------------------------------
     approver_id = fields.Many2one("res.users", string="Approved By", readonly=True, copy=False)
@@ -219,7 +246,7 @@ class AfterSalesReturn(models.Model):
     refused_at_receipt = fields.Boolean(
         readonly=True,
         copy=False,
-        help="The warehouse refused incomplete or disordered goods (R7).",
+        help="The warehouse refused incomplete or disordered goods.",
     )
     date_received = fields.Date(string="Received On", readonly=True, copy=False)
 
@@ -295,15 +322,32 @@ class AfterSalesReturn(models.Model):
         required=True,
         help="Dealer stock returns only: deducted from the refund.",
     )
-    restocking_fee_value = fields.Float(string="Restocking Fee", digits="Account")
+    restocking_fee_value = fields.Float(
+        string="Restocking Fee",
+        digits="Account",
+        help="A percentage of the refund, or a fixed amount in the company's currency "
+        "(converted to the invoice's currency at the request date).",
+    )
+    refund_currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_refund_currency_id",
+        help="The original invoice's currency: refunds are in it.",
+    )
     refund_base_amount = fields.Monetary(
         string="Refund before Fee",
+        currency_field="refund_currency_id",
         compute="_compute_refund_amounts",
         help="Refunded quantities (the received quantity prevails) at the original invoice "
-        "prices, untaxed.",
+        "prices after discount, untaxed, in the invoice's currency.",
     )
-    restocking_fee_amount = fields.Monetary(compute="_compute_refund_amounts")
-    refund_amount = fields.Monetary(string="Refund (untaxed)", compute="_compute_refund_amounts")
+    restocking_fee_amount = fields.Monetary(
+        currency_field="refund_currency_id", compute="_compute_refund_amounts"
+    )
+    refund_amount = fields.Monetary(
+        string="Refund (untaxed)",
+        currency_field="refund_currency_id",
+        compute="_compute_refund_amounts",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE
@@ -335,6 +379,19 @@ class AfterSalesReturn(models.Model):
                 min(found) if found else (ret.claim_id.delivery_date or ret.delivery_date)
             )
 
+    @api.depends("claim_id.cause_category")
+    def _compute_transport_damage(self):
+        for ret in self:
+            if ret.claim_id.cause_category == "transport":
+                ret.transport_damage = True
+            elif not ret.transport_damage:
+                ret.transport_damage = False
+
+    @api.depends("origin_invoice_id.currency_id", "currency_id")
+    def _compute_refund_currency_id(self):
+        for ret in self:
+            ret.refund_currency_id = ret.origin_invoice_id.sudo().currency_id or ret.currency_id
+
     @api.depends("line_ids.lot_id", "line_ids.product_id", "dealer_id")
     def _compute_origin_invoice_id(self):
         for ret in self:
@@ -350,6 +407,8 @@ class AfterSalesReturn(models.Model):
         "card_id.warranty_end",
         "contract_id.doa_days",
         "contract_id.quality_days",
+        "transport_damage",
+        "card_id.is_late",
         "return_type",
     )
     def _compute_suggestion(self):
@@ -367,6 +426,8 @@ class AfterSalesReturn(models.Model):
         "card_id.warranty_end",
         "contract_id.doa_days",
         "contract_id.quality_days",
+        "transport_damage",
+        "card_id.is_late",
     )
     def _compute_return_type(self):
         for ret in self:
@@ -428,15 +489,26 @@ class AfterSalesReturn(models.Model):
         "resolution",
         "restocking_fee_type",
         "restocking_fee_value",
+        "refund_currency_id",
+        "date_request",
     )
     def _compute_refund_amounts(self):
         for ret in self:
-            base = ret.currency_id.round(sum(ret.line_ids.mapped("refund_subtotal")))
+            currency = ret.refund_currency_id or ret.company_id.currency_id
+            base = currency.round(sum(ret.line_ids.mapped("refund_subtotal")))
             fee = 0.0
             if ret.return_type == returns.TYPE_DEALER_STOCK and ret.resolution == "refund":
-                fee = ret.currency_id.round(
-                    returns.restocking_fee(base, ret.restocking_fee_type, ret.restocking_fee_value)
-                )
+                value = ret.restocking_fee_value
+                if ret.restocking_fee_type == "fixed":
+                    # a fixed fee is set in the company's currency
+                    value = ret.company_id.currency_id._convert(
+                        value,
+                        currency,
+                        ret.company_id,
+                        ret.date_request or fields.Date.context_today(ret),
+                        round=False,
+                    )
+                fee = currency.round(returns.restocking_fee(base, ret.restocking_fee_type, value))
             ret.refund_base_amount = base
             ret.restocking_fee_amount = fee
             ret.refund_amount = base - fee
@@ -501,7 +573,41 @@ class AfterSalesReturn(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        rets = super().create(vals_list)
+        # the lines were computed before their return knew its original invoice
+        rets.line_ids.filtered(lambda line: not line.invoice_line_id)._compute_origin_lines()
+        return rets
+
     def write(self, vals):
+        guarded = self._guarded_fields() & set(vals)
+        if guarded and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Return %(ret)s: %(fields)s change only through the return's actions "
+                    "(submit, approve, refuse, receive, resolve).",
+                    ret=", ".join(self[:3].mapped("display_name")),
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env) for name in sorted(guarded)
+                    ),
+                )
+            )
+        if (
+            "batch_appraisal_note" in vals
+            and not self.env.su
+            and (
+                self.filtered("date_batch_appraised")
+                or not self.env.user.has_group(GROUP_APPRAISER)
+            )
+        ):
+            raise AccessError(
+                self.env._(
+                    "Return %(ret)s: only the technical department writes its finding on "
+                    "a batch problem, before confirming it.",
+                    ret=self[:1].display_name,
+                )
+            )
         locked = {
             "freight_in_amount",
             "freight_out_amount",
@@ -517,8 +623,17 @@ class AfterSalesReturn(models.Model):
                 raise AccessError(
                     self.env._(
                         "Return %(ret)s is submitted: only an after-sales manager changes its "
-                        "type, which decides who pays (R7).",
+                        "type, which decides who pays.",
                         ret=submitted[0].display_name,
+                    )
+                )
+        if fixed and not self.env.su:
+            approved = self.filtered(lambda r: r.state not in ("draft", "submitted"))
+            if approved:
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s is approved: its type can no longer change.",
+                        ret=approved[0].display_name,
                     )
                 )
         if locked & set(vals):
@@ -532,6 +647,26 @@ class AfterSalesReturn(models.Model):
                     )
                 )
         return super().write(vals)
+
+    @api.model
+    def _guarded_fields(self):
+        """Fields only the return's actions (under sudo) write: its state and what records
+        the approval, the refusal, the receipt, the appraisal and the money posted."""
+        return {
+            "state",
+            "approver_id",
+            "date_approved",
+            "refuse_reason",
+            "refused_by_id",
+            "date_refused",
+            "refused_at_receipt",
+            "date_received",
+            "credit_note_id",
+            "charge_entry_id",
+            "charge_move_id",
+            "batch_appraiser_id",
+            "date_batch_appraised",
+        }
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -551,13 +686,15 @@ class AfterSalesReturn(models.Model):
     # ------------------------------------------------------------
     def action_submit(self):
         """The service desk (or the dealer's request entered by it) submits draft returns for
-        written approval (R7): a detailed list and a confirmed type are required."""
+        written approval (R7): a detailed list and a confirmed type are required, and nothing
+        beyond what the dealer bought and has not yet returned (issue 11.2)."""
+        self._check_desk()
         self._check_state("draft")
         for ret in self:
             if not ret.line_ids:
                 raise UserError(
                     self.env._(
-                        "Return %(ret)s: list the returned products before submitting (R7).",
+                        "Return %(ret)s: list the returned products before submitting.",
                         ret=ret.display_name,
                     )
                 )
@@ -582,7 +719,9 @@ class AfterSalesReturn(models.Model):
                         ret=ret.display_name,
                     )
                 )
-        self.write({"state": "submitted"})
+            ret._check_type_allowed()
+            ret.line_ids._check_returnable()
+        self.sudo().write({"state": "submitted"})
         return True
 
     def action_approve(self, note=None):
@@ -590,11 +729,14 @@ class AfterSalesReturn(models.Model):
         returns at once handles them as a batch: one receipt per dealer for all their goods."""
         self._check_manager()
         self._check_state("submitted")
+        for ret in self:
+            ret._check_type_allowed()
+            ret._check_approvable()
         vals = {"state": "approved", "approver_id": self.env.uid}
         vals["date_approved"] = fields.Date.context_today(self)
         if note:
             vals["approval_note"] = note
-        self.write(vals)
+        self.sudo().write(vals)
         self._create_receipts()
         for ret in self:
             ret.message_post(
@@ -602,6 +744,49 @@ class AfterSalesReturn(models.Model):
                     "Return approved in writing by %(user)s on %(date)s.",
                     user=self.env.user.name,
                     date=format_date(self.env, ret.date_approved),
+                )
+            )
+        return True
+
+    def action_confirm_batch_appraisal(self, note=None):
+        """The technical department confirms a batch quality problem (成批质量问题, 合同五 六)
+        with its finding: only then may the exchange be approved."""
+        if not self.env.su and not self.env.user.has_group(GROUP_APPRAISER):
+            raise AccessError(
+                self.env._(
+                    "Only the technical department appraises a batch quality problem (%(ret)s).",
+                    ret=", ".join(self.mapped("display_name")),
+                )
+            )
+        self._check_state("draft", "submitted")
+        note = note or (self[:1].batch_appraisal_note if len(self) == 1 else None)
+        if not (note or "").strip():
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: write the technical finding of the batch problem.",
+                    ret=", ".join(self.mapped("display_name")),
+                )
+            )
+        wrong = self.filtered(lambda r: r.return_type != returns.TYPE_BATCH)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s is not a batch quality problem.", ret=wrong[0].display_name
+                )
+            )
+        self.sudo().write(
+            {
+                "batch_appraiser_id": self.env.uid,
+                "date_batch_appraised": fields.Date.context_today(self),
+                "batch_appraisal_note": note.strip(),
+            }
+        )
+        for ret in self:
+            ret.message_post(
+                body=self.env._(
+                    "Batch quality problem confirmed by %(user)s: %(note)s",
+                    user=self.env.user.name,
+                    note=note.strip(),
                 )
             )
         return True
@@ -667,8 +852,9 @@ class AfterSalesReturn(models.Model):
 
     def action_reset_draft(self):
         """Bring refused returns back to draft, to correct and resubmit them."""
+        self._check_desk()
         self._check_state("refused")
-        self.write(
+        self.sudo().write(
             {
                 "state": "draft",
                 "approver_id": False,
@@ -691,7 +877,7 @@ class AfterSalesReturn(models.Model):
                 ret._create_delivery()
             else:
                 ret._create_credit_note()
-        self.write({"state": "resolved"})
+        self.sudo().write({"state": "resolved"})
         self._post_charges()
         self._check_done()
         return True
@@ -803,6 +989,8 @@ class AfterSalesReturn(models.Model):
             warranty_end=self.card_id.warranty_end or None,
             doa_days=contract.doa_days if contract else 7,
             quality_days=contract.quality_days if contract else 15,
+            transport_damage=self.transport_damage,
+            card_late=bool(self.card_id.is_late),
         )
 
     def _suggestion_text(self, suggestion):
@@ -812,7 +1000,7 @@ class AfterSalesReturn(models.Model):
         if suggestion.reason == returns.REASON_DOA_WINDOW:
             return _(
                 "Defect found %(days)s days after the dealer received the goods on %(date)s: "
-                "within the %(window)s-day dead-on-arrival window (R3).",
+                "within the %(window)s-day dead-on-arrival window.",
                 days=suggestion.days,
                 date=format_date(self.env, facts.delivery_date),
                 window=facts.doa_days,
@@ -820,21 +1008,20 @@ class AfterSalesReturn(models.Model):
         if suggestion.reason == returns.REASON_QUALITY_WINDOW:
             return _(
                 "Defect found %(days)s days after the retail sale on %(date)s: within the "
-                "%(window)s-day quality-defect window (R4).",
+                "%(window)s-day quality-defect window.",
                 days=suggestion.days,
                 date=format_date(self.env, facts.sale_date),
                 window=facts.quality_days,
             )
         if suggestion.reason == returns.REASON_IN_WARRANTY:
             return _(
-                "Sold on %(sale)s, past the early windows, within the warranty ending "
-                "%(end)s (R5).",
+                "Sold on %(sale)s, past the early windows, within the warranty ending %(end)s.",
                 sale=format_date(self.env, facts.sale_date),
                 end=format_date(self.env, facts.warranty_end) if facts.warranty_end else "-",
             )
         if suggestion.reason == returns.REASON_OUT_OF_WARRANTY:
             return _(
-                "The warranty ended on %(end)s (R6).",
+                "The warranty ended on %(end)s.",
                 end=format_date(self.env, facts.warranty_end),
             )
         if suggestion.reason == returns.REASON_BEFORE_SALE:
@@ -972,39 +1159,49 @@ class AfterSalesReturn(models.Model):
             )
         return warehouse
 
+    def _prepare_picking_vals(self, picking_type, source, dest, move_vals, origin=None):
+        """The one builder of the return's transfers (receipts and deliveries): ``move_vals``
+        are the values of its moves."""
+        self.ensure_one()
+        return self.env["stock.picking"]._after_sales_prepare_picking_vals(
+            picking_type,
+            self.commercial_dealer_id if len(self) == 1 else self.dealer_id,
+            source,
+            dest,
+            origin=origin or self.name,
+            moves=move_vals,
+        )
+
     def _create_receipts(self):
         """One receipt per dealer and company for the physical lines of the returns in ``self``
-        (a batch approved together arrives together). Serials are set on the move lines."""
+        (a batch approved together arrives together). Serials are set on the move lines; each
+        move is linked to the sale line it gives back (so the order's delivered quantity drops
+        with the receipt and its invoiced quantity with the credit note)."""
         Picking = self.env["stock.picking"].sudo()
 
         groups = defaultdict(self.browse)
         for ret in self.filtered("needs_receipt"):
             groups[(ret.company_id, ret.commercial_dealer_id)] |= ret
         pickings = Picking.browse()
-        for (company, dealer), rets in groups.items():
-            warehouse = rets[0]._warehouse()
+        for (company, _dealer), rets in groups.items():
+            first = rets[0]
+            warehouse = first._warehouse()
             ptype = warehouse.in_type_id
-            source = dealer.with_company(company).property_stock_customer
+            source = first.commercial_dealer_id.with_company(company).property_stock_customer
             # returned goods wait apart from saleable stock until repaired or appraised
             dest = warehouse.after_sales_return_loc_id or ptype.default_location_dest_id
             lines = rets.line_ids.filtered(lambda line: not line.refund_without_return)
-            picking = Picking.with_company(company).create(
-                {
-                    "picking_type_id": ptype.id,
-                    "partner_id": dealer.id,
-                    "location_id": source.id,
-                    "location_dest_id": dest.id,
-                    "company_id": company.id,
-                    "origin": ", ".join(rets.mapped("name")),
-                    "move_ids": [
-                        Command.create(
-                            line._prepare_move_vals(line.product_id, line.quantity, source, dest)
-                            | {"after_sales_return_kind": "receipt"}
-                        )
-                        for line in lines
-                    ],
-                }
+            vals = first._prepare_picking_vals(
+                ptype,
+                source,
+                dest,
+                [
+                    line._prepare_move_vals(line.product_id, line.quantity, source, dest, "receipt")
+                    for line in lines
+                ],
+                origin=", ".join(rets.mapped("name")),
             )
+            picking = Picking.with_company(company).create(vals)
             picking.action_confirm()
             picking.move_ids._after_sales_set_lots()
             pickings |= picking
@@ -1015,7 +1212,7 @@ class AfterSalesReturn(models.Model):
         to the dealer: one delivery of the received quantities."""
         self.ensure_one()
         lines = self.line_ids.filtered(
-            lambda line: not line.product_id.uom_id.is_zero(line.qty_received)
+            lambda line: not line.product_uom_id.is_zero(line.qty_received)
         )
         if not lines:
             raise UserError(
@@ -1035,24 +1232,14 @@ class AfterSalesReturn(models.Model):
             product = line.product_id
             if self.resolution == "exchange" and line.exchange_product_id:
                 product = line.exchange_product_id
-            vals = line._prepare_move_vals(product, line.qty_received, source, dest)
-            vals["after_sales_return_kind"] = "delivery"
-            moves.append(Command.create(vals))
+            moves.append(
+                line._prepare_move_vals(product, line.qty_received, source, dest, "delivery")
+            )
         picking = (
             self.env["stock.picking"]
             .sudo()
             .with_company(self.company_id)
-            .create(
-                {
-                    "picking_type_id": ptype.id,
-                    "partner_id": self.dealer_id.id,
-                    "location_id": source.id,
-                    "location_dest_id": dest.id,
-                    "company_id": self.company_id.id,
-                    "origin": self.name,
-                    "move_ids": moves,
-                }
-            )
+            .create(self._prepare_picking_vals(ptype, source, dest, moves))
         )
         picking.action_confirm()
         picking.action_assign()
@@ -1060,10 +1247,43 @@ class AfterSalesReturn(models.Model):
             picking.move_ids._after_sales_set_lots()
         return picking
 
+    def _prepare_refund_vals(self, invoice, date, lines):
+        """The credit note of the refunded ``lines`` of this return against ``invoice`` (the
+        original invoice's partner, currency, journal and fiscal position), minus the
+        restocking fee (as OCA rma's ``_prepare_refund_vals``)."""
+        self.ensure_one()
+        commands = [Command.create(line._prepare_refund_line_vals()) for line in lines]
+        if self.restocking_fee_amount:
+            commands.append(
+                Command.create(
+                    {
+                        "name": self.env._("Restocking fee of %(ret)s", ret=self.name),
+                        "quantity": 1.0,
+                        "price_unit": -self.restocking_fee_amount,
+                        "account_id": lines[:1].invoice_line_id.account_id.id,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            )
+        return {
+            "move_type": "out_refund",
+            "partner_id": invoice.partner_id.id,
+            "company_id": invoice.company_id.id,
+            "currency_id": invoice.currency_id.id,
+            "journal_id": invoice.journal_id.id,
+            "fiscal_position_id": invoice.fiscal_position_id.id,
+            "reversed_entry_id": invoice.id,
+            "invoice_date": date,
+            "date": date,
+            "invoice_origin": self.name,
+            "ref": self.env._("Return %(ret)s of %(invoice)s", ret=self.name, invoice=invoice.name),
+            "invoice_line_ids": commands,
+        }
+
     def _create_credit_note(self):
         """Refund the refunded quantities (received, or requested when refunded without return)
-        at the original invoice's prices with a reversal of that invoice, minus the restocking
-        fee, and post it."""
+        at the original invoice's prices after discount, per the unit refunded, minus the
+        restocking fee, and post it. Never more than the invoice line still holds."""
         self.ensure_one()
         self._check_invoicing()
         invoice = self.origin_invoice_id.sudo()
@@ -1084,22 +1304,19 @@ class AfterSalesReturn(models.Model):
                     dealer=dealer.display_name,
                 )
             )
-        qty_by_product = defaultdict(float)
-        for line in self.line_ids:
-            qty_by_product[line.product_id] += line.qty_refund
-        qty_by_product = {p: q for p, q in qty_by_product.items() if q > 0}
-        if not qty_by_product:
+        lines = self.line_ids.filtered(lambda line: line.qty_refund > 0)
+        if not lines:
             raise UserError(
                 self.env._(
                     "Return %(ret)s: no quantity to refund (nothing received).",
                     ret=self.display_name,
                 )
             )
-        invoiced = defaultdict(float)
-        for aml in invoice.invoice_line_ids.filtered(lambda x: x.display_type == "product"):
-            invoiced[aml.product_id] += aml.quantity
-        for product, qty in qty_by_product.items():
-            if product.uom_id.compare(qty, invoiced.get(product, 0.0)) > 0:
+        for product in lines.product_id:
+            mine = lines.filtered(lambda line, p=product: line.product_id == p)
+            qty = sum(line._to_product_qty(line.qty_refund) for line in mine)
+            invoiced = mine[:1]._invoiced_left(exclude=self)
+            if not mine.invoice_line_id or product.uom_id.compare(qty, invoiced) > 0:
                 raise UserError(
                     self.env._(
                         "Return %(ret)s: %(qty)s %(product)s to refund, but invoice %(invoice)s "
@@ -1108,111 +1325,123 @@ class AfterSalesReturn(models.Model):
                         qty=qty,
                         product=product.display_name,
                         invoice=invoice.display_name,
-                        invoiced=invoiced.get(product, 0.0),
+                        invoiced=invoiced if mine.invoice_line_id else 0.0,
                     )
                 )
         today = fields.Date.context_today(self)
-        credit = invoice.with_company(self.company_id)._reverse_moves(
-            [
-                {
-                    "ref": self.env._(
-                        "Return %(ret)s of %(invoice)s", ret=self.name, invoice=invoice.name
-                    ),
-                    "invoice_date": today,
-                    "date": today,
-                }
-            ]
+        credit = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(self.company_id)
+            .create(self._prepare_refund_vals(invoice, today, lines))
         )
-        commands = []
-        remaining = dict(qty_by_product)
-        income_account = credit.invoice_line_ids[:1].account_id
-        for aml in credit.invoice_line_ids:
-            if aml.display_type != "product":
-                continue
-            qty = remaining.get(aml.product_id, 0.0)
-            if qty > 0:
-                take = min(qty, aml.quantity)
-                remaining[aml.product_id] = qty - take
-                commands.append(Command.update(aml.id, {"quantity": take}))
-                income_account = aml.account_id
-            else:
-                commands.append(Command.delete(aml.id))
-        if self.restocking_fee_amount:
-            commands.append(
-                Command.create(
-                    {
-                        "name": self.env._("Restocking fee of %(ret)s", ret=self.name),
-                        "quantity": 1.0,
-                        "price_unit": -self.restocking_fee_amount,
-                        "account_id": income_account.id,
-                        "tax_ids": [Command.clear()],
-                    }
-                )
-            )
-        credit.write({"invoice_line_ids": commands})
         credit.action_post()
-        self.credit_note_id = credit
+        self.sudo().credit_note_id = credit
+        lines._reduce_ordered_quantities()
         return credit
 
     def _post_charges(self):
         """Idempotent: returns whose charges are already posted are skipped; callers lock the
-        rows first so that two runs at once post once."""
-        if any(not r._charges_on_fund() for r in self):
-            self._check_invoicing()
+        rows first so that two runs at once post once. The dealer's part goes to its repair
+        fund or on an invoice, as decided by the charge mixin."""
         today = fields.Date.context_today(self)
+        if any(not r._charges_on_fund(date=today) for r in self):
+            self._check_invoicing()
         labels = self._cost_labels()
+        product = self.env.ref(
+            "after_sales_service.product_after_sales_return_charge", raise_if_not_found=False
+        )
         for ret in self.filtered(lambda r: not r.charges_posted):
             dealer_items = ret._cost_split()[returns.DEALER]
             if not dealer_items:
                 continue
-            total = ret.currency_id.round(sum(dealer_items.values()))
-            contract = ret.contract_id
-            if ret._charges_on_fund():
-                note = "\n".join(
-                    f"{labels[item]}: {amount:.2f}" for item, amount in dealer_items.items()
+            note = "\n".join(
+                f"{labels[item]}: {amount:.2f}" for item, amount in dealer_items.items()
+            )
+            charge = ret._post_dealer_charge(
+                ret.commercial_dealer_id,
+                [
+                    {
+                        "name": self.env._(
+                            "%(item)s (return %(ret)s)", item=labels[item], ret=ret.name
+                        ),
+                        "product": product,
+                        "quantity": 1.0,
+                        "price_unit": ret.currency_id.round(amount),
+                    }
+                    for item, amount in dealer_items.items()
+                ],
+                today,
+                label=self.env._("Return %(ret)s charges", ret=ret.name),
+                kind="r5_charge",
+                source=ret,
+                note=note,
+            )
+            field = (
+                "charge_entry_id" if charge._name == "after_sales.fund.entry" else "charge_move_id"
+            )
+            ret.sudo()[field] = charge
+
+    def _check_type_allowed(self):
+        """What the seed allows of each type, checked on submission and approval: transport
+        damage is never dead on arrival (合同一 五.2), a quality defect needs a card received in
+        time (R2), and a contract may refuse dealer stock returns (合同一 五.1)."""
+        self.ensure_one()
+        if self.return_type == returns.TYPE_DOA and self.transport_damage:
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: damage from transport is never dead on arrival; choose "
+                    "another type.",
+                    ret=self.display_name,
                 )
-                entry = contract._fund_post(
-                    "r5_charge",
-                    -total,
-                    today,
-                    self.env._("Return %(ret)s charges", ret=ret.name),
-                    source=ret,
-                    note=note,
+            )
+        if self.return_type == returns.TYPE_QUALITY and (not self.card_id or self.card_id.is_late):
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: a quality-defect return needs the unit's warranty card, "
+                    "received in time; without it the unit is an ordinary in-warranty return.",
+                    ret=self.display_name,
                 )
-                ret.charge_entry_id = entry
-            else:
-                move = (
-                    self.env["account.move"]
-                    .sudo()
-                    .with_company(ret.company_id)
-                    .create(
-                        {
-                            "move_type": "out_invoice",
-                            "partner_id": ret.commercial_dealer_id.id,
-                            "company_id": ret.company_id.id,
-                            "currency_id": ret.currency_id.id,
-                            "invoice_date": today,
-                            "invoice_origin": ret.name,
-                            "invoice_line_ids": [
-                                Command.create(
-                                    {
-                                        "name": self.env._(
-                                            "%(item)s (return %(ret)s)",
-                                            item=labels[item],
-                                            ret=ret.name,
-                                        ),
-                                        "quantity": 1.0,
-                                        "price_unit": amount,
-                                        "tax_ids": [Command.clear()],
-                                    }
-                                )
-                                for item, amount in dealer_items.items()
-                            ],
-                        }
+            )
+        contract = self.contract_id.sudo()
+        if (
+            self.return_type == returns.TYPE_DEALER_STOCK
+            and contract
+            and not contract.dealer_stock_return_allowed
+        ):
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: contract %(contract)s provides no return of the dealer's "
+                    "stock.",
+                    ret=self.display_name,
+                    contract=self.contract_id.display_name,
+                )
+            )
+
+    def _check_approvable(self):
+        """Before the written approval: a dead-on-arrival or quality-defect unit is repaired
+        by the dealer first (应先进行维修) and returned only when the repair failed, recorded as
+        a claim; a batch quality problem waits for the technical appraisal (合同五 六)."""
+        self.ensure_one()
+        if self.return_type in (returns.TYPE_DOA, returns.TYPE_QUALITY):
+            claim = self.claim_id.sudo()
+            if not claim or claim.state == "cancel" or claim.result != "not_ok":
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s: the dealer repairs a dead-on-arrival or quality-defect "
+                        "unit first. Record the failed repair (a claim whose result is Not OK) "
+                        "on the return before approving it.",
+                        ret=self.display_name,
                     )
                 )
-                move.action_post()
-                ret.charge_move_id = move
+        if self.return_type == returns.TYPE_BATCH and not self.date_batch_appraised:
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: a batch quality problem is exchanged only after the "
+                    "technical department's appraisal.",
+                    ret=self.display_name,
+                )
+            )
 
     def _check_resolvable(self):
         self.ensure_one()
@@ -1238,7 +1467,7 @@ class AfterSalesReturn(models.Model):
             raise UserError(
                 self.env._(
                     "Return %(ret)s: a batch quality problem is resolved by exchange after the "
-                    "technical appraisal (R8), not by repair or refund.",
+                    "technical appraisal, not by repair or refund.",
                     ret=self.display_name,
                 )
             )
@@ -1264,53 +1493,53 @@ class AfterSalesReturn(models.Model):
                 continue
             if ret.resolution == "refund" and ret.credit_note_id.sudo().state != "posted":
                 continue
-            ret.state = "done"
+            ret.sudo().state = "done"
 
     def _on_receipt_done(self):
-        """Called when receipt moves are validated: approved returns whose receipts are all
-        validated (or cancelled) become received. The warehouse's quantities prevail."""
+        """Called when receipt moves are validated or cancelled: approved returns whose
+        receipts are all validated or cancelled (the rest of a partial receipt cancelled, no
+        backorder, or the backorder cancelled) become received with what arrived. The
+        warehouse's quantities prevail; a return of which nothing at all arrived stays
+        approved."""
         today = fields.Date.context_today(self)
         for ret in self.filtered(lambda r: r.state == "approved"):
-            moves = ret._receipt_moves()
-            if moves and all(m.state in ("done", "cancel") for m in moves):
-                ret.write({"state": "received", "date_received": today})
-                short = ret.line_ids.filtered(
-                    lambda line: (
-                        line.product_id.uom_id.compare(line.qty_received, line.quantity) != 0
-                        and not line.refund_without_return
+            moves = ret._receipt_moves().filtered(lambda m: m.location_id.usage == "customer")
+            if not moves or any(m.state not in ("done", "cancel") for m in moves):
+                continue
+            if not moves.filtered(lambda m: m.state == "done"):
+                continue
+            ret.sudo().write({"state": "received", "date_received": today})
+            short = ret.line_ids.filtered(
+                lambda line: (
+                    line.product_uom_id.compare(line.qty_received, line.quantity) != 0
+                    and not line.refund_without_return
+                )
+            )
+            if short:
+                ret.message_post(
+                    body=self.env._(
+                        "Received quantities differ from the request and prevail: %(lines)s",
+                        lines=", ".join(
+                            f"{line.product_id.display_name} "
+                            f"{line.qty_received:g}/{line.quantity:g}"
+                            for line in short
+                        ),
                     )
                 )
-                if short:
-                    ret.message_post(
-                        body=self.env._(
-                            "Received quantities differ from the request and prevail: %(lines)s",
-                            lines=", ".join(
-                                f"{line.product_id.display_name} "
-                                f"{line.qty_received:g}/{line.quantity:g}"
-                                for line in short
-                            ),
-                        )
-                    )
 
     def _lock(self):
         """Row-lock the returns (money-moving actions): a concurrent run fails at once instead
         of posting twice."""
-        if self.ids:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        "SELECT id FROM after_sales_return WHERE id IN %s FOR UPDATE NOWAIT",
-                        [tuple(self.ids)],
-                    )
-            except psycopg2.errors.LockNotAvailable:
-                raise UserError(
-                    self.env._(
-                        "Another user is working on return %(ret)s right now. Try again in a "
-                        "moment.",
-                        ret=self[:1].display_name,
-                    )
-                ) from None
-            self.invalidate_recordset()
+        if not self.ids:
+            return
+        if len(self.try_lock_for_update()) != len(self.ids):
+            raise UserError(
+                self.env._(
+                    "Another user is working on return %(ret)s right now. Try again in a moment.",
+                    ret=self[:1].display_name,
+                )
+            )
+        self.invalidate_recordset()
 
     def _open_move(self, move):
         return {
@@ -1337,16 +1566,19 @@ class AfterSalesReturn(models.Model):
                 )
 
     def _check_manager(self):
+        """Approving, refusing and resolving are an after-sales manager's."""
         if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(
                 self.env._("Only an after-sales manager approves, refuses and resolves returns.")
             )
 
-    def _charges_on_fund(self):
-        """Dealer charges go to the repair fund while the dealer's budget contract runs (R5);
-        otherwise, contract ended or paid out, they are invoiced."""
-        self.ensure_one()
-        return self.contract_id.state == "running" and self.contract_id.allowance_use == "budget"
+    def _check_desk(self):
+        if not self.env.su and not self.env.user.has_group(
+            "after_sales_service.after_sales_service_group_user"
+        ):
+            raise AccessError(
+                self.env._("Only the after-sales service desk submits and reopens returns.")
+            )
 
     def _check_invoicing(self):
         """Credit notes and charge invoices are posted with Odoo's invoicing rights (§9)."""
@@ -1392,12 +1624,45 @@ class AfterSalesReturnLine(models.Model):
     )
     allowed_lot_ids = fields.Many2many("stock.lot", compute="_compute_allowed_lot_ids")
     quantity = fields.Float(string="Requested", default=1.0, required=True, digits="Product Unit")
+    product_uom_id = fields.Many2one(
+        "uom.uom",
+        string="Unit",
+        compute="_compute_product_uom_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The unit of the requested, received and refunded quantities; the product's by "
+        "default.",
+    )
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        compute="_compute_origin_lines",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        check_company=True,
+        help="The dealer's order line the goods were delivered on: the return gives it back "
+        "(its delivered and invoiced quantities drop together).",
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line",
+        string="Original Invoice Line",
+        compute="_compute_origin_lines",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        check_company=True,
+        help="The original invoice's line of the goods: its price after discount is refunded.",
+    )
     qty_received = fields.Float(
         string="Received",
         compute="_compute_qty_received",
         store=True,
         digits="Product Unit",
-        help="R7: what the warehouse actually received; it prevails over the request.",
+        help="What the warehouse actually received; it prevails over the request.",
     )
     refund_without_return = fields.Boolean(
         help="Decided by the manager: refunded without the goods coming back.",
@@ -1423,12 +1688,16 @@ class AfterSalesReturnLine(models.Model):
         string="Photos",
     )
     move_ids = fields.One2many("stock.move", "after_sales_return_line_id", string="Stock Moves")
+    refund_currency_id = fields.Many2one(related="return_id.refund_currency_id")
     price_unit = fields.Monetary(
         string="Invoiced Price",
+        currency_field="refund_currency_id",
         compute="_compute_price_unit",
-        help="Untaxed, on the original invoice.",
+        help="Untaxed and after discount, on the original invoice, per the line's unit.",
     )
-    refund_subtotal = fields.Monetary(compute="_compute_refund_subtotal")
+    refund_subtotal = fields.Monetary(
+        currency_field="refund_currency_id", compute="_compute_refund_subtotal"
+    )
 
     # ------------------------------------------------------------
     # COMPUTE
@@ -1444,6 +1713,37 @@ class AfterSalesReturnLine(models.Model):
         for line in self.filtered(lambda x: not x.return_id):
             line.allowed_lot_ids = False
 
+    @api.depends("product_id")
+    def _compute_product_uom_id(self):
+        for line in self:
+            product_uom = line.product_id.uom_id
+            if not product_uom:
+                continue
+            if not line.product_uom_id or not line.product_uom_id._has_common_reference(
+                product_uom
+            ):
+                line.product_uom_id = product_uom
+
+    @api.depends("product_id", "lot_id", "return_id.origin_invoice_id", "return_id.dealer_id")
+    def _compute_origin_lines(self):
+        for line in self:
+            sale_line = line._find_sale_line()
+            invoice = line.return_id.origin_invoice_id.sudo()
+            if invoice:
+                amls = invoice.invoice_line_ids
+            else:
+                amls = sale_line.sudo().invoice_lines.filtered(
+                    lambda x: x.move_id.move_type == "out_invoice" and x.parent_state == "posted"
+                )
+            amls = amls.filtered(
+                lambda x, p=line.product_id: x.display_type == "product" and x.product_id == p
+            )
+            aml = amls.filtered(lambda x, sl=sale_line: sl in x.sale_line_ids)[:1] or amls[:1]
+            if not sale_line and aml.sale_line_ids:
+                sale_line = aml.sale_line_ids[:1]
+            line.sale_line_id = sale_line.with_env(self.env)
+            line.invoice_line_id = aml.with_env(self.env)
+
     @api.depends(
         "move_ids.state",
         "move_ids.quantity",
@@ -1457,7 +1757,9 @@ class AfterSalesReturnLine(models.Model):
             for move in line.move_ids:
                 if move.after_sales_return_kind != "receipt" or move.state != "done":
                     continue
-                done = move.product_uom._compute_quantity(move.quantity, line.product_id.uom_id)
+                done = move.product_uom._compute_quantity(
+                    move.quantity, line.product_uom_id or line.product_id.uom_id, round=False
+                )
                 if move.location_id.usage == "customer":
                     qty += done
                 elif move.location_dest_id.usage == "customer":
@@ -1469,18 +1771,23 @@ class AfterSalesReturnLine(models.Model):
         for line in self:
             line.qty_refund = line.quantity if line.refund_without_return else line.qty_received
 
-    @api.depends("product_id", "return_id.origin_invoice_id")
+    @api.depends("invoice_line_id.price_unit", "invoice_line_id.discount", "product_uom_id")
     def _compute_price_unit(self):
         for line in self:
-            amls = line.return_id.origin_invoice_id.sudo().invoice_line_ids.filtered(
-                lambda x, p=line.product_id: x.product_id == p and x.display_type == "product"
-            )
-            line.price_unit = amls[:1].price_unit if amls else 0.0
+            aml = line.invoice_line_id.sudo()
+            if not aml:
+                line.price_unit = 0.0
+                continue
+            price = aml.price_unit * (1.0 - (aml.discount or 0.0) / 100.0)
+            unit = line.product_uom_id or line.product_id.uom_id
+            line.price_unit = (aml.product_uom_id or unit)._compute_price(price, unit)
 
-    @api.depends("qty_refund", "price_unit")
+    @api.depends("qty_refund", "price_unit", "refund_currency_id")
     def _compute_refund_subtotal(self):
         for line in self:
-            line.refund_subtotal = line.qty_refund * line.price_unit
+            amount = line.qty_refund * line.price_unit
+            currency = line.refund_currency_id
+            line.refund_subtotal = currency.round(amount) if currency else amount
 
     # ------------------------------------------------------------
     # CONSTRAINT
@@ -1499,7 +1806,7 @@ class AfterSalesReturnLine(models.Model):
                         product=line.product_id.display_name,
                     )
                 )
-            if line.product_id.tracking == "serial" and line.quantity != 1:
+            if line.product_id.tracking == "serial" and line._to_product_qty(line.quantity) != 1:
                 raise ValidationError(
                     self.env._(
                         "Return %(ret)s: serial %(lot)s is one unit; the quantity must be 1.",
@@ -1536,21 +1843,309 @@ class AfterSalesReturnLine(models.Model):
             raise AccessError(
                 self.env._("Only an after-sales manager decides a refund without return.")
             )
+        frozen = {
+            "product_id",
+            "lot_id",
+            "quantity",
+            "product_uom_id",
+            "sale_line_id",
+            "invoice_line_id",
+            "refund_without_return",
+            "return_id",
+        } & set(vals)
+        if frozen and not self.env.su:
+            approved = self.filtered(lambda x: x.return_id.state not in ("draft", "submitted"))
+            if approved:
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s is approved: its list of goods can no longer change.",
+                        ret=approved[0].return_id.display_name,
+                    )
+                )
         return super().write(vals)
 
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
-    def _prepare_move_vals(self, product, quantity, source, dest):
+    def _to_product_qty(self, quantity):
+        """``quantity`` of the line's unit in the product's unit."""
         self.ensure_one()
-        return {
+        unit = self.product_uom_id or self.product_id.uom_id
+        return unit._compute_quantity(quantity, self.product_id.uom_id, round=False)
+
+    def _find_sale_line(self):
+        """The sale line the line's goods were delivered on: the serial's delivery, or the
+        dealer's latest delivered order line of the product."""
+        self.ensure_one()
+        ret = self.return_id
+        if not self.product_id or not ret.dealer_id:
+            return self.env["sale.order.line"]
+        MoveLine = self.env["stock.move.line"].sudo()
+        if self.lot_id:
+            ml = MoveLine.search(
+                [
+                    ("state", "=", "done"),
+                    ("lot_id", "=", self.lot_id.id),
+                    ("location_dest_id.usage", "=", "customer"),
+                    ("move_id.sale_line_id", "!=", False),
+                    ("move_id.after_sales_return_line_id", "=", False),
+                ],
+                order="date desc, id desc",
+                limit=1,
+            )
+            return ml.move_id.sale_line_id
+        return (
+            self.env["sale.order.line"]
+            .sudo()
+            .search(
+                [
+                    ("order_id.partner_id", "child_of", ret.commercial_dealer_id.id),
+                    ("company_id", "=", ret.company_id.id),
+                    ("product_id", "=", self.product_id.id),
+                    ("qty_delivered", ">", 0),
+                    ("state", "=", "sale"),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+
+    def _other_lines(self, field):
+        """Lines of the dealer's other returns, still open or done, on the same ``field``
+        (sale line or invoice line) as this one; refused and draft returns do not count."""
+        self.ensure_one()
+        if not self[field]:
+            return self.browse()
+        return (
+            self.sudo()
+            .search(
+                [
+                    (field, "=", self[field].id),
+                    ("return_id", "!=", self.return_id.id),
+                    ("return_id.state", "in", (*OPEN_STATES, "done")),
+                ]
+            )
+            .with_env(self.env)
+        )
+
+    def _claimed_qty(self):
+        """What a return line holds of its origin, in the product's unit: the received
+        quantity once goods arrived, the requested one before."""
+        self.ensure_one()
+        received = self.return_id.state in ("received", "resolved", "done")
+        qty = self.qty_refund if received or self.refund_without_return else self.quantity
+        return self._to_product_qty(qty)
+
+    def _delivered_left(self):
+        """What the dealer can still return of the line's sale line, in the product's unit:
+        delivered on it (the manufacturer's own returns deducted, never the after-sales
+        moves), minus the other returns that hold or sent back goods of it. None without a
+        sale line."""
+        self.ensure_one()
+        sale_line = self.sale_line_id.sudo()
+        if not sale_line:
+            return None
+        uom = self.product_id.uom_id
+        delivered = 0.0
+        for move in sale_line.move_ids.filtered(
+            lambda m: m.state == "done" and not m.after_sales_return_line_id
+        ):
+            qty = move.product_uom._compute_quantity(move.quantity, uom, round=False)
+            if move.location_dest_id.usage == "customer":
+                delivered += qty
+            elif move.location_id.usage == "customer" and move.to_refund:
+                delivered -= qty
+        others = self._other_lines("sale_line_id").filtered(
+            lambda x: (
+                not (
+                    x.return_id.resolution in ("repair", "exchange") and x.return_id.state == "done"
+                )
+            )
+        )
+        returned = sum(other._claimed_qty() for other in others)
+        return returns.returnable_quantity(delivered, returned)
+
+    def _invoiced_left(self, exclude=None):
+        """What the invoice line can still refund, in the product's unit: its quantity minus
+        the posted credit notes of the same invoice and product, and minus the other open
+        returns to be refunded from it. None without an invoice line."""
+        self.ensure_one()
+        aml = self.invoice_line_id.sudo()
+        if not aml:
+            return None
+        uom = self.product_id.uom_id
+        invoice = aml.move_id
+        invoiced = aml.product_uom_id._compute_quantity(aml.quantity, uom, round=False)
+        same = invoice.invoice_line_ids.filtered(
+            lambda x: x.display_type == "product" and x.product_id == aml.product_id
+        )
+        if len(same) > 1:
+            invoiced = sum(
+                x.product_uom_id._compute_quantity(x.quantity, uom, round=False) for x in same
+            )
+        refunds = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("reversed_entry_id", "=", invoice.id),
+                    ("move_type", "=", "out_refund"),
+                    ("state", "=", "posted"),
+                ]
+            )
+        )
+        refunded = sum(
+            x.product_uom_id._compute_quantity(x.quantity, uom, round=False)
+            for x in refunds.invoice_line_ids
+            if x.display_type == "product" and x.product_id == aml.product_id
+        )
+        others = self._other_lines("invoice_line_id").filtered(
+            lambda x: (
+                x.return_id != exclude
+                and x.return_id.resolution not in ("repair", "exchange")
+                and x.return_id.credit_note_id.state != "posted"
+            )
+        )
+        pending = sum(other._claimed_qty() for other in others)
+        return returns.returnable_quantity(invoiced, refunded + pending)
+
+    def _check_returnable(self):
+        """Refuse, on submission, a line beyond what the dealer bought and has not returned
+        yet (with the earlier returns and credit notes of the same sale and invoice line), and
+        a serial that is already back at the manufacturer or on another open return."""
+        for line in self:
+            ret = line.return_id
+            if line.lot_id:
+                line._check_serial_is_out()
+            qty = line._to_product_qty(line.quantity)
+            uom = line.product_id.uom_id
+            for left, doc in (
+                (line._delivered_left(), line.sale_line_id.sudo().order_id),
+                (line._invoiced_left(), line.invoice_line_id.sudo().move_id),
+            ):
+                if left is not None and uom.compare(qty, left) > 0:
+                    raise UserError(
+                        self.env._(
+                            "Return %(ret)s: %(qty)s %(uom)s of %(product)s is more than dealer "
+                            "%(dealer)s can still return from %(doc)s (%(left)s %(uom)s left "
+                            "after the earlier returns and credit notes).",
+                            ret=ret.display_name,
+                            qty=qty,
+                            uom=uom.name,
+                            product=line.product_id.display_name,
+                            dealer=ret.dealer_id.display_name,
+                            doc=doc.display_name,
+                            left=left,
+                        )
+                    )
+
+    def _check_serial_is_out(self):
+        """The serial must be at the dealer's: its latest move delivered it to a customer,
+        and no other open return holds it."""
+        self.ensure_one()
+        ret = self.return_id
+        last = (
+            self.env["stock.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "done"),
+                    ("lot_id", "=", self.lot_id.id),
+                    ("company_id", "=", ret.company_id.id),
+                ],
+                order="date desc, id desc",
+                limit=1,
+            )
+        )
+        if last and last.location_dest_id.usage != "customer":
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: serial %(lot)s is already back at the manufacturer (%(doc)s).",
+                    ret=ret.display_name,
+                    lot=self.lot_id.name,
+                    doc=last.picking_id.display_name or last.reference,
+                )
+            )
+        other = self.sudo().search(
+            [
+                ("lot_id", "=", self.lot_id.id),
+                ("return_id", "!=", ret.id),
+                ("return_id.state", "in", OPEN_STATES),
+            ],
+            limit=1,
+        )
+        if other:
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s: serial %(lot)s is already on return %(other)s.",
+                    ret=ret.display_name,
+                    lot=self.lot_id.name,
+                    other=other.return_id.display_name,
+                )
+            )
+
+    def _prepare_move_vals(self, product, quantity, source, dest, kind):
+        """A receipt (``kind`` "receipt") or delivery ("delivery") move of this line, in its
+        unit. Goods of the line's own product give back (or deliver again) its sale line."""
+        self.ensure_one()
+        vals = {
             "product_id": product.id,
             "product_uom_qty": quantity,
-            "product_uom": product.uom_id.id,
+            "product_uom": (
+                self.product_uom_id if product == self.product_id else product.uom_id
+            ).id,
             "location_id": source.id,
             "location_dest_id": dest.id,
             "company_id": self.company_id.id,
             "partner_id": self.return_id.dealer_id.id,
             "origin": self.return_id.name,
             "after_sales_return_line_id": self.id,
+            "after_sales_return_kind": kind,
+        }
+        exchange_other = (
+            self.return_id.resolution == "exchange"
+            and self.exchange_product_id
+            and self.exchange_product_id != self.product_id
+        )
+        if self.sale_line_id and product == self.product_id and not exchange_other:
+            vals["sale_line_id"] = self.sale_line_id.id
+            vals["to_refund"] = True
+        return vals
+
+    def _reduce_ordered_quantities(self):
+        """A refunded line of an order invoiced on ordered quantities lowers the ordered
+        quantity too: delivered, invoiced and ordered drop together and the refunded goods do
+        not come back as "to invoice" (delivered-quantity orders need nothing: both drop)."""
+        for line in self.filtered(lambda x: x.sale_line_id and not x.refund_without_return):
+            sale_line = line.sale_line_id.sudo()
+            if sale_line.product_id.invoice_policy != "order":
+                continue
+            unit = line.product_uom_id or line.product_id.uom_id
+            qty = unit._compute_quantity(line.qty_refund, sale_line.product_uom_id, round=False)
+            new_qty = max(sale_line.qty_delivered, sale_line.product_uom_qty - qty)
+            if sale_line.product_uom_id.compare(new_qty, sale_line.product_uom_qty) < 0:
+                sale_line.product_uom_qty = new_qty
+
+    def _prepare_refund_line_vals(self):
+        """The credit note line of this line: the original invoice line's product, account,
+        taxes, discount and sale line, for the refunded quantity in the line's unit at the
+        invoice price per that unit."""
+        self.ensure_one()
+        aml = self.invoice_line_id.sudo()
+        unit = self.product_uom_id or self.product_id.uom_id
+        return {
+            "product_id": self.product_id.id,
+            "name": aml.name or self.product_id.display_name,
+            "product_uom_id": unit.id,
+            "quantity": self.qty_refund,
+            "price_unit": (aml.product_uom_id or unit)._compute_price(aml.price_unit, unit),
+            "discount": aml.discount,
+            "account_id": aml.account_id.id,
+            "tax_ids": [Command.set(aml.tax_ids.ids)],
+            # goods kept by the dealer (refund without return) are a price allowance: the
+            # order keeps them delivered and invoiced
+            "sale_line_ids": [
+                Command.set([] if self.refund_without_return else aml.sale_line_ids.ids)
+            ],
+            "analytic_distribution": aml.analytic_distribution,
         }

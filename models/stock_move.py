@@ -25,9 +25,14 @@ class StockMove(models.Model):
     def _action_done(self, cancel_backorder=False):
         """R7: the goods of a return that is not approved cannot be received, whatever the way
         the move is validated. Once validated, returns learn their received quantities and
-        validated deliveries complete their returns."""
+        validated deliveries complete their returns. Goods sent back with Odoo's own return of
+        a receipt (disordered or incomplete goods) lower the received quantity."""
         receipts = self.filtered(
-            lambda m: m.after_sales_return_kind == "receipt" and m.after_sales_return_line_id
+            lambda m: (
+                m.after_sales_return_kind == "receipt"
+                and m.after_sales_return_line_id
+                and m.location_id.usage == "customer"
+            )
         )
         for move in receipts:
             ret = move.after_sales_return_line_id.return_id
@@ -35,20 +40,30 @@ class StockMove(models.Model):
                 raise UserError(
                     self.env._(
                         "Return %(ret)s is %(state)s, not approved: its goods cannot be "
-                        "received (%(picking)s). Unapproved returns are refused (R7).",
+                        "received (%(picking)s). Unapproved returns are refused.",
                         ret=ret.display_name,
                         state=ret._state_label(),
                         picking=move.picking_id.display_name or move.product_id.display_name,
                     )
                 )
         done = super()._action_done(cancel_backorder=cancel_backorder)
-        linked = (self | done).filtered("after_sales_return_line_id")
+        (self | done)._after_sales_notify_returns()
+        return done
+
+    def _action_cancel(self):
+        """The rest of a partial return receipt cancelled (no backorder, or the backorder
+        cancelled) moves the return on with what arrived."""
+        result = super()._action_cancel()
+        self._after_sales_notify_returns()
+        return result
+
+    def _after_sales_notify_returns(self):
+        linked = self.filtered("after_sales_return_line_id")
         returns_ = linked.after_sales_return_line_id.return_id.sudo()
         if returns_:
             returns_.line_ids.invalidate_recordset(["qty_received"])
             returns_._on_receipt_done()
             returns_._check_done()
-        return done
 
     def _after_sales_set_lots(self):
         """Put each return line's serial on its move lines (receipts of the returned serial,

@@ -1,11 +1,12 @@
-from odoo import fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
 class StockPicking(models.Model):
-    """After-sales parts pickings: the initial stocking delivery of a contract (R23), the
+    """After-sales parts pickings: the initial stocking delivery of a dealer (R23), the
     delivery of a parts requisition (R25) and old parts receipts (R26) report back to their
-    documents when the warehouse validates them."""
+    documents when the warehouse validates them. One builder prepares every after-sales
+    transfer."""
 
     _inherit = "stock.picking"
 
@@ -20,7 +21,7 @@ class StockPicking(models.Model):
         string="Initial Stocking of",
         readonly=True,
         index="btree_not_null",
-        help="R23: this delivery is the initial parts stocking (铺底) of that contract.",
+        help="This delivery is the initial parts stocking (铺底) of that contract's dealer.",
     )
     after_sales_old_part_ids = fields.One2many(
         "after_sales.old.part", "receipt_picking_id", string="Old Parts"
@@ -51,6 +52,7 @@ class StockPicking(models.Model):
         return super().action_cancel()
 
     def _action_done(self):
+        self._after_sales_check_paid()
         result = super()._action_done()
         done = self.filtered(lambda p: p.state == "done").sudo()
         done.after_sales_old_part_ids._on_receipt_done()
@@ -63,3 +65,64 @@ class StockPicking(models.Model):
             )
         requests._check_shipped()
         return result
+
+    def _after_sales_check_paid(self):
+        """款到发货 (方案2 三(二)1, 合同五 五.2): the delivery of parts sold on a requisition
+        whose contract asks payment first waits until their invoice is paid."""
+        outgoing = self.filtered(lambda p: p.sale_id and p.picking_type_code == "outgoing")
+        if not outgoing:
+            return
+        requests = (
+            self.env["after_sales.parts.request"]
+            .sudo()
+            .search(
+                [
+                    ("sale_order_id", "in", outgoing.sale_id.ids),
+                    ("payment_before_shipping", "=", True),
+                ]
+            )
+        )
+        for request in requests:
+            if not request._is_paid():
+                picking = outgoing.filtered(lambda p, r=request: p.sale_id == r.sale_order_id)
+                raise UserError(
+                    self.env._(
+                        "Delivery %(picking)s ships parts sold on requisition %(request)s, "
+                        "which its contract ships after payment: register the payment of "
+                        "%(order)s's invoice first.",
+                        picking=picking[:1].display_name,
+                        request=request.display_name,
+                        order=request.sale_order_id.display_name,
+                    )
+                )
+
+    @api.model
+    def _after_sales_prepare_picking_vals(
+        self, picking_type, partner, source, dest, *, origin, moves, **extra
+    ):
+        """The one builder of the addon's transfers (return receipts and deliveries, parts
+        issues, initial stocking, old parts receipts), as core ``sale`` prepares its documents:
+        ``moves`` are the values of the moves, completed with the picking's locations and
+        company. ``extra`` adds fields of the picking (its document link)."""
+        company = picking_type.company_id or self.env.company
+        move_commands = [
+            Command.create(
+                {
+                    "location_id": source.id,
+                    "location_dest_id": dest.id,
+                    "company_id": company.id,
+                    **move,
+                }
+            )
+            for move in moves
+        ]
+        return {
+            "picking_type_id": picking_type.id,
+            "partner_id": partner.id,
+            "location_id": source.id,
+            "location_dest_id": dest.id,
+            "origin": origin,
+            "company_id": company.id,
+            "move_ids": move_commands,
+            **extra,
+        }

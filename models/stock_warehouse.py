@@ -31,7 +31,7 @@ class StockWarehouse(models.Model):
         string="Returns Location",
         check_company=True,
         copy=False,
-        help="R28: returned goods wait here for appraisal and repair, apart from saleable stock.",
+        help="Returned goods wait here for appraisal and repair, apart from saleable stock.",
     )
 
     # ------------------------------------------------------------
@@ -46,12 +46,14 @@ class StockWarehouse(models.Model):
             "active": True,
             "usage": "internal",
             "barcode": self._valid_barcode(code + "OLDPARTS", company_id),
+            "after_sales_unvalued": True,
         }
         values["after_sales_return_loc_id"] = {
             "name": self.env._("Returns"),
             "active": True,
             "usage": "internal",
             "barcode": self._valid_barcode(code + "ASRETURNS", company_id),
+            "after_sales_unvalued": True,
         }
         return values
 
@@ -133,6 +135,9 @@ class StockWarehouse(models.Model):
         that lack them (the module installed after the warehouses; called by the post-init
         hook). Running it again creates nothing new."""
         for warehouse in self:
+            (warehouse.after_sales_old_part_loc_id | warehouse.after_sales_return_loc_id).filtered(
+                lambda loc: not loc.after_sales_unvalued
+            ).write({"after_sales_unvalued": True})
             if (
                 warehouse.after_sales_parts_type_id
                 and warehouse.after_sales_old_part_type_id

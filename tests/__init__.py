@@ -14,8 +14,11 @@ from . import test_parts_tools
 from . import test_parts_request
 from . import test_parts_old_part
 from . import test_parts_stocking
+from . import test_parts_rules
+from . import test_parts_rpc_access
 from . import test_return_rules
 from . import test_return
+from . import test_return_quantities
 from . import test_service_plan
 from . import test_monthly_report
 

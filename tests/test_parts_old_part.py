@@ -98,9 +98,19 @@ class TestPartsOldPart(PartsCase):
         self.assertEqual(old_part.charge_amount, 91.0)
         self.assertEqual(old_part.charge_entry_id, charges)
         self.assertFalse(old_part.charge_invoice_id)
-        self.assertEqual(old_part.receipt_picking_id.state, "cancel")
         self.assertFalse(old_part.is_overdue)
-        with self.assertRaisesRegex(UserError, "only an expected old part can be received"):
+        # issue 11.9: the charge is at cost only while no old part returns (无旧配件返回由乙方按
+        # 成本价购买): the receipt stays open and a late part is still received, its charge
+        # reversed on the fund (91 back)
+        self.assertNotIn(old_part.receipt_picking_id.state, ("done", "cancel"))
+        old_part.with_user(self.user_stock).action_receive()
+        self.assertEqual(old_part.state, "received")
+        reversal = self.env["after_sales.fund.entry"].search(
+            [("contract_id", "=", contract.id), ("reversed_entry_id", "=", charges.id)]
+        )
+        self.assertEqual(reversal.amount, 91.0)
+        self.assertTrue(charges.is_reversed)
+        with self.assertRaisesRegex(UserError, "only an expected"):
             old_part.action_receive()
 
     def test_overdue_charged_once_by_invoice_without_fund(self):

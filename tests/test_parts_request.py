@@ -1,10 +1,9 @@
-from datetime import timedelta
-from unittest.mock import patch
+from datetime import date, timedelta
 
-import psycopg2
-
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
 
 from .common_parts import PartsCase
 
@@ -119,23 +118,56 @@ class TestPartsRequest(PartsCase):
         self.assertEqual(len(request.old_part_ids), 1)
 
     def test_approval_refused_while_the_contract_is_locked(self):
-        contract = self._parts_contract(fund=500.0)
-        request = self._request(contract, [(self.element, 1)])
-        request.action_submit()
-        real_execute = type(self.env.cr).execute
-
-        def execute(cr, query, *args, **kwargs):
-            if "FOR UPDATE NOWAIT" in str(query):
-                raise psycopg2.errors.LockNotAvailable("locked")
-            return real_execute(cr, query, *args, **kwargs)
-
-        with (
-            patch.object(type(self.env.cr), "execute", execute),
-            self.assertRaisesRegex(UserError, "Another user is moving the repair fund"),
-        ):
-            request.action_approve()
-        self.assertEqual(request.state, "submitted")
-        self.assertFalse(request.picking_id)
+        """Issue 10.11: a second user holding the contract's fund lock (a real row lock from
+        another cursor) makes the approval fail at once with a clear message. Runs on
+        committed data, removed afterwards."""
+        context = {"tracking_disable": True, "mail_create_nolog": True, "lang": "en_US"}
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            dealer = env["res.partner"].create({"name": "Locked dealer", "is_company": True})
+            contract = env["after_sales.contract"].create(
+                {
+                    "dealer_id": dealer.id,
+                    "date_start": date(2026, 1, 1),
+                    "date_end": date(2099, 12, 31),
+                }
+            )
+            contract.action_start()
+            part = env["product.product"].create({"name": "Locked part", "list_price": 5.0})
+            request = env["after_sales.parts.request"].create(
+                {
+                    "dealer_id": dealer.id,
+                    "contract_id": contract.id,
+                    "line_ids": [Command.create({"product_id": part.id, "quantity": 1})],
+                }
+            )
+            request.action_submit()
+            ids = (dealer.id, contract.id, part.id, part.product_tmpl_id.id, request.id)
+        try:
+            with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+                env2 = api.Environment(cr2, SUPERUSER_ID, context)
+                env2["after_sales.contract"].browse(ids[1]).lock_for_update()
+                env1 = api.Environment(cr1, SUPERUSER_ID, context)
+                request1 = env1["after_sales.parts.request"].browse(ids[4])
+                with (
+                    mute_logger("odoo.sql_db"),
+                    self.assertRaisesRegex(UserError, "Another user is moving the repair fund"),
+                ):
+                    request1.action_approve()
+                cr1.rollback()
+                self.assertEqual(request1.state, "submitted")
+                self.assertFalse(request1.picking_id)
+                cr2.rollback()
+        finally:
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "DELETE FROM after_sales_parts_request WHERE id = %s; "
+                    "DELETE FROM after_sales_contract WHERE id = %s; "
+                    "DELETE FROM product_product WHERE id = %s; "
+                    "DELETE FROM product_template WHERE id = %s; "
+                    "DELETE FROM res_partner WHERE id = %s",
+                    [ids[4], ids[1], ids[2], ids[3], ids[0]],
+                )
 
     def test_empty_fund_sells_and_payout_trade_in_is_free(self):
         contract = self._parts_contract(fund=0.0)

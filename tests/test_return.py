@@ -119,7 +119,31 @@ class ReturnCase(AfterSalesCase):
         vals.update(values)
         return self.env["after_sales.return"].create(vals)
 
+    def _ready(self, rets):
+        """What approval needs besides the written request: the dealer's failed repair (a
+        claim) of a dead-on-arrival or quality-defect unit, the technical appraisal of a batch
+        problem."""
+        for ret in rets:
+            if ret.return_type in ("doa", "quality") and not ret.claim_id:
+                line = ret.line_ids[:1]
+                ret.claim_id = self.env["after_sales.claim"].create(
+                    {
+                        "dealer_id": ret.dealer_id.id,
+                        "card_id": ret.card_id.id,
+                        "product_id": line.product_id.id,
+                        "lot_id": line.lot_id.id,
+                        "symptom": "Does not heat",
+                        "result": "not_ok",
+                    }
+                )
+            if ret.return_type == "batch" and not ret.date_batch_appraised:
+                ret.with_user(self.user_appraiser).action_confirm_batch_appraisal(
+                    "Same defect on the whole batch"
+                )
+        return rets
+
     def _approve(self, ret):
+        self._ready(ret)
         ret.action_submit()
         ret.with_user(self.user_manager).action_approve()
         return ret._receipt_moves().picking_id
@@ -187,7 +211,9 @@ class TestReturnType(ReturnCase):
         self.assertIn("15 days after the retail sale", form.suggestion_note)
         form = self._suggest(sold + timedelta(days=16), card=card)
         self.assertEqual(form.return_type, "in_warranty")
-        self.assertIn("(R5)", form.suggestion_note)
+        # issue 15.7: no rule codes in the user's face
+        self.assertIn("past the early windows, within the warranty ending", form.suggestion_note)
+        self.assertNotIn("(R5)", form.suggestion_note)
 
     def test_warranty_end_boundary(self):
         sold = self.today - timedelta(days=500)
@@ -196,7 +222,8 @@ class TestReturnType(ReturnCase):
         self.assertEqual(self._suggest(end, card=card).return_type, "in_warranty")
         form = self._suggest(end + timedelta(days=1), card=card)
         self.assertEqual(form.return_type, "out_of_warranty")
-        self.assertIn("(R6)", form.suggestion_note)
+        self.assertIn("The warranty ended on", form.suggestion_note)
+        self.assertNotIn("(R6)", form.suggestion_note)
 
     def test_defect_before_the_retail_sale_is_dealer_stock(self):
         sold = self.today - timedelta(days=10)
@@ -258,6 +285,7 @@ class TestReturnFlow(ReturnCase):
         ret.with_user(self.user_desk).action_submit()
         with self.assertRaisesRegex(AccessError, "Only an after-sales manager"):
             ret.with_user(self.user_desk).action_approve()
+        self._ready(ret)
         ret.with_user(self.user_manager).action_approve(note="Pack in original boxes")
         self.assertEqual(ret.state, "approved")
         self.assertEqual(ret.approver_id, self.user_manager)
@@ -354,7 +382,7 @@ class TestReturnFlow(ReturnCase):
 
     def test_received_quantity_prevails_for_the_refund(self):
         ret = self._return(
-            lines=[(self.knob, 10, None)], resolution="refund", return_type="quality"
+            lines=[(self.knob, 10, None)], resolution="refund", return_type="in_warranty"
         )
         picking = self._approve(ret)
         self._receive(picking, {self.knob: 7})
@@ -431,7 +459,9 @@ class TestReturnFlow(ReturnCase):
         self.assertEqual(delivery.move_ids.product_uom_qty, 1)
 
     def test_refund_without_physical_return(self):
-        ret = self._return(lines=[(self.knob, 3, None)], resolution="refund", return_type="quality")
+        ret = self._return(
+            lines=[(self.knob, 3, None)], resolution="refund", return_type="in_warranty"
+        )
         with self.assertRaisesRegex(AccessError, "Only an after-sales manager decides"):
             ret.line_ids.with_user(self.user_desk).refund_without_return = True
         ret.line_ids.with_user(self.user_manager).refund_without_return = True
@@ -458,6 +488,8 @@ class TestReturnFlow(ReturnCase):
         self.assertAlmostEqual(ret.credit_note_id.amount_total, 85.0)
         fee_line = ret.credit_note_id.invoice_line_ids.filtered(lambda x: not x.product_id)
         self.assertAlmostEqual(fee_line.price_subtotal, -15.0)
+        # the ten knobs are back: five more are sold, then returned against their invoice
+        self._sell(self.dealer, [(self.knob, 5, None)])
         fixed = self._return(
             lines=[(self.knob, 5, None)],
             return_type="dealer_stock",
@@ -478,7 +510,9 @@ class TestReturnFlow(ReturnCase):
         self.assertAlmostEqual(fixed.credit_note_id.amount_total, 42.0)
 
     def test_refund_is_refused_beyond_the_invoice(self):
-        ret = self._return(lines=[(self.knob, 3, None)], resolution="refund", return_type="quality")
+        ret = self._return(
+            lines=[(self.knob, 3, None)], resolution="refund", return_type="in_warranty"
+        )
         ret.line_ids.refund_without_return = True
         self._approve(ret)
         ret.origin_invoice_id = self.other_invoice
@@ -499,6 +533,7 @@ class TestReturnFlow(ReturnCase):
         second = self._return(lines=[(self.heater, 1, self.sn2), (self.knob, 2, None)])
         third = self._return(dealer=self.other_dealer, lines=[(self.heater, 1, self.sn3)])
         batch = first | second | third
+        self._ready(batch)
         batch.action_submit()
         batch.with_user(self.user_manager).action_approve()
         receipts = batch._receipt_moves().picking_id
@@ -627,10 +662,21 @@ class TestReturnCharges(ReturnCase):
         )
 
     def test_manufacturer_pays_doa_quality_and_batch(self):
+        card = self.env["after_sales.warranty.card"].create(
+            {
+                "dealer_id": self.dealer.id,
+                "product_id": self.heater.id,
+                "lot_id": self.sn2.id,
+                "sale_date": self.today - timedelta(days=2),
+            }
+        )
+        card.action_register()
         for rtype in ("doa", "quality", "batch"):
             with self.subTest(rtype=rtype):
                 ret = self._resolved(
-                    lines=[(self.knob, 1, None)],
+                    lines=[(self.heater, 1, self.sn2)]
+                    if rtype == "quality"
+                    else [(self.knob, 1, None)],
                     return_type=rtype,
                     resolution="exchange" if rtype == "batch" else "repair",
                 )
@@ -673,6 +719,7 @@ class TestReturnAccess(ReturnCase):
         self.assertEqual(ret.return_type, "doa")
         self.assertEqual(ret.origin_invoice_id, self.invoice)
         ret.with_user(self.user_desk).action_submit()
+        self._ready(ret)
         ret.with_user(self.user_manager).action_approve()
         # The warehouse sees the return and validates its receipt.
         Form(ret.with_user(self.user_stock))

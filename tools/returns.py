@@ -65,6 +65,10 @@ class Facts:
     warranty_end: datetime.date | None = None
     doa_days: int = 7
     quality_days: int = 15
+    # R3: damage from transport is never dead on arrival (非运输过程中造成的损坏).
+    transport_damage: bool = False
+    # R4 with R2: a late card's unit gets no quality-defect return, only an ordinary one.
+    card_late: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,17 +101,19 @@ def suggest(facts):
     """Suggest the type of a return from its dates (R3, R4, R5, R6; 方案2 三(二)9).
 
     Checked in order, the first that applies wins; both windows include their last day:
-    1. DOA when the defect is found 0..``doa_days`` days after the dealer received the goods;
-    2. quality defect when it is found 0..``quality_days`` days after the retail sale;
+    1. DOA when the defect is found 0..``doa_days`` days after the dealer received the goods,
+       unless it is transport damage (never dead on arrival, 合同一 五.2);
+    2. quality defect when it is found 0..``quality_days`` days after the retail sale, on a
+       card that was not received late (R2: a late card's unit is not recognised);
     3. with a warranty card: in warranty up to its warranty end, out of warranty after;
     4. without a card, or before the card's sale date, the unit was still the dealer's stock:
        a dealer stock return.
     Batch quality problems (R8) are never suggested: the technical department decides them."""
     days = _days_between(facts.delivery_date, facts.defect_date)
-    if days is not None and 0 <= days <= facts.doa_days:
+    if days is not None and 0 <= days <= facts.doa_days and not facts.transport_damage:
         return Suggestion(TYPE_DOA, REASON_DOA_WINDOW, days)
     days = _days_between(facts.sale_date, facts.defect_date)
-    if days is not None and 0 <= days <= facts.quality_days:
+    if days is not None and 0 <= days <= facts.quality_days and not facts.card_late:
         return Suggestion(TYPE_QUALITY, REASON_QUALITY_WINDOW, days)
     if facts.sale_date is not None and days < 0:
         return Suggestion(TYPE_DEALER_STOCK, REASON_BEFORE_SALE, days)
@@ -160,6 +166,15 @@ def split_costs(rule, amounts):
         if amount:
             result[rule.payer(item)][item] = amount
     return result
+
+
+def returnable_quantity(bought, already_returned):
+    """What is left to return of ``bought`` (delivered or invoiced, in one unit) once
+    ``already_returned`` (earlier returns and credit notes, same unit) is deducted; never
+    negative. ``bought`` None means unknown: nothing limits the return."""
+    if bought is None:
+        return None
+    return max(0.0, bought - already_returned)
 
 
 def restocking_fee(base_amount, fee_type, fee_value):

@@ -6,9 +6,11 @@ from ..tools import parts, periods
 
 class AfterSalesStockingWizard(models.TransientModel):
     """Initial parts stocking of a dealer (铺底, DOMAIN.md R23): proposes each spare part's
-    quantity from the dealer's delivered quantities of the products it serves over the
-    contract's last months x its percentage, rounded up; the user adjusts the lines and confirms
-    one delivery from the after-sales parts operation type, with its stocking list."""
+    quantity from what the dealer really sold of the products it serves over the contract's
+    last months (delivered, net of the customer returns, never the manufacturer's own repair
+    or exchange deliveries) x its percentage, rounded up; parts the dealer always buys are not
+    handed out. The user adjusts the lines and confirms one delivery from the after-sales parts
+    operation type, with its stocking list. A dealer is stocked once, whatever its contracts."""
 
     _name = "after_sales.stocking.wizard"
     _description = "Initial Parts Stocking"
@@ -81,20 +83,26 @@ class AfterSalesStockingWizard(models.TransientModel):
                     contract=contract.display_name,
                 )
             )
-        existing = self.env["stock.picking"].search(
-            [
-                ("after_sales_stocking_contract_id", "=", contract.id),
-                ("state", "!=", "cancel"),
-            ],
-            limit=1,
+        existing = (
+            self.env["stock.picking"]
+            .sudo()
+            .search(
+                [
+                    ("after_sales_stocking_contract_id.dealer_id", "=", contract.dealer_id.id),
+                    ("state", "!=", "cancel"),
+                ],
+                limit=1,
+            )
         )
         if existing:
             raise UserError(
                 self.env._(
-                    "Contract %(contract)s already has its initial stocking %(picking)s: "
-                    "stocking is done once (R23); later needs go through requisitions.",
-                    contract=contract.display_name,
+                    "Dealer %(dealer)s already has its initial stocking %(picking)s (contract "
+                    "%(contract)s): a dealer is stocked once; later needs go through "
+                    "requisitions.",
+                    dealer=contract.dealer_id.display_name,
                     picking=existing.display_name,
+                    contract=existing.after_sales_stocking_contract_id.display_name,
                 )
             )
         lines = self.line_ids.filtered(lambda line: line.quantity > 0)
@@ -119,34 +127,23 @@ class AfterSalesStockingWizard(models.TransientModel):
         picking_type = warehouse.after_sales_parts_type_id
         dest = contract.dealer_id.with_company(contract.company_id).property_stock_customer
         src = picking_type.default_location_src_id
-        picking = (
-            self.env["stock.picking"]
-            .with_company(contract.company_id)
-            .create(
+        vals = self.env["stock.picking"]._after_sales_prepare_picking_vals(
+            picking_type,
+            contract.dealer_id,
+            src,
+            dest,
+            origin=self.env._("Initial stocking %(contract)s", contract=contract.name),
+            moves=[
                 {
-                    "picking_type_id": picking_type.id,
-                    "partner_id": contract.dealer_id.id,
-                    "location_id": src.id,
-                    "location_dest_id": dest.id,
-                    "origin": self.env._("Initial stocking %(contract)s", contract=contract.name),
-                    "company_id": contract.company_id.id,
-                    "after_sales_stocking_contract_id": contract.id,
-                    "move_ids": [
-                        fields.Command.create(
-                            {
-                                "product_id": line.product_id.id,
-                                "product_uom_qty": line.quantity,
-                                "product_uom": line.product_id.uom_id.id,
-                                "location_id": src.id,
-                                "location_dest_id": dest.id,
-                                "company_id": contract.company_id.id,
-                            }
-                        )
-                        for line in lines
-                    ],
+                    "product_id": line.product_id.id,
+                    "product_uom_qty": line.quantity,
+                    "product_uom": line.product_id.uom_id.id,
                 }
-            )
+                for line in lines
+            ],
+            after_sales_stocking_contract_id=contract.id,
         )
+        picking = self.env["stock.picking"].with_company(contract.company_id).create(vals)
         picking.action_confirm()
         picking.action_assign()
         contract.message_post(
@@ -162,31 +159,59 @@ class AfterSalesStockingWizard(models.TransientModel):
     # BUSINESS
     # ------------------------------------------------------------
     def _get_delivered_quantities(self, date_from):
-        """Return ``{product.template: quantity}`` delivered to the dealer (its commercial
-        partner and children) since ``date_from``: done outgoing moves to a customer location."""
+        """Return ``{product.template: quantity}`` the dealer (its commercial partner and
+        children) really sold since ``date_from``, in the products' units: done deliveries to
+        a customer location, minus the goods it returned in that window (Odoo's returns that
+        update the sale, and after-sales returns that were refunded). The manufacturer's own
+        repair and exchange deliveries, the receipts of repaired or exchanged returns and the
+        after-sales parts transfers do not count."""
         self.ensure_one()
-        groups = (
-            self.env["stock.move"]
-            .sudo()
-            ._read_group(
-                [
-                    ("state", "=", "done"),
-                    ("company_id", "=", self.contract_id.company_id.id),
-                    ("location_dest_id.usage", "=", "customer"),
-                    ("location_id.usage", "=", "internal"),
-                    ("picking_id.partner_id", "child_of", self.contract_id.dealer_id.id),
-                    ("date", ">=", fields.Datetime.to_datetime(date_from)),
-                    ("product_id.product_tmpl_id.after_sales_part_ids", "!=", False),
-                ],
-                ["product_id"],
-                ["product_qty:sum"],
-            )
+        contract = self.contract_id
+        warehouses = (
+            self.env["stock.warehouse"].sudo().search([("company_id", "=", contract.company_id.id)])
         )
-        delivered = {}
-        for product, qty in groups:
-            template = product.product_tmpl_id
-            delivered[template] = delivered.get(template, 0.0) + qty
-        return delivered
+        parts_types = warehouses.after_sales_parts_type_id | warehouses.after_sales_old_part_type_id
+        common = [
+            ("state", "=", "done"),
+            ("company_id", "=", contract.company_id.id),
+            ("picking_id.partner_id", "child_of", contract.dealer_id.id),
+            ("date", ">=", fields.Datetime.to_datetime(date_from)),
+            ("product_id.product_tmpl_id.after_sales_part_ids", "!=", False),
+            ("picking_type_id", "not in", parts_types.ids),
+        ]
+        Move = self.env["stock.move"].sudo()
+        delivered = Move._read_group(
+            [
+                *common,
+                ("location_dest_id.usage", "=", "customer"),
+                ("location_id.usage", "=", "internal"),
+                ("after_sales_return_kind", "=", False),
+            ],
+            ["product_id"],
+            ["product_qty:sum"],
+        )
+        returned = Move._read_group(
+            [
+                *common,
+                ("location_id.usage", "=", "customer"),
+                ("location_dest_id.usage", "=", "internal"),
+                "|",
+                "&",
+                ("after_sales_return_kind", "=", False),
+                ("to_refund", "=", True),
+                "&",
+                ("after_sales_return_kind", "=", "receipt"),
+                ("after_sales_return_line_id.return_id.resolution", "=", "refund"),
+            ],
+            ["product_id"],
+            ["product_qty:sum"],
+        )
+        result = {}
+        for sign, groups in ((1, delivered), (-1, returned)):
+            for product, qty in groups:
+                template = product.product_tmpl_id
+                result[template] = result.get(template, 0.0) + sign * qty
+        return {template: qty for template, qty in result.items() if qty > 0}
 
     def _propose_lines(self, date_from):
         """Return the proposed wizard line values: for each spare part of the delivered
@@ -198,12 +223,15 @@ class AfterSalesStockingWizard(models.TransientModel):
         for template, qty in delivered.items():
             for part in template.after_sales_part_ids:
                 by_part[part] = by_part.get(part, 0.0) + qty
-        percent = self.contract_id.stocking_percent
+        contract = self.contract_id
+        percent = contract.stocking_percent
         lines = []
         for part, qty in sorted(by_part.items(), key=lambda item: item[0].display_name):
             proposed = parts.stocking_quantity(qty, percent)
             if not proposed or not part.product_variant_id:
                 continue
+            if contract._get_part_policy(part.product_variant_id).policy == parts.POLICY_PURCHASE:
+                continue  # always bought by the dealer, never handed out
             lines.append(
                 {
                     "product_id": part.product_variant_id.id,
