@@ -10,7 +10,6 @@ then calls the model under ``sudo()``, forcing the dealer, company and responsib
 import base64
 import datetime
 import re
-
 from urllib.parse import quote
 
 import pytz
@@ -261,7 +260,7 @@ class AfterSalesPortal(CustomerPortal):
         website=True,
     )
     def portal_my_after_sales_documents(
-        self, kind, page=1, sortby=None, filterby=None, search=None, search_in=None, **kwargs
+        self, kind, page=1, *, sortby=None, filterby=None, search=None, search_in=None, **kwargs
     ):
         """A dealer's documents of one kind: searched as the portal user (record rules keep
         them to the dealer's own), then formatted with sudo, as related records (serials,
@@ -282,8 +281,7 @@ class AfterSalesPortal(CustomerPortal):
             # under sudo, the record rules still apply to the result through ``domain``
             matching = Model.sudo()._search(
                 Domain.OR(
-                    [(fname, "ilike", search)]
-                    for fname in section["inputs"][search_in]["fields"]
+                    [(fname, "ilike", search)] for fname in section["inputs"][search_in]["fields"]
                 )
             )
             domain &= Domain("id", "in", matching)
@@ -459,7 +457,9 @@ class AfterSalesPortal(CustomerPortal):
 
     def _as_selection(self, model_name, field_name):
         field = request.env[model_name]._fields[field_name]
-        return [(key, strip_rule_ids(label)) for key, label in field._description_selection(request.env)]
+        return [
+            (key, strip_rule_ids(label)) for key, label in field._description_selection(request.env)
+        ]
 
     def _as_find_lot(self, product, serial, company, create=False):
         """The serial ``serial`` of ``product`` (created when ``create``); checked by the
@@ -484,9 +484,11 @@ class AfterSalesPortal(CustomerPortal):
         """The messages of ``record`` a dealer may read: comments and e-mails, no internal
         notes (read under sudo; the caller checked the record)."""
         return record.sudo().message_ids.filtered(
-            lambda m: m.message_type in ("comment", "email")
-            and not (m.subtype_id and m.subtype_id.internal)
-            and not m.is_internal
+            lambda m: (
+                m.message_type in ("comment", "email")
+                and not (m.subtype_id and m.subtype_id.internal)
+                and not m.is_internal
+            )
         )
 
     def _as_post_message(self, record, body):
@@ -629,7 +631,7 @@ class AfterSalesPortal(CustomerPortal):
             key=lambda x: x["key"],
             reverse=True,
         )
-        current = "%s-%s" % periods.quarter_of(today)
+        current = "{}-{}".format(*periods.quarter_of(today))
         keys = [q["key"] for q in quarters]
         if quarter_key not in keys:
             quarter_key = current if current in keys else (keys[0] if keys else None)
@@ -722,9 +724,7 @@ class AfterSalesPortal(CustomerPortal):
         try:
             self._as_confirm_settlement(settlement)
         except UserError as error:
-            return request.redirect(
-                f"{url}?{query}error={quote(self._as_error_text(error))}"
-            )
+            return request.redirect(f"{url}?{query}error={quote(self._as_error_text(error))}")
         return request.redirect(f"{url}?{query}message=confirmed")
 
     def _as_confirm_settlement(self, settlement):
@@ -740,9 +740,7 @@ class AfterSalesPortal(CustomerPortal):
                 "Write-off notice confirmed on the portal by %(user)s.",
                 user=name,
             ),
-            author_id=(
-                user.partner_id.id if not user._is_public() else settlement.dealer_id.id
-            ),
+            author_id=(user.partner_id.id if not user._is_public() else settlement.dealer_id.id),
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
@@ -839,9 +837,7 @@ class AfterSalesPortal(CustomerPortal):
         for __ in range(months):
             month = (month - datetime.timedelta(days=1)).replace(day=1)
             month_end = periods.month_bounds(month.year, month.month)[1]
-            if month_end < contract.date_start or (
-                contract.date_end and month > contract.date_end
-            ):
+            if month_end < contract.date_start or (contract.date_end and month > contract.date_end):
                 continue
             next_month = month_end + datetime.timedelta(days=1)
             last_day = periods.month_bounds(next_month.year, next_month.month)[1].day
@@ -958,7 +954,6 @@ class AfterSalesPortal(CustomerPortal):
         ):
             return self._as_not_found()
         return self._as_attachment_response(attachment)
-
 
 
 def strip_rule_ids(text):

@@ -172,8 +172,8 @@ class AfterSalesPortalCards(AfterSalesPortal):
         row's dealer forced to the portal dealer (a dealer cannot register another's cards).
         Returns the counts, the row errors and the bad rows as a downloadable CSV."""
         dealer = self._as_dealer()
-        Wizard = request.env["after_sales.warranty.card.import"].sudo().with_company(
-            contract.company_id
+        Wizard = (
+            request.env["after_sales.warranty.card.import"].sudo().with_company(contract.company_id)
         )
         wizard = Wizard.create(
             {
@@ -195,7 +195,7 @@ class AfterSalesPortalCards(AfterSalesPortal):
             "error_count": len(bad_rows),
             "saved_nothing": bool(errors) and wizard.mode == "all_or_nothing",
             "bad_rows_csv": base64.b64encode(bad_csv).decode() if bad_csv else "",
-            "bad_rows_filename": "bad_rows_%s.csv" % (filename or "cards").rsplit(".", 1)[0],
+            "bad_rows_filename": "bad_rows_{}.csv".format((filename or "cards").rsplit(".", 1)[0]),
         }
 
     def _as_foreign_cards(self, serials):
@@ -236,9 +236,9 @@ class AfterSalesPortalCards(AfterSalesPortal):
         redacted = []
         for error in errors:
             serial = next((lot for name, lot in by_name.items() if name in error["reason"]), None)
-            if serial:
-                error = dict(error, reason=self._as_foreign_serial_message(serial))
-            redacted.append(error)
+            redacted.append(
+                dict(error, reason=self._as_foreign_serial_message(serial)) if serial else error
+            )
         return redacted
 
     def _as_force_dealer_column(self, wizard, headers, rows, dealer):

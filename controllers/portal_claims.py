@@ -49,9 +49,9 @@ class AfterSalesPortalClaims(AfterSalesPortal):
                 "claim": claim,
                 "photos": self._as_claim_photos(claim),
                 "photo_labels": self._as_photo_labels(),
-                "coverage_label": dict(self._as_selection("after_sales.claim", "coverage_reason")).get(
-                    claim.coverage_reason, ""
-                ),
+                "coverage_label": dict(
+                    self._as_selection("after_sales.claim", "coverage_reason")
+                ).get(claim.coverage_reason, ""),
                 "is_draft": claim.state == "draft",
                 "message": kwargs.get("message"),
                 "error": kwargs.get("error"),
@@ -246,9 +246,7 @@ class AfterSalesPortalClaims(AfterSalesPortal):
         )
         not_images = attachments.filtered(lambda a: a.mimetype not in IMAGE_MIMETYPES)
         if not_images:
-            raise UserError(
-                request.env._("%(file)s is not a photo.", file=not_images[0].name)
-            )
+            raise UserError(request.env._("%(file)s is not a photo.", file=not_images[0].name))
         return attachments
 
     def _as_sign_claim(self, claim, who, name, signature):
@@ -342,12 +340,7 @@ class AfterSalesPortalClaims(AfterSalesPortal):
                 "user_id": contract.user_id.id or False,
             }
         )
-        claim = (
-            request.env["after_sales.claim"]
-            .sudo()
-            .with_company(card.company_id)
-            .create(vals)
-        )
+        claim = request.env["after_sales.claim"].sudo().with_company(card.company_id).create(vals)
         claim.message_post(
             body=request.env._("Filed on the portal by %(user)s.", user=request.env.user.name),
             author_id=request.env.user.partner_id.id,

@@ -61,9 +61,7 @@ class AfterSalesPortalParts(AfterSalesPortal):
             except (UserError, ValidationError, AccessError) as exc:
                 error = self._as_error_text(exc)
             else:
-                return self._as_redirect(
-                    f"/my/after-sales/parts/{requisition.id}", message="saved"
-                )
+                return self._as_redirect(f"/my/after-sales/parts/{requisition.id}", message="saved")
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -76,9 +74,7 @@ class AfterSalesPortalParts(AfterSalesPortal):
                 "blank_lines": range(BLANK_LINES),
                 "products": self._as_part_products(contract),
                 "request_types": self._as_selection("after_sales.parts.request", "request_type"),
-                "shipping_modes": self._as_selection(
-                    "after_sales.parts.request", "shipping_mode"
-                ),
+                "shipping_modes": self._as_selection("after_sales.parts.request", "shipping_mode"),
             }
         )
         return request.render("after_sales_service.portal_after_sales_parts_form", values)
@@ -141,9 +137,7 @@ class AfterSalesPortalParts(AfterSalesPortal):
             if not product:
                 raise UserError(env._("Choose the parts from the list."))
             if quantity <= 0:
-                raise UserError(
-                    env._("Enter a positive quantity of %(part)s.", part=product.name)
-                )
+                raise UserError(env._("Enter a positive quantity of %(part)s.", part=product.name))
             commands.append(Command.create({"product_id": product.id, "quantity": quantity}))
         if len(commands) == 1:
             raise UserError(env._("List the parts you need."))

@@ -200,10 +200,7 @@ class AfterSalesPortalReturns(AfterSalesPortal):
             }
         )
         ret = (
-            request.env["after_sales.return"]
-            .sudo()
-            .with_company(contract.company_id)
-            .create(vals)
+            request.env["after_sales.return"].sudo().with_company(contract.company_id).create(vals)
         )
         ret.message_post(
             body=request.env._("Requested on the portal by %(user)s.", user=request.env.user.name),

@@ -239,9 +239,7 @@ class TestDealerPortal(PortalCase):
         self.assertIn("三包费用核销通知", response.content.decode())
         self.assertIn(self.dealer_a.name, response.content.decode())
         self.assertIn("attachment;", response.headers["Content-Disposition"])
-        html = self.url_open(
-            f"/my/after-sales/settlements/{self.settlement_a.id}?report_type=html"
-        )
+        html = self.url_open(f"/my/after-sales/settlements/{self.settlement_a.id}?report_type=html")
         self.assertIn("三包费用核销通知", html.content.decode())
         statement = self.url_open(
             f"/my/after-sales/settlements/{self.settlement_a.id}?report_type=pdf&statement=1"
@@ -288,9 +286,7 @@ class TestDealerPortal(PortalCase):
         self.assertEqual(self.settlement_a.confirmed_by, self.user_a.name)
         self.assertEqual(self.settlement_b.state, "notified")
         self.assertTrue(
-            self.settlement_a.message_ids.filtered(
-                lambda m: m.author_id == self.user_a.partner_id
-            )
+            self.settlement_a.message_ids.filtered(lambda m: m.author_id == self.user_a.partner_id)
         )
 
     def test_dispute_returns_the_notice_to_the_desk(self):

@@ -49,15 +49,15 @@ class TestPortalTours(PortalCase):
         self.assertEqual(claim.reimbursable_amount, 80.0, "flat 50 + on-site 30")
 
     def test_request_return(self):
-        self.start_tour(
-            "/my/after-sales/returns", "after_sales_portal_return", login="as_portal_a"
-        )
+        self.start_tour("/my/after-sales/returns", "after_sales_portal_return", login="as_portal_a")
         ret = self.env["after_sales.return"].search([("description", "=", "Tour: knobs cracked")])
         self.assertEqual(ret.state, "submitted")
         self.assertEqual(ret.dealer_id, self.dealer_a)
         self.assertEqual(ret.line_ids.quantity, 4)
         self.assertEqual(ret.line_ids.reason, "Cracked on arrival")
-        self.assertTrue(ret.return_type)
+        self.assertEqual(ret.return_type, "dealer_stock", "no card: the dealer's stock")
+        self.assertEqual(ret.stock_case, "product_fault")
+        self.assertEqual(ret.freight_in_payer, "manufacturer", "a product fault: we pay freight")
 
     def test_request_parts(self):
         self.start_tour("/my/after-sales/parts", "after_sales_portal_parts", login="as_portal_a")

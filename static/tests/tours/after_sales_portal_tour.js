@@ -193,6 +193,7 @@ registry.category("web_tour.tours").add("after_sales_portal_return", {
         },
         setValue("input[name=date_defect]", isoDate(1)),
         { trigger: "textarea[name=description]", run: "edit Tour: knobs cracked" },
+        { trigger: "select[name=stock_case]", run: "select product_fault" },
         { trigger: "select[name=line_0_product_id]", run: "selectByLabel Portal Knob" },
         { trigger: "input[name=line_0_quantity]", run: "edit 4" },
         { trigger: "input[name=line_0_reason]", run: "edit Cracked on arrival" },
