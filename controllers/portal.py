@@ -363,6 +363,8 @@ class AfterSalesPortal(CustomerPortal):
     def _as_check(self, model_name, record_id, access_token=None):
         """The record if the portal user may read it (record rules) or holds its token, sudoed;
         else raises AccessError/MissingError, answered by a 404 (never the content)."""
+        if access_token and "access_token" not in request.env[model_name]._fields:
+            access_token = None
         return self._document_check_access(model_name, int(record_id), access_token)
 
     def _as_not_found(self):
@@ -493,9 +495,11 @@ class AfterSalesPortal(CustomerPortal):
 
     def _as_post_message(self, record, body):
         """Post the dealer's comment on ``record`` in the dealer's name."""
+        user = request.env.user
+        author = record.sudo().dealer_id if user._is_public() else user.partner_id
         record.sudo().message_post(
             body=Markup("<p>%s</p>") % body,
-            author_id=request.env.user.partner_id.id,
+            author_id=author.id,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
@@ -504,7 +508,7 @@ class AfterSalesPortal(CustomerPortal):
         "/my/after-sales/<any(cards,claims,returns,parts,settlements):kind>/<int:record_id>"
         "/message",
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
@@ -512,6 +516,8 @@ class AfterSalesPortal(CustomerPortal):
         """A dealer's comment on one of its documents, posted in its chatter."""
         try:
             record = self._as_check(SECTIONS[kind]["model"], record_id, access_token)
+            if kind == "settlements":
+                record = self._as_settlement_for_action(record_id, access_token)
         except (AccessError, MissingError):
             return self._as_not_found()
         url = f"/my/after-sales/{kind}/{record_id}"

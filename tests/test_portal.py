@@ -1,6 +1,7 @@
 import base64
 import io
 import json
+from datetime import timedelta
 
 from odoo.tests import tagged
 
@@ -268,6 +269,13 @@ class TestDealerPortal(PortalCase):
         share = self.settlement_a._get_share_url(redirect=False)
         self.assertIn(f"access_token={token}", share)
         self.assertTrue(share.startswith(url))
+        # the dealer answers from the mail's link, in the dealer's name
+        csrf = response.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        self.url_open(
+            f"{url}/message", data={"csrf_token": csrf, "access_token": token, "body": "Seen."}
+        )
+        message = self.settlement_a.message_ids.filtered(lambda m: "Seen." in m.body)
+        self.assertEqual(message.author_id, self.dealer_a)
         other = self.url_open(
             f"/my/after-sales/settlements/{self.settlement_b.id}?access_token={token}"
         )
@@ -404,3 +412,57 @@ class TestDealerPortal(PortalCase):
         self.env.invalidate_all()
         self.assertTrue(self.claim_a.technician_signature)
         self.assertEqual(self.claim_a.technician_name, "Tech Li")
+
+    # ------------------------------------------------------------
+    # Fund and monthly duties
+    # ------------------------------------------------------------
+    def test_fund_ledger_by_quarter(self):
+        year, quarter = self._previous_quarter()
+        first_month = (quarter - 1) * 3 + 1
+        self.contract_a._fund_post(
+            "consumption",
+            -120.0,
+            self.today.replace(year=year, month=first_month, day=10),
+            "Old quarter parts",
+        )
+        self.authenticate("as_portal_a", "as_portal_a")
+        page = self.url_open("/my/after-sales/fund").text
+        self.assertIn("Accrual Portal Dealer Alpha", page, "the current quarter by default")
+        self.assertNotIn("Old quarter parts", page)
+        self.assertIn("380.00", page, "balance today: 500 - 120")
+        page = self.url_open(
+            f"/my/after-sales/fund/{self.contract_a.id}?quarter={year}-{quarter}"
+        ).text
+        self.assertIn("Old quarter parts", page)
+        self.assertNotIn("Accrual Portal Dealer Alpha", page)
+        self.authenticate("as_portal_sub", "as_portal_sub")
+        page = self.url_open("/my/after-sales/fund").text
+        self.assertNotIn("Old quarter parts", page, "the dealer's fund is not the sub-dealer's")
+
+    def test_monthly_duties(self):
+        self.authenticate("as_portal_a", "as_portal_a")
+        last_month = (self.today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        due = self.today.replace(day=self.contract_a.report_day)
+        page = self.url_open("/my/after-sales/monthly").text
+        open_status = "late" if self.today > due else "due"
+        self.assertGreaterEqual(page.count(f"o_as_duty_{open_status}"), 3)
+        token = self._csrf()
+        response = self.url_open(
+            "/my/after-sales/monthly/submit",
+            data={"csrf_token": token, "month": f"{last_month:%Y-%m}", "kind": "repair"},
+            files={"upload": ("repairs.xlsx", b"report", "application/octet-stream")},
+        )
+        self.assertEqual(response.status_code, 200)
+        done = "submitted_late" if self.today > due else "submitted"
+        self.assertIn(f"o_as_duty o_as_duty_{done}", response.text)
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "after_sales.contract"), ("res_id", "=", self.contract_a.id)]
+        )
+        self.assertEqual(len(attachment), 1)
+        self.assertEqual(
+            self.url_open(f"/my/after-sales/monthly/file/{attachment.id}").content, b"report"
+        )
+        self.authenticate("as_portal_b", "as_portal_b")
+        response = self.url_open(f"/my/after-sales/monthly/file/{attachment.id}")
+        self.assertEqual(response.status_code, 404)
+        self.assertNotEqual(response.content, b"report")
