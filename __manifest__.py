@@ -31,6 +31,10 @@
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "views/portal_templates.xml",
+        "views/portal_templates_cards.xml",
+        "views/portal_templates_claims.xml",
+        "views/portal_templates_returns.xml",
+        "views/portal_templates_parts.xml",
         "wizard/after_sales_contract_terminate_views.xml",
         "wizard/after_sales_settlement_wizard_views.xml",
         "wizard/after_sales_settlement_force_post_views.xml",
@@ -66,6 +70,7 @@
         "demo/after_sales_return_demo.xml",
         "demo/after_sales_claim_demo.xml",
         "demo/after_sales_settlement_demo.xml",
+        "demo/after_sales_portal_demo.xml",
     ],
     "post_init_hook": "_after_sales_post_init",
 }

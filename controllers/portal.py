@@ -1,220 +1,967 @@
-from odoo import http
-from odoo.exceptions import AccessError, MissingError, UserError
-from odoo.http import request
-from odoo.tools.misc import format_date, format_datetime
+"""The dealer portal (DOMAIN.md §9): a dealer's portal users register warranty cards, file
+claims, request returns and parts, follow their fund, confirm or dispute write-off notices and
+see their monthly duties under /my/after-sales.
+
+Reading runs as the portal user, so that the record rules keep each dealer to its own records
+(and its sub-dealers'). Portal users have read-only access rights: every write goes through a
+small ``_as_*`` helper of these controllers that checks the record belongs to the dealer and
+then calls the model under ``sudo()``, forcing the dealer, company and responsible."""
+
+import base64
+import datetime
+import re
+from urllib.parse import quote
+
+import pytz
+from markupsafe import Markup
+from werkzeug.urls import url_encode
+
+from odoo import fields, http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.fields import Domain
+from odoo.http import content_disposition, request
+from odoo.tools.misc import format_amount, format_date, format_datetime
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..tools import periods
+
 _lt = LazyTranslate(__name__)
 
-# The dealer's documents listed on the portal (§9): their model, and the columns shown as
-# (label, field) pairs. Record rules decide which records a dealer sees.
-PORTAL_MODELS = {
-    "contracts": "after_sales.contract",
-    "cards": "after_sales.warranty.card",
-    "claims": "after_sales.claim",
-    "returns": "after_sales.return",
-}
-PORTAL_COLUMNS = {
-    "contracts": [
-        (_lt("Contract"), "name"),
-        (_lt("Start"), "date_start"),
-        (_lt("End"), "date_end"),
-        (_lt("Status"), "state"),
-    ],
-    "cards": [
-        (_lt("Card"), "name"),
-        (_lt("Product"), "product_id"),
-        (_lt("Retail Sale"), "sale_date"),
-        (_lt("Received"), "date_received"),
-        (_lt("Status"), "state"),
-    ],
-    "claims": [
-        (_lt("Claim"), "name"),
-        (_lt("Product"), "product_id"),
-        (_lt("Call"), "call_time"),
-        (_lt("Covered"), "is_covered"),
-        (_lt("Status"), "state"),
-    ],
-    "returns": [
-        (_lt("Return"), "name"),
-        (_lt("Requested"), "date_request"),
-        (_lt("Type"), "return_type"),
-        (_lt("Status"), "state"),
-    ],
+# Some model labels still carry the spec's rule ids ("Dead on Arrival (R3)"): not for dealers.
+RULE_ID_RE = re.compile(r"\s*[(（]R\d+[a-z]?[)）]")
+
+# Photos larger than this are refused (phones send 3-8 MB pictures).
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+
+# The lists of the portal: model, columns (label, field), sortings, filters and search inputs.
+# Record rules decide which records a dealer sees; ``domain`` narrows further.
+SECTIONS = {
+    "contracts": {
+        "model": "after_sales.contract",
+        "title": _lt("Service Contracts"),
+        "domain": [("state", "!=", "draft")],
+        "columns": [
+            (_lt("Contract"), "name"),
+            (_lt("Start"), "date_start"),
+            (_lt("End"), "date_end"),
+            (_lt("Status"), "state"),
+        ],
+        "sortings": {
+            "date": {"label": _lt("Newest"), "order": "date_start desc, id desc"},
+            "name": {"label": _lt("Reference"), "order": "name"},
+        },
+        "filters": {
+            "all": {"label": _lt("All"), "domain": []},
+            "running": {"label": _lt("Running"), "domain": [("state", "=", "running")]},
+        },
+        "inputs": {"name": {"label": _lt("Search in Reference"), "fields": ["name"]}},
+        "detail": False,
+    },
+    "cards": {
+        "model": "after_sales.warranty.card",
+        "title": _lt("Warranty Cards"),
+        "domain": [],
+        "columns": [
+            (_lt("Card"), "name"),
+            (_lt("Product"), "product_id"),
+            (_lt("Serial Number"), "lot_id"),
+            (_lt("Customer"), "customer_name"),
+            (_lt("Retail Sale"), "sale_date"),
+            (_lt("Warranty End"), "warranty_end"),
+            (_lt("Status"), "state"),
+        ],
+        "sortings": {
+            "date": {"label": _lt("Newest"), "order": "date_received desc, id desc"},
+            "sale_date": {"label": _lt("Retail Sale Date"), "order": "sale_date desc, id desc"},
+            "warranty_end": {"label": _lt("Warranty End"), "order": "warranty_end, id"},
+            "name": {"label": _lt("Card Number"), "order": "name"},
+        },
+        "filters": {
+            "all": {"label": _lt("All"), "domain": []},
+            "registered": {"label": _lt("Registered"), "domain": [("state", "=", "registered")]},
+            "late": {"label": _lt("Late"), "domain": [("state", "=", "late")]},
+            "draft": {"label": _lt("Draft"), "domain": [("state", "=", "draft")]},
+            "void": {"label": _lt("Void"), "domain": [("state", "=", "void")]},
+        },
+        "inputs": {
+            "all": {
+                "label": _lt("Search in All"),
+                "fields": ["name", "lot_id.name", "customer_name", "invoice_number"],
+            },
+            "serial": {"label": _lt("Search in Serial Number"), "fields": ["lot_id.name"]},
+            "customer": {
+                "label": _lt("Search in Customer"),
+                "fields": ["customer_name", "customer_phone"],
+            },
+        },
+        "detail": True,
+    },
+    "claims": {
+        "model": "after_sales.claim",
+        "title": _lt("Warranty Claims"),
+        "domain": [],
+        "columns": [
+            (_lt("Claim"), "name"),
+            (_lt("Product"), "product_id"),
+            (_lt("Serial Number"), "lot_id"),
+            (_lt("Call"), "call_time"),
+            (_lt("Covered"), "is_covered"),
+            (_lt("Reimbursable"), "reimbursable_amount"),
+            (_lt("Status"), "state"),
+        ],
+        "sortings": {
+            "date": {"label": _lt("Newest"), "order": "call_time desc, id desc"},
+            "name": {"label": _lt("Claim Number"), "order": "name desc"},
+            "state": {"label": _lt("Status"), "order": "state, call_time desc"},
+        },
+        "filters": {
+            "all": {"label": _lt("All"), "domain": []},
+            "draft": {"label": _lt("Draft"), "domain": [("state", "=", "draft")]},
+            "submitted": {"label": _lt("Submitted"), "domain": [("state", "=", "submitted")]},
+            "approved": {"label": _lt("Approved"), "domain": [("state", "=", "approved")]},
+            "rejected": {"label": _lt("Rejected"), "domain": [("state", "=", "rejected")]},
+            "settled": {"label": _lt("Settled"), "domain": [("state", "=", "settled")]},
+        },
+        "inputs": {
+            "all": {
+                "label": _lt("Search in All"),
+                "fields": ["name", "lot_id.name", "card_id.name", "symptom"],
+            },
+            "serial": {"label": _lt("Search in Serial Number"), "fields": ["lot_id.name"]},
+        },
+        "detail": True,
+    },
+    "returns": {
+        "model": "after_sales.return",
+        "title": _lt("Returns"),
+        "domain": [],
+        "columns": [
+            (_lt("Return"), "name"),
+            (_lt("Requested"), "date_request"),
+            (_lt("Type"), "return_type"),
+            (_lt("Dealer Pays"), "dealer_charge_amount"),
+            (_lt("Status"), "state"),
+        ],
+        "sortings": {
+            "date": {"label": _lt("Newest"), "order": "date_request desc, id desc"},
+            "name": {"label": _lt("Return Number"), "order": "name desc"},
+        },
+        "filters": {
+            "all": {"label": _lt("All"), "domain": []},
+            "draft": {"label": _lt("Draft"), "domain": [("state", "=", "draft")]},
+            "open": {
+                "label": _lt("Waiting"),
+                "domain": [("state", "in", ("submitted", "approved"))],
+            },
+            "received": {
+                "label": _lt("Received"),
+                "domain": [("state", "in", ("received", "resolved", "done"))],
+            },
+            "refused": {"label": _lt("Refused"), "domain": [("state", "=", "refused")]},
+        },
+        "inputs": {
+            "all": {"label": _lt("Search in All"), "fields": ["name", "line_ids.lot_id.name"]},
+        },
+        "detail": True,
+    },
+    "parts": {
+        "model": "after_sales.parts.request",
+        "title": _lt("Parts Requisitions"),
+        "domain": [],
+        "columns": [
+            (_lt("Requisition"), "name"),
+            (_lt("Requested"), "date_request"),
+            (_lt("Type"), "request_type"),
+            (_lt("Shipping"), "shipping_mode"),
+            (_lt("Shipped"), "date_shipped"),
+            (_lt("Status"), "state"),
+        ],
+        "sortings": {
+            "date": {"label": _lt("Newest"), "order": "date_request desc, id desc"},
+            "name": {"label": _lt("Reference"), "order": "name desc"},
+        },
+        "filters": {
+            "all": {"label": _lt("All"), "domain": []},
+            "draft": {"label": _lt("Draft"), "domain": [("state", "=", "draft")]},
+            "open": {
+                "label": _lt("Waiting"),
+                "domain": [("state", "in", ("submitted", "approved"))],
+            },
+            "done": {"label": _lt("Shipped"), "domain": [("state", "=", "done")]},
+        },
+        "inputs": {"name": {"label": _lt("Search in Reference"), "fields": ["name"]}},
+        "detail": True,
+    },
+    "settlements": {
+        "model": "after_sales.settlement",
+        "title": _lt("Repair Fund Settlements"),
+        # R15: the dealer sees a settlement from its notice on (the record rule says so too)
+        "domain": [("state", "in", ("notified", "confirmed", "posted"))],
+        "columns": [
+            (_lt("Settlement"), "name"),
+            (_lt("Claims Reimbursed"), "reimbursed_amount"),
+            (_lt("Closing Balance"), "closing_balance"),
+            (_lt("Status"), "state"),
+        ],
+        "sortings": {
+            "date": {"label": _lt("Newest"), "order": "year desc, quarter desc, id desc"},
+        },
+        "filters": {
+            "all": {"label": _lt("All"), "domain": []},
+            "notified": {"label": _lt("To Confirm"), "domain": [("state", "=", "notified")]},
+        },
+        "inputs": {},
+        "detail": True,
+    },
 }
 
 
 class AfterSalesPortal(CustomerPortal):
-    """The dealer portal: a dealer's portal users see their service contracts, warranty cards,
-    claims, returns and quarterly settlements, and confirm write-off notices (R15) without
-    calling the manufacturer."""
+    """Shared machinery of the dealer portal: the home counters, the lists (search, sort,
+    filter, pager), record access, form parsing, reports and the helpers that write."""
 
+    # ------------------------------------------------------------
+    # HOME
+    # ------------------------------------------------------------
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        Settlement = request.env["after_sales.settlement"]
-        if "after_sales_settlement_count" in counters:
-            values["after_sales_settlement_count"] = (
-                Settlement.search_count(self._after_sales_settlement_domain())
-                if Settlement.has_access("read")
-                else 0
-            )
-        for kind, model in PORTAL_MODELS.items():
+        for kind, section in SECTIONS.items():
             counter = f"after_sales_{kind}_count"
             if counter in counters:
-                Model = request.env[model]
+                Model = request.env[section["model"]]
                 values[counter] = (
-                    Model.search_count(self._after_sales_document_domain(kind))
-                    if Model.has_access("read")
-                    else 0
+                    Model.search_count(section["domain"]) if Model.has_access("read") else 0
                 )
+        if "after_sales_monthly_count" in counters:
+            values["after_sales_monthly_count"] = sum(
+                1
+                for duty in self._as_monthly_duties()
+                for report in duty["reports"]
+                if report["status"] in ("due", "late")
+            )
+        if "after_sales_fund_count" in counters:
+            values["after_sales_fund_count"] = len(self._as_fund_contracts())
         return values
 
-    def _after_sales_document_domain(self, kind):
-        return [("state", "!=", "draft")] if kind == "contracts" else []
-
+    # ------------------------------------------------------------
+    # LISTS
+    # ------------------------------------------------------------
     @http.route(
         [
-            "/my/after-sales/<any(contracts,cards,claims,returns):kind>",
-            "/my/after-sales/<any(contracts,cards,claims,returns):kind>/page/<int:page>",
+            "/my/after-sales/<any(contracts,cards,claims,returns,parts,settlements):kind>",
+            "/my/after-sales/<any(contracts,cards,claims,returns,parts,settlements):kind>"
+            "/page/<int:page>",
         ],
         type="http",
         auth="user",
         website=True,
     )
-    def portal_my_after_sales_documents(self, kind, page=1, **kwargs):
-        """A dealer's contracts, warranty cards, claims or returns, read-only. The search runs
-        as the portal user (record rules keep it to the dealer's own); the rows are then
-        formatted with sudo, as related records (serials, products) may not be readable."""
-        columns = PORTAL_COLUMNS[kind]
-        Model = request.env[PORTAL_MODELS[kind]]
-        domain = self._after_sales_document_domain(kind)
+    def portal_my_after_sales_documents(
+        self, kind, page=1, *, sortby=None, filterby=None, search=None, search_in=None, **kwargs
+    ):
+        """A dealer's documents of one kind: searched as the portal user (record rules keep
+        them to the dealer's own), then formatted with sudo, as related records (serials,
+        products) may not be readable by portal users."""
+        section = SECTIONS[kind]
+        Model = request.env[section["model"]]
+        sortings = {key: dict(v, label=str(v["label"])) for key, v in section["sortings"].items()}
+        filters = {key: dict(v, label=str(v["label"])) for key, v in section["filters"].items()}
+        inputs = {
+            key: {"input": key, "label": str(v["label"])} for key, v in section["inputs"].items()
+        }
+        sortby = sortby if sortby in sortings else next(iter(sortings))
+        filterby = filterby if filterby in filters else "all"
+        search_in = search_in if search_in in inputs else next(iter(inputs), None)
+        domain = Domain.AND([section["domain"], filters[filterby]["domain"]])
+        if search and search_in:
+            # related fields (serials...) may not be readable by portal users: search them
+            # under sudo, the record rules still apply to the result through ``domain``
+            matching = Model.sudo()._search(
+                Domain.OR(
+                    [(fname, "ilike", search)] for fname in section["inputs"][search_in]["fields"]
+                )
+            )
+            domain &= Domain("id", "in", matching)
         count = Model.search_count(domain)
+        url = f"/my/after-sales/{kind}"
         pager = portal_pager(
-            url=f"/my/after-sales/{kind}", total=count, page=page, step=self._items_per_page
+            url=url,
+            url_args={
+                "sortby": sortby,
+                "filterby": filterby,
+                "search": search or "",
+                "search_in": search_in or "",
+            },
+            total=count,
+            page=page,
+            step=self._items_per_page,
         )
-        records = Model.search(domain, limit=self._items_per_page, offset=pager["offset"])
+        records = Model.search(
+            domain,
+            order=sortings[sortby]["order"],
+            limit=self._items_per_page,
+            offset=pager["offset"],
+        )
+        columns = section["columns"]
         rows = [
-            [self._after_sales_cell(record.sudo(), field) for _label, field in columns]
+            {
+                "url": f"{url}/{record.id}" if section["detail"] else False,
+                "cells": [self._after_sales_cell(record.sudo(), fname) for _l, fname in columns],
+                "state": record.sudo().state,
+            }
             for record in records
         ]
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "kind": kind,
+                "title": str(section["title"]),
                 "headers": [str(label) for label, _field in columns],
                 "rows": rows,
                 "pager": pager,
                 "page_name": f"after_sales_{kind}",
-                "default_url": f"/my/after-sales/{kind}",
+                "default_url": url,
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+                "searchbar_inputs": inputs,
+                "search_in": search_in,
+                "search": search,
             }
         )
         return request.render("after_sales_service.portal_my_after_sales_documents", values)
 
-    def _after_sales_settlement_domain(self):
-        return [("state", "in", ("notified", "confirmed", "posted"))]
-
     def _after_sales_cell(self, record, field_name):
-        """A record's field as the portal shows it (labels, names, local dates)."""
+        """A record's field as the portal shows it (labels, names, local dates, amounts)."""
         field = record._fields[field_name]
         value = record[field_name]
         if field.type == "many2one":
             return value.display_name or ""
         if field.type == "selection":
-            return dict(field._description_selection(record.env)).get(value, "")
+            return strip_rule_ids(dict(field._description_selection(record.env)).get(value, ""))
         if field.type == "boolean":
             return "✓" if value else ""
         if field.type == "date":
             return format_date(record.env, value) if value else ""
         if field.type == "datetime":
             return format_datetime(record.env, value) if value else ""
+        if field.type == "monetary":
+            return format_amount(record.env, value or 0.0, record.currency_id)
         return value or ""
 
+    # ------------------------------------------------------------
+    # HELPERS: access
+    # ------------------------------------------------------------
+    def _as_dealer(self):
+        """The commercial partner the portal user works for."""
+        return request.env.user.commercial_partner_id
+
+    def _as_check(self, model_name, record_id, access_token=None):
+        """The record if the portal user may read it (record rules) or holds its token, sudoed;
+        else raises AccessError/MissingError, answered by a 404 (never the content)."""
+        if access_token and "access_token" not in request.env[model_name]._fields:
+            access_token = None
+        return self._document_check_access(model_name, int(record_id), access_token)
+
+    def _as_not_found(self):
+        return request.not_found()
+
+    def _as_serving_contract(self, dealer=None):
+        """The running contract serving ``dealer`` (the portal dealer by default): its own, or,
+        for a sub-dealer without one, its parent dealer's."""
+        dealer = (dealer or self._as_dealer()).commercial_partner_id
+        chain = []
+        node = dealer
+        while node and node not in chain:
+            chain.append(node)
+            node = node.parent_id.commercial_partner_id
+        contracts = (
+            request.env["after_sales.contract"]
+            .sudo()
+            .search([("state", "=", "running"), ("dealer_id", "in", [p.id for p in chain])])
+        )
+        for partner in chain:
+            mine = contracts.filtered(lambda c, p=partner: c.dealer_id == p)
+            if mine:
+                return mine[:1]
+        return contracts.browse()
+
+    def _as_redirect(self, url, message=None, error=None):
+        params = {}
+        if message:
+            params["message"] = message
+        if error:
+            params["error"] = error
+        if params:
+            url = f"{url}?{url_encode(params)}"
+        return request.redirect(url)
+
+    def _as_error_text(self, error):
+        if isinstance(error, (UserError, ValidationError, AccessError)):
+            return error.args[0] if error.args else str(error)
+        return str(error)
+
+    # ------------------------------------------------------------
+    # HELPERS: forms
+    # ------------------------------------------------------------
+    def _as_date(self, value):
+        try:
+            return fields.Date.to_date(value) if value else False
+        except ValueError:
+            return False
+
+    def _as_datetime(self, value):
+        """A browser's ``datetime-local`` value (the user's local time) as UTC for the ORM."""
+        if not value:
+            return False
+        try:
+            local = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return False
+        tz = pytz.timezone(request.env.user.tz or request.env.context.get("tz") or "UTC")
+        return tz.localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
+
+    def _as_local_input(self, value):
+        """A stored UTC datetime as the value of a ``datetime-local`` input."""
+        if not value:
+            return ""
+        tz = pytz.timezone(request.env.user.tz or "UTC")
+        return pytz.UTC.localize(value).astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+
+    def _as_int(self, value):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0
+
+    def _as_float(self, value):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return 0.0
+
+    def _as_products(self, company, domain):
+        """Products a dealer may pick in a form (read under sudo: portal users cannot read
+        every product)."""
+        return (
+            request.env["product.product"]
+            .sudo()
+            .search(
+                Domain.AND([domain, [("company_id", "in", [False, company.id])]]),
+                order="default_code, name",
+                limit=500,
+            )
+        )
+
+    def _as_selection(self, model_name, field_name):
+        field = request.env[model_name]._fields[field_name]
+        return [
+            (key, strip_rule_ids(label)) for key, label in field._description_selection(request.env)
+        ]
+
+    def _as_find_lot(self, product, serial, company, create=False):
+        """The serial ``serial`` of ``product`` (created when ``create``); checked by the
+        caller to belong to the dealer where it matters."""
+        Lot = request.env["stock.lot"].sudo()
+        lot = Lot.search(
+            [
+                ("product_id", "=", product.id),
+                ("name", "=", serial),
+                ("company_id", "in", [False, company.id]),
+            ],
+            limit=1,
+        )
+        if not lot and create:
+            lot = Lot.create({"product_id": product.id, "name": serial, "company_id": company.id})
+        return lot
+
+    # ------------------------------------------------------------
+    # HELPERS: chatter
+    # ------------------------------------------------------------
+    def _as_messages(self, record):
+        """The messages of ``record`` a dealer may read: comments and e-mails, no internal
+        notes (read under sudo; the caller checked the record)."""
+        return record.sudo().message_ids.filtered(
+            lambda m: (
+                m.message_type in ("comment", "email")
+                and not (m.subtype_id and m.subtype_id.internal)
+                and not m.is_internal
+            )
+        )
+
+    def _as_post_message(self, record, body):
+        """Post the dealer's comment on ``record`` in the dealer's name."""
+        user = request.env.user
+        author = record.sudo().dealer_id if user._is_public() else user.partner_id
+        record.sudo().message_post(
+            body=Markup("<p>%s</p>") % body,
+            author_id=author.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
     @http.route(
-        ["/my/after-sales/settlements", "/my/after-sales/settlements/page/<int:page>"],
+        "/my/after-sales/<any(cards,claims,returns,parts,settlements):kind>/<int:record_id>"
+        "/message",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_after_sales_message(self, kind, record_id, body=None, access_token=None, **kw):
+        """A dealer's comment on one of its documents, posted in its chatter."""
+        try:
+            record = self._as_check(SECTIONS[kind]["model"], record_id, access_token)
+            if kind == "settlements":
+                record = self._as_settlement_for_action(record_id, access_token)
+        except (AccessError, MissingError):
+            return self._as_not_found()
+        url = f"/my/after-sales/{kind}/{record_id}"
+        if (body or "").strip():
+            self._as_post_message(record, body.strip())
+        if access_token:
+            url += f"?access_token={access_token}"
+        return request.redirect(url + "#o_as_chatter")
+
+    # ------------------------------------------------------------
+    # HELPERS: reports
+    # ------------------------------------------------------------
+    def _as_show_report(self, record, report_ref, report_type="pdf", download=False):
+        return self._show_report(
+            model=record, report_type=report_type, report_ref=report_ref, download=download
+        )
+
+    def _get_http_headers(self, model, report_type, report, download):
+        """Odoo's portal names a PDF with ``_get_report_base_filename``, which only some models
+        define: the after-sales documents take their report's printed name instead (without
+        this the notice download answered HTTP 500)."""
+        if not model._name.startswith("after_sales.") or hasattr(
+            model, "_get_report_base_filename"
+        ):
+            return super()._get_http_headers(model, report_type, report, download)
+        headers = {
+            "Content-Type": "application/pdf" if report_type == "pdf" else "text/html",
+            "Content-Length": len(report),
+        }
+        if report_type == "pdf":
+            stem = re.sub(r"[^\w\-]+", "_", model.display_name or model._name)
+            headers["Content-Disposition"] = content_disposition(
+                f"{stem}.pdf", disposition_type="attachment" if download else "inline"
+            )
+        return headers
+
+    # ------------------------------------------------------------
+    # HELPERS: files
+    # ------------------------------------------------------------
+    def _as_read_upload(self, upload):
+        """The bytes of an uploaded file, or None when none was sent; refuses big files."""
+        if not upload or not getattr(upload, "filename", None):
+            return None
+        content = upload.read()
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise UserError(
+                request.env._(
+                    "The file %(file)s is too large (at most %(size)s MB).",
+                    file=upload.filename,
+                    size=MAX_UPLOAD_BYTES // (1024 * 1024),
+                )
+            )
+        return content
+
+    def _as_attachment_response(self, attachment):
+        attachment = attachment.sudo()
+        content = base64.b64decode(attachment.datas or b"")
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", attachment.mimetype or "application/octet-stream"),
+                ("Content-Length", len(content)),
+                ("Content-Disposition", content_disposition(attachment.name or "file")),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )
+
+    # ------------------------------------------------------------
+    # FUND (R12-R13)
+    # ------------------------------------------------------------
+    def _as_fund_contracts(self):
+        Contract = request.env["after_sales.contract"]
+        if not Contract.has_access("read"):
+            return Contract
+        return Contract.search([("state", "!=", "draft")])
+
+    @http.route(
+        ["/my/after-sales/fund", "/my/after-sales/fund/<int:contract_id>"],
         type="http",
         auth="user",
         website=True,
     )
-    def portal_my_after_sales_settlements(self, page=1, **kwargs):
-        """The dealer's write-off notices and settlement statements."""
-        Settlement = request.env["after_sales.settlement"]
-        domain = self._after_sales_settlement_domain()
-        count = Settlement.search_count(domain)
-        pager = portal_pager(
-            url="/my/after-sales/settlements", total=count, page=page, step=self._items_per_page
-        )
-        settlements = Settlement.search(
-            domain,
-            order="year desc, quarter desc, id desc",
-            limit=self._items_per_page,
-            offset=pager["offset"],
-        )
+    def portal_my_after_sales_fund(self, contract_id=None, quarter=None, **kwargs):
+        """The repair fund of one of the dealer's contracts: its balance today and its ledger
+        rows, quarter by quarter."""
+        contracts = self._as_fund_contracts()
+        if contract_id:
+            contract = contracts.filtered(lambda c: c.id == contract_id)
+            if not contract:
+                return self._as_not_found()
+        else:
+            contract = contracts.filtered(lambda c: c.state == "running")[:1] or contracts[:1]
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "settlements": settlements,
-                "pager": pager,
-                "page_name": "after_sales_settlements",
-                "default_url": "/my/after-sales/settlements",
+                "page_name": "after_sales_fund",
+                "contracts": contracts.sudo(),
+                "contract": contract.sudo(),
             }
         )
-        return request.render("after_sales_service.portal_my_after_sales_settlements", values)
+        if contract:
+            values.update(self._as_fund_values(contract, quarter))
+        return request.render("after_sales_service.portal_my_after_sales_fund", values)
 
+    def _as_fund_values(self, contract, quarter_key):
+        """Balance today and ledger rows by quarter (rows read as the portal user: the ledger's
+        record rule applies)."""
+        Entry = request.env["after_sales.fund.entry"]
+        today = fields.Date.context_today(Entry)
+        groups = Entry._read_group(
+            [("contract_id", "=", contract.id)],
+            ["period_year", "period_quarter"],
+            ["amount:sum"],
+        )
+        quarters = sorted(
+            ({"key": f"{y}-{q}", "year": y, "quarter": q, "total": t} for y, q, t in groups),
+            key=lambda x: x["key"],
+            reverse=True,
+        )
+        current = "{}-{}".format(*periods.quarter_of(today))
+        keys = [q["key"] for q in quarters]
+        if quarter_key not in keys:
+            quarter_key = current if current in keys else (keys[0] if keys else None)
+        domain = [("contract_id", "=", contract.id)]
+        if quarter_key:
+            year, quarter = quarter_key.split("-")
+            domain += [("period_year", "=", int(year)), ("period_quarter", "=", quarter)]
+        entries = Entry.search(domain, order="date, id")
+        balance = sum(
+            Entry.search([("contract_id", "=", contract.id), ("date", "<=", today)]).mapped(
+                "amount"
+            )
+        )
+        return {
+            "quarters": quarters,
+            "quarter_key": quarter_key,
+            "entries": entries.sudo(),
+            "balance": balance,
+            "today": today,
+            "currency": contract.sudo().currency_id,
+        }
+
+    # ------------------------------------------------------------
+    # SETTLEMENTS AND WRITE-OFF NOTICES (R15)
+    # ------------------------------------------------------------
     @http.route(
         ["/my/after-sales/settlements/<int:settlement_id>"],
         type="http",
-        auth="user",
+        auth="public",
         website=True,
     )
-    def portal_my_after_sales_settlement(self, settlement_id, report_type=None, **kwargs):
-        """One settlement: its figures and claims, the notice as PDF, and the confirm button."""
+    def portal_my_after_sales_settlement(
+        self, settlement_id, access_token=None, report_type=None, download=None, **kwargs
+    ):
+        """One settlement: its figures and claims, the notice as PDF, the confirm and dispute
+        buttons. The notice mail's link carries the access token."""
         try:
-            settlement = self._document_check_access("after_sales.settlement", settlement_id)
+            settlement = self._as_check("after_sales.settlement", settlement_id, access_token)
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._as_not_found()
+        if settlement.state not in ("notified", "confirmed", "posted"):
+            return self._as_not_found()
         if report_type in ("html", "pdf", "text"):
-            return self._show_report(
-                model=settlement,
-                report_type=report_type,
-                report_ref="after_sales_service.action_report_after_sales_writeoff_notice",
-                download=kwargs.get("download") == "true",
+            report = (
+                "after_sales_service.action_report_after_sales_settlement"
+                if kwargs.get("statement")
+                else "after_sales_service.action_report_after_sales_writeoff_notice"
             )
+            return self._as_show_report(settlement, report, report_type, download == "true")
         values = self._prepare_portal_layout_values()
+        values = self._get_page_view_values(
+            settlement, access_token, values, "my_after_sales_settlement_history", False
+        )
         values.update(
             {
                 "settlement": settlement,
                 "page_name": "after_sales_settlement",
-                "confirmed": kwargs.get("confirmed"),
+                "message": kwargs.get("message"),
+                "error": kwargs.get("error"),
+                "messages": self._as_messages(settlement),
+                "chatter_url": f"/my/after-sales/settlements/{settlement.id}/message",
+                "token_query": f"access_token={access_token}" if access_token else "",
             }
         )
         return request.render("after_sales_service.portal_my_after_sales_settlement", values)
 
+    def _as_settlement_for_action(self, settlement_id, access_token):
+        settlement = self._as_check("after_sales.settlement", settlement_id, access_token)
+        if settlement.state not in ("notified", "confirmed", "posted"):
+            raise MissingError(request.env._("This document does not exist."))
+        return settlement
+
     @http.route(
         ["/my/after-sales/settlements/<int:settlement_id>/confirm"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_confirm_after_sales_settlement(self, settlement_id, access_token=None, **kwargs):
+        """The dealer confirms the write-off notice."""
+        try:
+            settlement = self._as_settlement_for_action(settlement_id, access_token)
+        except (AccessError, MissingError):
+            return self._as_not_found()
+        url = f"/my/after-sales/settlements/{settlement_id}"
+        query = f"access_token={access_token}&" if access_token else ""
+        if settlement.state != "notified":
+            return request.redirect(f"{url}?{query}")
+        try:
+            self._as_confirm_settlement(settlement)
+        except UserError as error:
+            return request.redirect(f"{url}?{query}error={quote(self._as_error_text(error))}")
+        return request.redirect(f"{url}?{query}message=confirmed")
+
+    def _as_confirm_settlement(self, settlement):
+        """THE one place that records the dealer's own confirmation of a write-off notice.
+        The fund engineer is adding a model method that posts automatically only when finance
+        enabled it; until then this calls ``action_confirm`` under sudo (the lead swaps it)."""
+        user = request.env.user
+        name = user.name if not user._is_public() else settlement.dealer_id.name
+        settlement = settlement.sudo()
+        settlement.action_confirm(confirmed_by=name)
+        settlement.message_post(
+            body=request.env._(
+                "Write-off notice confirmed on the portal by %(user)s.",
+                user=name,
+            ),
+            author_id=(user.partner_id.id if not user._is_public() else settlement.dealer_id.id),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    @http.route(
+        ["/my/after-sales/settlements/<int:settlement_id>/dispute"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_dispute_after_sales_settlement(
+        self, settlement_id, access_token=None, comment=None, **kwargs
+    ):
+        """The dealer disputes the write-off notice with a comment: the notice goes back to
+        the service desk, which gets an activity to review it."""
+        try:
+            settlement = self._as_settlement_for_action(settlement_id, access_token)
+        except (AccessError, MissingError):
+            return self._as_not_found()
+        url = f"/my/after-sales/settlements/{settlement_id}"
+        query = f"access_token={access_token}&" if access_token else ""
+        if settlement.state != "notified":
+            return request.redirect(f"{url}?{query}")
+        comment = (comment or "").strip()
+        if not comment:
+            error = request.env._("Say what is wrong with the notice.")
+            return request.redirect(f"{url}?{query}error={quote(error)}")
+        self._as_dispute_settlement(settlement, comment)
+        return request.redirect("/my/after-sales/settlements?filterby=all")
+
+    def _as_dispute_settlement(self, settlement, comment):
+        """Return a disputed notice to the service desk: the dealer's comment in the chatter,
+        an activity for the contract's responsible, and the settlement back to draft for the
+        desk to correct and notify again. Needs a model method (``action_dispute``) at merge."""
+        user = request.env.user
+        author = user.partner_id if not user._is_public() else settlement.dealer_id
+        settlement = settlement.sudo()
+        settlement.message_post(
+            body=Markup("<p>%s</p><p>%s</p>")
+            % (
+                request.env._("The dealer disputes the write-off notice:"),
+                comment,
+            ),
+            author_id=author.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        responsible = settlement.contract_id.user_id or request.env.ref("base.user_admin")
+        settlement.with_context(lang=responsible.lang).activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=settlement.with_context(lang=responsible.lang).env._(
+                "Write-off notice disputed by the dealer"
+            ),
+            note=comment,
+            user_id=responsible.id,
+        )
+        settlement.write({"state": "draft"})
+
+    # ------------------------------------------------------------
+    # MONTHLY DUTIES (R11)
+    # ------------------------------------------------------------
+    def _as_monthly_kinds(self):
+        return [
+            ("repair", request.env._("Monthly repair report")),
+            ("parts", request.env._("Monthly parts replacement list")),
+            ("satisfaction", request.env._("Customer satisfaction statistics")),
+        ]
+
+    def _as_monthly_duties(self, months=6):
+        """The dealer's monthly reports of its running contract over the last ``months``
+        months: each due by the contract's report day of the next month; submitted (on time
+        or late), due, or late. Submissions are files the dealer uploaded on the contract."""
+        contract = self._as_serving_contract()
+        if not contract or contract.dealer_id != self._as_dealer():
+            return []
+        today = fields.Date.context_today(contract)
+        attachments = (
+            request.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "after_sales.contract"),
+                    ("res_id", "=", contract.id),
+                    ("description", "=like", "after_sales_monthly:%"),
+                ]
+            )
+        )
+        submitted = {}
+        for attachment in attachments.sorted("id"):
+            submitted.setdefault(attachment.description, attachment)
+        duties = []
+        month = today.replace(day=1)
+        for __ in range(months):
+            month = (month - datetime.timedelta(days=1)).replace(day=1)
+            month_end = periods.month_bounds(month.year, month.month)[1]
+            if month_end < contract.date_start or (contract.date_end and month > contract.date_end):
+                continue
+            next_month = month_end + datetime.timedelta(days=1)
+            last_day = periods.month_bounds(next_month.year, next_month.month)[1].day
+            due = next_month.replace(day=min(max(contract.report_day, 1), last_day))
+            reports = []
+            for kind, label in self._as_monthly_kinds():
+                key = f"after_sales_monthly:{kind}:{month:%Y-%m}"
+                attachment = submitted.get(key)
+                if attachment:
+                    on = fields.Datetime.context_timestamp(contract, attachment.create_date).date()
+                    status = "submitted" if on <= due else "submitted_late"
+                else:
+                    on = False
+                    status = "late" if today > due else "due"
+                reports.append(
+                    {
+                        "kind": kind,
+                        "label": label,
+                        "status": status,
+                        "date": on,
+                        "attachment": attachment,
+                    }
+                )
+            duties.append({"month": month, "due": due, "reports": reports})
+        return duties
+
+    @http.route("/my/after-sales/monthly", type="http", auth="user", website=True)
+    def portal_my_after_sales_monthly(self, **kwargs):
+        """The dealer's monthly duties: which reports are due, submitted or late."""
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "after_sales_monthly",
+                "duties": self._as_monthly_duties(),
+                "contract": self._as_serving_contract().sudo(),
+                "is_own_contract": self._as_serving_contract().dealer_id == self._as_dealer(),
+                "message": kwargs.get("message"),
+                "error": kwargs.get("error"),
+            }
+        )
+        return request.render("after_sales_service.portal_my_after_sales_monthly", values)
+
+    @http.route(
+        "/my/after-sales/monthly/submit",
         type="http",
         auth="user",
         methods=["POST"],
         website=True,
     )
-    def portal_confirm_after_sales_settlement(self, settlement_id, **kwargs):
-        """The dealer confirms the write-off notice; finance can then post the credit note."""
+    def portal_after_sales_monthly_submit(self, month=None, kind=None, upload=None, **kwargs):
+        """The dealer uploads one of its monthly reports."""
+        duties = self._as_monthly_duties()
+        kinds = dict(self._as_monthly_kinds())
+        duty = next((d for d in duties if f"{d['month']:%Y-%m}" == month), None)
+        if not duty or kind not in kinds:
+            return self._as_not_found()
         try:
-            settlement = self._document_check_access("after_sales.settlement", settlement_id)
-        except (AccessError, MissingError):
-            return request.redirect("/my")
-        if settlement.state == "notified":
-            try:
-                settlement.action_confirm(confirmed_by=request.env.user.name)
-            except UserError:
-                return request.redirect(f"/my/after-sales/settlements/{settlement_id}")
-            settlement.message_post(
-                body=request.env._(
-                    "Write-off notice confirmed on the portal by %(user)s.",
-                    user=request.env.user.name,
-                ),
-                author_id=request.env.user.partner_id.id,
+            content = self._as_read_upload(upload)
+        except UserError as error:
+            return self._as_redirect("/my/after-sales/monthly", error=self._as_error_text(error))
+        if not content:
+            return self._as_redirect(
+                "/my/after-sales/monthly", error=request.env._("Choose the file to send.")
             )
-        return request.redirect(f"/my/after-sales/settlements/{settlement_id}?confirmed=1")
+        self._as_submit_monthly(duty["month"], kind, upload.filename, content)
+        return self._as_redirect("/my/after-sales/monthly", message="submitted")
+
+    def _as_submit_monthly(self, month, kind, filename, content):
+        contract = self._as_serving_contract().sudo()
+        label = dict(self._as_monthly_kinds())[kind]
+        attachment = (
+            request.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"{label} {month:%Y-%m} - {filename}",
+                    "datas": base64.b64encode(content),
+                    "res_model": "after_sales.contract",
+                    "res_id": contract.id,
+                    "description": f"after_sales_monthly:{kind}:{month:%Y-%m}",
+                }
+            )
+        )
+        contract.message_post(
+            body=request.env._(
+                "%(report)s for %(month)s submitted on the portal by %(user)s.",
+                report=label,
+                month=f"{month:%Y-%m}",
+                user=request.env.user.name,
+            ),
+            attachment_ids=attachment.ids,
+            author_id=request.env.user.partner_id.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        return attachment
+
+    @http.route(
+        "/my/after-sales/monthly/file/<int:attachment_id>",
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_after_sales_monthly_file(self, attachment_id, **kwargs):
+        attachment = request.env["ir.attachment"].sudo().browse(attachment_id).exists()
+        contract = self._as_serving_contract()
+        if (
+            not attachment
+            or not contract
+            or attachment.res_model != "after_sales.contract"
+            or attachment.res_id != contract.id
+            or contract.dealer_id != self._as_dealer()
+            or not (attachment.description or "").startswith("after_sales_monthly:")
+        ):
+            return self._as_not_found()
+        return self._as_attachment_response(attachment)
+
+
+def strip_rule_ids(text):
+    """``text`` without the spec's rule ids, e.g. "Out of Warranty (R6)" -> "Out of Warranty"."""
+    return RULE_ID_RE.sub("", text or "")
