@@ -17,6 +17,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/after_sales_product_data.xml",
+        "reports/after_sales_report_layout.xml",
         "reports/after_sales_settlement_reports.xml",
         "data/mail_template_data.xml",
         "data/mail_activity_type_data.xml",
@@ -53,6 +54,9 @@
         "views/after_sales_menus.xml",
     ],
     "assets": {
+        "web.report_assets_common": [
+            "after_sales_service/static/src/scss/after_sales_report.scss",
+        ],
         "web.assets_tests": [
             "after_sales_service/static/tests/tours/*.js",
         ],
