@@ -67,6 +67,7 @@
         "demo/after_sales_return_demo.xml",
         "demo/after_sales_claim_demo.xml",
         "demo/after_sales_settlement_demo.xml",
+        "demo/after_sales_sales_demo.xml",
     ],
     "post_init_hook": "_after_sales_post_init",
 }
