@@ -37,3 +37,4 @@ settings.register_profile(
     max_examples=150,
 )
 settings.load_profile("after_sales")
+from . import test_report_layout
