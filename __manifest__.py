@@ -17,6 +17,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/after_sales_product_data.xml",
+        "reports/after_sales_report_layout.xml",
         "reports/after_sales_settlement_reports.xml",
         "data/mail_template_data.xml",
         "data/mail_activity_type_data.xml",
@@ -60,6 +61,9 @@
         "data/after_sales_claim_cron_data.xml",
     ],
     "assets": {
+        "web.report_assets_common": [
+            "after_sales_service/static/src/scss/after_sales_report.scss",
+        ],
         "web.assets_tests": [
             "after_sales_service/static/tests/tours/*.js",
         ],
@@ -71,6 +75,7 @@
         "demo/after_sales_claim_demo.xml",
         "demo/after_sales_settlement_demo.xml",
         "demo/after_sales_portal_demo.xml",
+        "demo/after_sales_sales_demo.xml",
     ],
     "post_init_hook": "_after_sales_post_init",
 }

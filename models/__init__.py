@@ -27,3 +27,4 @@ from . import after_sales_service_plan
 from . import report_after_sales_monthly
 from . import after_sales_claim_visit
 from . import after_sales_revisit_report
+from . import ir_actions_report

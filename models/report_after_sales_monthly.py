@@ -1,6 +1,7 @@
 import datetime
 
 from odoo import api, models
+from odoo.exceptions import UserError
 
 from ..tools import monthly, periods
 
@@ -15,10 +16,15 @@ class ReportAfterSalesMonthly(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         data = data or {}
-        dealers = self.env["res.partner"].browse(docids)
+        # printed from the wizard, the dealers come in data (the URL has no ids then)
+        dealers = self.env["res.partner"].browse(docids or data.get("dealer_ids") or [])
+        if "year" not in data or "month" not in data:
+            raise UserError(
+                self.env._("Print the monthly repair report from its wizard: choose the month.")
+            )
         year, month = int(data["year"]), int(data["month"])
         return {
-            "doc_ids": docids,
+            "doc_ids": dealers.ids,
             "doc_model": "res.partner",
             "docs": dealers,
             "year": year,

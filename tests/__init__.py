@@ -33,6 +33,7 @@ from . import test_claim_coverage
 from . import test_claim_access
 from . import test_card_import_formats
 from . import test_claim_visit
+from . import test_report_layout
 
 # Property tests run inside Odoo's test runner on busy two-core machines: no deadline, no
 # timing health checks, a fixed seed (a failure reproduces), no example database on disk.

@@ -1,13 +1,16 @@
 import base64
 import io
+import json
 from datetime import date, datetime
+from urllib.parse import quote
 
 import openpyxl
 from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo import Command
-from odoo.tests import BaseCase, tagged
+from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools.pdf import PdfFileReader
 
 from ..tools import monthly
 from .common import AfterSalesCase
@@ -111,7 +114,7 @@ class TestMonthlyReport(AfterSalesCase):
             .create({"year": 2026, "month": "3", "dealer_ids": [Command.set(self.dealer.ids)]})
         )
         action = wizard.action_print()
-        self.assertEqual(action["data"], {"year": 2026, "month": 3})
+        self.assertEqual(action["data"], {"year": 2026, "month": 3, "dealer_ids": self.dealer.ids})
         html = (
             self.env["ir.actions.report"]
             ._render_qweb_html(
@@ -138,3 +141,111 @@ class TestMonthlyReport(AfterSalesCase):
         self.assertEqual(repairs.max_row, 4)
         self.assertEqual([c.value for c in parts[2]], ["Dealer Shunda", "Fan motor", 3, 0])
         self.assertEqual([c.value for c in summary[2]][:6], ["Dealer Shunda", 3, 0, 0, 1, 33.33])
+
+
+class MonthlyPrintData:
+    """Two dealers with a repair each in March 2026, and a service desk user."""
+
+    @classmethod
+    def _setup_print_data(cls):
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, lang="en_US"))
+        cls.env.company.external_report_layout_id = cls.env.ref("web.external_layout_standard")
+        groups = "after_sales_service.after_sales_service_group_user"
+        cls.user_desk = new_test_user(cls.env, "as_print_desk", groups=groups)
+        cls.dealer = cls.env["res.partner"].create({"name": "Dealer Shunda", "is_company": True})
+        cls.other = cls.env["res.partner"].create({"name": "Dealer Jiahe", "is_company": True})
+        for dealer in cls.dealer | cls.other:
+            contract = cls.env["after_sales.contract"].create(
+                {
+                    "dealer_id": dealer.id,
+                    "date_start": date(2026, 1, 1),
+                    "date_end": date(2026, 12, 31),
+                }
+            )
+            contract.action_start()
+        product = cls.env["product.product"].create({"name": "Range hood RH-9"})
+        cls.env["after_sales.claim"].create(
+            [
+                {
+                    "dealer_id": dealer.id,
+                    "product_id": product.id,
+                    "call_time": datetime(2026, 3, 10, 9, 0),
+                    "completion_time": datetime(2026, 3, 10, 15, 0),
+                    "symptom": symptom,
+                }
+                for dealer, symptom in ((cls.dealer, "Shunda noise"), (cls.other, "Jiahe leak"))
+            ]
+        ).action_submit()
+
+
+@tagged("post_install", "-at_install")
+class TestMonthlyReportPrint(MonthlyPrintData, HttpCase):
+    """The wizard's Print, followed the way the web client follows it: a report action with
+    ``data`` is fetched from ``/report/<type>/<report>?options=<data>&context=<context>``, with
+    no record ids in the URL. The PDF used to come out blank (its dealers were only in docids)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_print_data()
+
+    def _print_from_wizard(self, dealers, render_pdf):
+        wizard = (
+            self.env["after_sales.monthly.report"]
+            .with_user(self.user_desk)
+            .create({"year": 2026, "month": "3", "dealer_ids": [Command.set(dealers.ids)]})
+        )
+        action = wizard.action_print()
+        self.assertEqual(action["type"], "ir.actions.report", "no layout dialog on the way")
+        self.assertEqual(action["data"]["dealer_ids"], dealers.ids)
+        context = dict(action["context"], lang="en_US", force_report_rendering=render_pdf)
+        # what web/static/src/webclient/actions/reports/utils.js getReportUrl() builds
+        url = "/report/{}/{}?options={}&context={}".format(
+            "pdf" if render_pdf else "html",
+            action["report_name"],
+            quote(json.dumps(action["data"])),
+            quote(json.dumps(context)),
+        )
+        self.authenticate("as_print_desk", "as_print_desk")
+        response = self.url_open(url, timeout=120)
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        return response
+
+    def test_html_from_the_wizard_has_every_chosen_dealer(self):
+        html = self._print_from_wizard(self.dealer | self.other, render_pdf=False).text
+        for text in ("Dealer Shunda", "Shunda noise", "Dealer Jiahe", "Jiahe leak"):
+            self.assertIn(text, html)
+        # one letterhead around both sections: one document, which unpatched wkhtmltopdf prints
+        self.assertEqual(html.count('class="article '), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestMonthlyReportPdf(MonthlyPrintData, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_print_data()
+
+    def test_pdf_from_the_wizard_has_the_dealers_figures(self):
+        """The PDF itself, rendered by wkhtmltopdf from what the PDF route receives: the report
+        name and the action's data, no record ids."""
+        wizard = (
+            self.env["after_sales.monthly.report"]
+            .with_user(self.user_desk)
+            .create({"year": 2026, "month": "3", "dealer_ids": [Command.set(self.dealer.ids)]})
+        )
+        action = wizard.action_print()
+        pdf, report_format = (
+            self.env["ir.actions.report"]
+            .with_user(self.user_desk)
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(action["report_name"], None, data=action["data"])
+        )
+        self.assertEqual(report_format, "pdf")
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+        for expected in ("Monthly Repair Report 2026-03", "Dealer Shunda", "Shunda noise"):
+            self.assertIn(expected, text)
+        self.assertNotIn("Jiahe leak", text, "only the chosen dealer")
+        # the company's letterhead: wkhtmltopdf's header, or the body's when it cannot print one
+        self.assertIn(self.env.company.name, text)

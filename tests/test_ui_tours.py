@@ -1,3 +1,6 @@
+from datetime import date, timedelta
+
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 
@@ -13,3 +16,66 @@ class TestBackendTours(HttpCase):
         self.assertEqual(contract.state, "running")
         self.assertEqual(contract.warranty_months, 12)
         self.assertTrue(contract.name.startswith("ASC/"))
+
+
+@tagged("post_install", "-at_install")
+class TestChineseBackOfficeTour(HttpCase):
+    """The main back-office flow clicked through in Simplified Chinese: warranty card, claim,
+    approval, quarterly settlement and write-off notice; the tour fails on an English label
+    left on those screens (after_sales_zh_flow_tour.js)."""
+
+    def test_main_flow_in_chinese(self):
+        env = self.env(context=dict(self.env.context, tracking_disable=True))
+        self.assertTrue(env["res.lang"]._get_data(code="zh_CN"), "the test database has zh_CN")
+        groups = [
+            "base.group_user",
+            "after_sales_service.after_sales_service_group_manager",
+            "account.group_account_manager",
+        ]
+        user = env["res.users"].create(
+            {
+                "name": "售后经理",
+                "login": "as_zh_manager",
+                "password": "as_zh_manager",
+                "lang": "zh_CN",
+                "tz": "Asia/Shanghai",
+                "group_ids": [Command.set([env.ref(xmlid).id for xmlid in groups])],
+            }
+        )
+        dealer = env["res.partner"].create(
+            {"name": "顺达测试经销商", "is_company": True, "lang": "zh_CN"}
+        )
+        today = date.today()
+        contract = env["after_sales.contract"].create(
+            {
+                "dealer_id": dealer.id,
+                "date_start": date(today.year, 1, 1),
+                "date_end": date(today.year, 12, 31),
+                "allowance_basis": "none",
+                "claim_reimbursement": "flat",
+                "flat_claim_amount": 50.0,
+            }
+        )
+        contract.action_start()
+        product = env["product.product"].create({"name": "抽油烟机 RH-9", "list_price": 1899.0})
+        card = env["after_sales.warranty.card"].create(
+            {
+                "dealer_id": dealer.id,
+                "product_id": product.id,
+                "customer_name": "张三",
+                "customer_phone": "13800000001",
+                "sale_date": today - timedelta(days=10),
+            }
+        )
+        self.start_tour(
+            f"/odoo/action-after_sales_service.after_sales_warranty_card_action/{card.id}",
+            "after_sales_zh_flow",
+            login="as_zh_manager",
+        )
+        self.assertEqual(card.state, "registered")
+        claim = env["after_sales.claim"].search([("card_id", "=", card.id)])
+        self.assertEqual(claim.symptom, "风机不转")
+        self.assertEqual(claim.approver_id, user)
+        settlement = env["after_sales.settlement"].search([("contract_id", "=", contract.id)])
+        self.assertEqual(settlement.state, "notified")
+        self.assertIn(claim, settlement.claim_ids)

@@ -40,9 +40,15 @@ class AfterSalesMonthlyReport(models.TransientModel):
         return dealers
 
     def action_print(self):
-        """The monthly repair report PDF, one section per dealer."""
+        """The monthly repair report PDF, one section per dealer.
+
+        The dealers travel in ``data``: a report action that carries data is printed by the web
+        client from ``/report/pdf/<report>?options=<data>`` without the record ids, so ids given
+        only as ``docids`` never reach the report (which then printed an empty page)."""
+        dealers = self._dealers()
         return self.env.ref("after_sales_service.action_report_monthly_repair").report_action(
-            self._dealers(), data={"year": self.year, "month": int(self.month)}
+            dealers,
+            data={"year": self.year, "month": int(self.month), "dealer_ids": dealers.ids},
         )
 
     def action_export_xlsx(self):
