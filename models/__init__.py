@@ -21,3 +21,4 @@ from . import after_sales_return
 from . import stock_move
 from . import after_sales_service_plan
 from . import report_after_sales_monthly
+from . import after_sales_fund

@@ -30,6 +30,9 @@ class SettlementCase(AccountTestInvoicingCommon):
         cls.subdealer = cls.env["res.partner"].create(
             {"name": "Kunshan branch", "is_company": True, "parent_id": cls.dealer.id}
         )
+        cls.dealer_contact = cls.env["res.partner"].create(
+            {"name": "Wang Lei", "parent_id": cls.dealer.id}
+        )
         cls.heater = cls.env["product.product"].create(
             {"name": "Water heater", "list_price": 1299.0}
         )
@@ -106,6 +109,7 @@ class SettlementCase(AccountTestInvoicingCommon):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2027-04-10")
 class TestBudgetSettlement(SettlementCase):
     """Budget, collections 3 %, through 2026 into 2027 (issue 4's first worked example)."""
 
@@ -298,6 +302,7 @@ class TestBudgetSettlement(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
 class TestPayoutSettlement(SettlementCase):
     """Payout, ¥20 per registered unit (issue 4's second worked example)."""
 
@@ -349,6 +354,7 @@ class TestPayoutSettlement(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
 class TestReimbursementSettlement(SettlementCase):
     """Flat ¥50 per claim + ¥30 on-site (issue 4's third worked example)."""
 
@@ -417,7 +423,9 @@ class TestReimbursementSettlement(SettlementCase):
         self.assertEqual(len(mail), 1, "the notice is sent to the dealer, with the PDF")
         self.assertIn(self.dealer, mail.partner_ids)
         self.assertIn(q1.name, mail.subject)
-        q1.action_confirm(confirmed_by="Wang Lei")
+        # the dealer confirms on the portal; finance enabled automatic posting on confirmation
+        self.company.after_sales_auto_post_confirmed = True
+        q1._action_dealer_confirm(self.dealer_contact)
         self.assertEqual(q1.state, "posted", "the dealer's confirmation posts the write-off")
         self.assertEqual(q1.confirmed_by, "Wang Lei")
         credit = q1.move_ids
@@ -480,6 +488,7 @@ class TestReimbursementSettlement(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
 class TestSettlementAccess(SettlementCase):
     def test_only_managers_settle_and_posting_needs_invoicing(self):
         contract = self._contract()
@@ -534,6 +543,7 @@ class TestSettlementAccess(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
 class TestAccrual(SettlementCase):
     def test_monthly_cron_is_idempotent(self):
         contract = self._contract(allowance_basis="collections", allowance_rate=3.0)

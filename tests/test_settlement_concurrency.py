@@ -2,11 +2,12 @@ from datetime import date
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-05-10")
 class TestSettlementConcurrency(TransactionCase):
     """R16: two users settling the same quarter at the same moment produce exactly one
     settlement; the second run gets a clear message. Runs on real, committed cursors (the
