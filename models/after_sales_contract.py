@@ -276,8 +276,7 @@ class AfterSalesContract(models.Model):
         string="Allowance per Unit",
         default=CONTRACT_DEFAULTS["allowance_unit_amount"],
         tracking=True,
-        help="Amount per registered, non-late warranty card of the dealer and its "
-        "sub-dealers.",
+        help="Amount per registered, non-late warranty card of the dealer and its sub-dealers.",
     )
     allowance_use = fields.Selection(
         [("budget", "Repair Fund Budget"), ("payout", "Paid to Dealer")],
@@ -531,13 +530,12 @@ class AfterSalesContract(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su and any(
-            vals.get("state", "draft") != "draft" or set(vals) & {"termination_reason", "termination_date"}
+            vals.get("state", "draft") != "draft"
+            or set(vals) & {"termination_reason", "termination_date"}
             for vals in vals_list
         ):
             raise AccessError(
-                self.env._(
-                    "A new contract starts as a draft; use Start to put it in force."
-                )
+                self.env._("A new contract starts as a draft; use Start to put it in force.")
             )
         return super().create(vals_list)
 
@@ -823,8 +821,7 @@ class AfterSalesContract(models.Model):
         company = company or self.env.company
         resolve = self._get_serving_contract_resolver(partners, company)
         return {
-            partner.id: resolve(partner, company, day=date, walk_up=walk_up)
-            for partner in partners
+            partner.id: resolve(partner, company, day=date, walk_up=walk_up) for partner in partners
         }
 
     @api.model

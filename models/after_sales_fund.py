@@ -90,9 +90,7 @@ class AfterSalesFund(models.AbstractModel):
         the rounded cumulative figure of the quarter so far minus that of the month before, so
         the monthly rows add up exactly to it. Called by the monthly cron, the settlement wizard's
         preview and settling; idempotent. One query per basis for all contracts."""
-        contracts = contracts.filtered(
-            lambda c: c.allowance_basis != "none" and c.state != "draft"
-        )
+        contracts = contracts.filtered(lambda c: c.allowance_basis != "none" and c.state != "draft")
         Entry = self.env["after_sales.fund.entry"]
         if not contracts:
             return Entry
@@ -151,14 +149,15 @@ class AfterSalesFund(models.AbstractModel):
                     "source_ref": f"after_sales.contract,{contract.id}",
                 }
                 open_year, open_quarter = first_open.get(contract.id, (0, 0))
-                if (open_year, open_quarter) > quarter:
+                closed = (open_year, open_quarter) > quarter
+                if closed:
                     vals["date"] = max(
                         periods.quarter_bounds(open_year, open_quarter)[0], contract.date_start
                     )
                 else:
                     month_end = periods.month_bounds(month.year, month.month)[1]
                     vals["date"] = min(d for d in (month_end, contract._get_last_day()) if d)
-                if has_accrual:
+                if has_accrual or closed:
                     vals["kind"] = "accrual_correction"
                     vals["name"] = lang_env._(
                         "Correction of the allowance of %(month)s: %(basis)s",
@@ -323,9 +322,13 @@ class AfterSalesFund(models.AbstractModel):
         posted settlement — whether or not it had ledger rows."""
         today = fields.Date.context_today(self)
         start, end = periods.quarter_bounds(year, quarter)
-        posted = self.env["after_sales.settlement"].sudo()._read_group(
-            [("contract_id", "in", contracts.ids), ("state", "=", "posted")],
-            ["contract_id", "year", "quarter"],
+        posted = (
+            self.env["after_sales.settlement"]
+            .sudo()
+            ._read_group(
+                [("contract_id", "in", contracts.ids), ("state", "=", "posted")],
+                ["contract_id", "year", "quarter"],
+            )
         )
         done = {(c.id, y, int(q)) for c, y, q in posted}
         errors = {}
@@ -370,5 +373,7 @@ class AfterSalesFund(models.AbstractModel):
             [("state", "in", ("running", "expired", "terminated"))]
         )
         for company, company_contracts in contracts.grouped("company_id").items():
-            self.with_company(company)._accrue(company_contracts.with_company(company), last_month_end)
+            self.with_company(company)._accrue(
+                company_contracts.with_company(company), last_month_end
+            )
         return True

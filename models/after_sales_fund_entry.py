@@ -218,14 +218,18 @@ class AfterSalesFundEntry(models.Model):
         """Refuse rows dated in a quarter whose settlement is posted."""
         if not self:
             return
-        posted = self.env["after_sales.settlement"].sudo()._read_group(
-            [
-                ("contract_id", "in", self.contract_id.ids),
-                ("state", "=", "posted"),
-                ("date_from", "<=", max(self.mapped("date"))),
-                ("date_to", ">=", min(self.mapped("date"))),
-            ],
-            ["contract_id", "date_from:day", "date_to:day"],
+        posted = (
+            self.env["after_sales.settlement"]
+            .sudo()
+            ._read_group(
+                [
+                    ("contract_id", "in", self.contract_id.ids),
+                    ("state", "=", "posted"),
+                    ("date_from", "<=", max(self.mapped("date"))),
+                    ("date_to", ">=", min(self.mapped("date"))),
+                ],
+                ["contract_id", "date_from:day", "date_to:day"],
+            )
         )
         for contract, date_from, date_to in posted:
             for entry in self:

@@ -377,9 +377,11 @@ class AfterSalesSettlement(models.Model):
                 )
             )
         for settlement in self:
-            scan = attachment.sudo().copy(
-                {"res_model": settlement._name, "res_id": settlement.id}
-            ) if attachment.res_id != settlement.id else attachment.sudo()
+            scan = (
+                attachment.sudo().copy({"res_model": settlement._name, "res_id": settlement.id})
+                if attachment.res_id != settlement.id
+                else attachment.sudo()
+            )
             settlement.sudo().write(
                 {
                     "state": "confirmed",
@@ -415,8 +417,9 @@ class AfterSalesSettlement(models.Model):
             }
         )
         settlement.message_post(
-            body=settlement.with_context(lang=settlement.contract_id.user_id.lang)
-            .env._("Write-off notice confirmed on the portal by %(user)s.", user=partner.name),
+            body=settlement.with_context(lang=settlement.contract_id.user_id.lang).env._(
+                "Write-off notice confirmed on the portal by %(user)s.", user=partner.name
+            ),
             author_id=partner.id,
         )
         if settlement.company_id.after_sales_auto_post_confirmed:
@@ -500,9 +503,7 @@ class AfterSalesSettlement(models.Model):
                     )
                 )
         for settlement in to_post:
-            settlement.sudo()._post_one(
-                force_reason if settlement.state != "confirmed" else None
-            )
+            settlement.sudo()._post_one(force_reason if settlement.state != "confirmed" else None)
         return True
 
     def action_open_force_post(self):
@@ -527,9 +528,11 @@ class AfterSalesSettlement(models.Model):
         )
         for settlement in self:
             blocking = later.filtered(
-                lambda s, me=settlement: s.contract_id == me.contract_id
-                and (s.year, int(s.quarter)) > (me.year, int(me.quarter))
-                and s not in self
+                lambda s, me=settlement: (
+                    s.contract_id == me.contract_id
+                    and (s.year, int(s.quarter)) > (me.year, int(me.quarter))
+                    and s not in self
+                )
             )
             if blocking:
                 raise UserError(
@@ -960,8 +963,8 @@ class AfterSalesSettlement(models.Model):
                 }
             )
         lang = self.dealer_id.lang or self.env.lang
-        moves = self.env["account.move"].with_company(company).with_context(lang=lang).create(
-            vals_list
+        moves = (
+            self.env["account.move"].with_company(company).with_context(lang=lang).create(vals_list)
         )
         moves.action_post()
         for refund in moves.filtered(lambda m: m.move_type == "out_refund"):
@@ -1001,19 +1004,24 @@ class AfterSalesSettlement(models.Model):
         day of it, and those that ended before it but still have approved claims waiting to be
         reimbursed (claims approved while a contract ran are reimbursed after it ends)."""
         in_force = contracts._in_force_between(start, end)
-        ended = contracts.filtered(
-            lambda c: c.state in ("expired", "terminated") and c._get_last_day()
-        ) - in_force
+        ended = (
+            contracts.filtered(lambda c: c.state in ("expired", "terminated") and c._get_last_day())
+            - in_force
+        )
         if ended:
-            waiting = self.env["after_sales.claim"].sudo()._read_group(
-                [
-                    ("contract_id", "in", ended.ids),
-                    ("is_reimbursable", "=", True),
-                    ("state", "=", "approved"),
-                    ("settlement_id", "=", False),
-                    ("date_reimbursable", "<=", end),
-                ],
-                ["contract_id"],
+            waiting = (
+                self.env["after_sales.claim"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("contract_id", "in", ended.ids),
+                        ("is_reimbursable", "=", True),
+                        ("state", "=", "approved"),
+                        ("settlement_id", "=", False),
+                        ("date_reimbursable", "<=", end),
+                    ],
+                    ["contract_id"],
+                )
             )
             in_force |= contracts.browse([c.id for (c,) in waiting])
         return in_force

@@ -242,9 +242,7 @@ class AfterSalesSettlementWizard(models.TransientModel):
                     "".join(
                         "<li>%s</li>"
                         % html_escape(
-                            self.env._(
-                                "%(dealer)s: %(reason)s", dealer=c.dealer_id.name, reason=m
-                            )
+                            self.env._("%(dealer)s: %(reason)s", dealer=c.dealer_id.name, reason=m)
                         )
                         for c, m in errors
                     ),
