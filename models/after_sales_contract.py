@@ -2,7 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, LockError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 from ..tools import periods
@@ -816,8 +816,8 @@ class AfterSalesContract(models.Model):
     def _get_serving_contract_multi(self, partners, company=None, date=None, walk_up=True):
         """Return ``{partner_id: contract}`` for ``partners`` in ``company`` (the current one
         by default): the contract serving each (see :meth:`_get_serving_contract_resolver`),
-        an empty recordset when none. Batched like ``product.pricelist._get_partner_pricelist_multi``:
-        one query for all the partners."""
+        an empty recordset when none. Batched like
+        ``product.pricelist._get_partner_pricelist_multi``: one query for all the partners."""
         company = company or self.env.company
         resolve = self._get_serving_contract_resolver(partners, company)
         return {

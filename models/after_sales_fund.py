@@ -60,7 +60,7 @@ class AfterSalesFund(models.AbstractModel):
         )
 
     @api.model
-    def _post(self, contract, kind, amount, date, name, source=None, **values):
+    def _post(self, contract, kind, amount, date, name, *, source=None, **values):
         """Append one row to ``contract``'s ledger and return it (signed: negative consumes)."""
         contract.ensure_one()
         vals = {
@@ -118,59 +118,70 @@ class AfterSalesFund(models.AbstractModel):
         first_open = self._get_first_open_quarters(contracts)
         vals_list = []
         for contract in contracts:
-            lang_env = self.with_context(lang=contract.dealer_id.lang or self.env.lang).env
-            basis_label = dict(
-                contract._fields["allowance_basis"]._description_selection(lang_env)
-            )[contract.allowance_basis]
-            cumulated = {}
-            for month in months_of[contract]:
-                quarter = periods.quarter_of(month)
-                basis = bases.get((contract.id, month), Decimal(0))
-                before = cumulated.get(quarter, Decimal(0))
-                cumulated[quarter] = before + basis
-                if contract.allowance_basis == "units":
-                    target = to_money(basis * Decimal(str(contract.allowance_unit_amount)))
-                else:
-                    target = allowance(cumulated[quarter], contract.allowance_rate) - allowance(
-                        before, contract.allowance_rate
-                    )
-                held_amount, held_basis, has_accrual = held.get(
-                    (contract.id, month), (Decimal(0), Decimal(0), False)
-                )
-                amount, basis_diff = target - held_amount, basis - held_basis
-                if not amount and not basis_diff:
-                    continue
-                month_label = month.strftime("%Y-%m")
-                vals = {
-                    "contract_id": contract.id,
-                    "accrual_month": month,
-                    "basis_amount": float(basis_diff),
-                    "amount": float(amount),
-                    "source_ref": f"after_sales.contract,{contract.id}",
-                }
-                open_year, open_quarter = first_open.get(contract.id, (0, 0))
-                closed = (open_year, open_quarter) > quarter
-                if closed:
-                    vals["date"] = max(
-                        periods.quarter_bounds(open_year, open_quarter)[0], contract.date_start
-                    )
-                else:
-                    month_end = periods.month_bounds(month.year, month.month)[1]
-                    vals["date"] = min(d for d in (month_end, contract._get_last_day()) if d)
-                if has_accrual or closed:
-                    vals["kind"] = "accrual_correction"
-                    vals["name"] = lang_env._(
-                        "Correction of the allowance of %(month)s: %(basis)s",
-                        month=month_label,
-                        basis=basis_label,
-                    )
-                else:
-                    vals["kind"] = "accrual"
-                    vals["name"] = lang_env._(
-                        "Allowance %(month)s: %(basis)s", month=month_label, basis=basis_label
-                    )
-                vals_list.append(vals)
+            vals_list += self._prepare_accrual_vals(
+                contract, months_of[contract], bases, held, first_open.get(contract.id, (0, 0))
+            )
         return Entry.sudo().create(vals_list)
+
+    @api.model
+    def _prepare_accrual_vals(self, contract, months, bases, held, first_open):
+        """The rows that bring ``contract``'s accrued ``months`` to what the documents give:
+        ``bases`` and ``held`` as returned by :meth:`_get_monthly_bases` and
+        :meth:`_get_accrued_by_month`; ``first_open`` the contract's first open quarter."""
+        vals_list = []
+        lang_env = self.with_context(lang=contract.dealer_id.lang or self.env.lang).env
+        basis_label = dict(contract._fields["allowance_basis"]._description_selection(lang_env))[
+            contract.allowance_basis
+        ]
+        cumulated = {}
+        for month in months:
+            quarter = periods.quarter_of(month)
+            basis = bases.get((contract.id, month), Decimal(0))
+            before = cumulated.get(quarter, Decimal(0))
+            cumulated[quarter] = before + basis
+            if contract.allowance_basis == "units":
+                target = to_money(basis * Decimal(str(contract.allowance_unit_amount)))
+            else:
+                target = allowance(cumulated[quarter], contract.allowance_rate) - allowance(
+                    before, contract.allowance_rate
+                )
+            held_amount, held_basis, has_accrual = held.get(
+                (contract.id, month), (Decimal(0), Decimal(0), False)
+            )
+            amount, basis_diff = target - held_amount, basis - held_basis
+            if not amount and not basis_diff:
+                continue
+            month_label = month.strftime("%Y-%m")
+            vals = {
+                "contract_id": contract.id,
+                "accrual_month": month,
+                "basis_amount": float(basis_diff),
+                "amount": float(amount),
+                "source_ref": f"after_sales.contract,{contract.id}",
+            }
+            open_year, open_quarter = first_open
+            closed = (open_year, open_quarter) > quarter
+            if closed:
+                vals["date"] = max(
+                    periods.quarter_bounds(open_year, open_quarter)[0], contract.date_start
+                )
+            else:
+                month_end = periods.month_bounds(month.year, month.month)[1]
+                vals["date"] = min(d for d in (month_end, contract._get_last_day()) if d)
+            if has_accrual or closed:
+                vals["kind"] = "accrual_correction"
+                vals["name"] = lang_env._(
+                    "Correction of the allowance of %(month)s: %(basis)s",
+                    month=month_label,
+                    basis=basis_label,
+                )
+            else:
+                vals["kind"] = "accrual"
+                vals["name"] = lang_env._(
+                    "Allowance %(month)s: %(basis)s", month=month_label, basis=basis_label
+                )
+            vals_list.append(vals)
+        return vals_list
 
     @api.model
     def _get_monthly_bases(self, contracts, start, end):

@@ -390,7 +390,8 @@ class AfterSalesSettlement(models.Model):
                     "confirmation_attachment_id": scan.id,
                 }
             )
-            settlement.message_post(
+            settlement.sudo().message_post(
+                author_id=self.env.user.partner_id.id,
                 body=self.env._(
                     "Dealer's confirmation recorded by %(user)s (signed by %(signer)s).",
                     user=self.env.user.name,
@@ -1027,7 +1028,9 @@ class AfterSalesSettlement(models.Model):
         return in_force
 
     @api.model
-    def _settle_contracts(self, contracts, year, quarter, forfeits=None, post=False, errors=None):
+    def _settle_contracts(  # noqa: PLR0917 (the background batch calls it positionally)
+        self, contracts, year, quarter, forfeits=None, post=False, errors=None
+    ):
         """Create the draft settlements of ``contracts`` for a quarter (the wizard's "Settle",
         the background batch).
 

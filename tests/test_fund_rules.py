@@ -6,7 +6,7 @@ from odoo.tests import freeze_time, tagged
 from .test_settlement import SettlementCase
 
 
-class Rollback(Exception):
+class RollbackError(Exception):
     """Raised to undo a savepoint on purpose."""
 
 
@@ -94,8 +94,8 @@ class TestMixedBasisBatch(FundCase):
             try:
                 with self.env.cr.savepoint():
                     alone.update(self._figures(contract))
-                    raise Rollback
-            except Rollback:
+                    raise RollbackError
+            except RollbackError:
                 self.env.invalidate_all()
         self.assertEqual(alone, expected)
         self.assertFalse(
@@ -315,7 +315,7 @@ class TestNegativePayoutBatch(FundCase):
         )
         wizard.contract_ids = neg_contract | ok_contract | bad_contract
         wizard.action_preview()
-        line = wizard.line_ids.filtered(lambda l: l.contract_id == ok_contract)
+        line = wizard.line_ids.filtered(lambda line: line.contract_id == ok_contract)
         self.assertRecordValues(
             line,
             [{"allowance_basis": "sales", "accrued_amount": 1000.0, "amount_credited": 1000.0}],

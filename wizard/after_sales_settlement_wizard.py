@@ -2,7 +2,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import html_escape
 
 from ..tools import periods
 
@@ -213,9 +212,9 @@ class AfterSalesSettlementWizard(models.TransientModel):
 
     def _result_message(self, settlements, already, errors):
         """What the run did, in the user's words: created, already settled, failed and why."""
+        paragraph = Markup("<p>{}</p>")
         parts = [
-            "<p>%s</p>"
-            % html_escape(
+            paragraph.format(
                 self.env._(
                     "%(count)s settlements created for %(year)s Q%(quarter)s.",
                     count=len(settlements),
@@ -226,8 +225,7 @@ class AfterSalesSettlementWizard(models.TransientModel):
         ]
         if already:
             parts.append(
-                "<p>%s</p>"
-                % html_escape(
+                paragraph.format(
                     self.env._(
                         "Already settled for this quarter, nothing done: %(dealers)s.",
                         dealers=", ".join(already.mapped("dealer_id.name")),
@@ -235,20 +233,17 @@ class AfterSalesSettlementWizard(models.TransientModel):
                 )
             )
         if errors:
-            parts.append(
-                "<p>%s</p><ul>%s</ul>"
-                % (
-                    html_escape(self.env._("Not settled:")),
-                    "".join(
-                        "<li>%s</li>"
-                        % html_escape(
-                            self.env._("%(dealer)s: %(reason)s", dealer=c.dealer_id.name, reason=m)
-                        )
-                        for c, m in errors
-                    ),
+            parts.append(paragraph.format(self.env._("Not settled:")))
+            items = Markup("").join(
+                Markup("<li>{}</li>").format(
+                    self.env._(
+                        "%(dealer)s: %(reason)s", dealer=contract.dealer_id.name, reason=message
+                    )
                 )
+                for contract, message in errors
             )
-        return Markup("".join(parts))
+            parts.append(Markup("<ul>{}</ul>").format(items))
+        return Markup("").join(parts)
 
     def _falsified_reason(self, cards):
         return self.env._(
