@@ -362,6 +362,11 @@ class AfterSalesSettlement(models.Model):
         :param confirmed_by: who signed for the dealer.
         :param attachment: the ``ir.attachment`` of the signed scan (required).
         """
+        if self.env.user.share and not self.env.su:
+            # the dealer's own portal user: that is the portal confirmation
+            for settlement in self:
+                settlement._action_dealer_confirm(self.env.user.partner_id)
+            return True
         if not self.env.su and not self.env.user.has_group(
             "after_sales_service.after_sales_service_group_user"
         ):
@@ -406,7 +411,11 @@ class AfterSalesSettlement(models.Model):
         the logged-in user's partner). The settlement is confirmed; it is posted at once only
         when finance enabled automatic posting on confirmation in the settings, the one
         automatic path to posting."""
+        if not self:
+            return True
         self.ensure_one()
+        if isinstance(partner, int):
+            partner = self.env["res.partner"].browse(partner)
         self._check_dealer_partner(partner)
         self._check_state("notified")
         settlement = self.sudo()
