@@ -6,33 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 from ..tools import periods
-
-# Default terms of a new contract, the one home of 12 months, 7/15/20 days and the rest:
-# the contract's field defaults and every document without a contract read them here.
-CONTRACT_DEFAULTS = {
-    "warranty_months": 12,
-    "part_warranty_months": 3,
-    "card_deadline_days": 20,
-    "doa_days": 7,
-    "quality_days": 15,
-    "response_hours_urban": 24,
-    "response_hours_suburban": 48,
-    "arrange_hours": 2,
-    "revisit_ratio_min": 30.0,
-    "report_day": 5,
-    "allowance_basis": "collections",
-    "allowance_rate": 3.0,
-    "allowance_unit_amount": 20.0,
-    "allowance_use": "budget",
-    "claim_reimbursement": "actual",
-    "flat_claim_amount": 50.0,
-    "flat_onsite_amount": 30.0,
-    "old_part_return_mode": "days",
-    "old_part_return_days": 30,
-    "stocking_months": 3,
-    "stocking_percent": 10.0,
-    "parts_ship_days": 3,
-}
+from ..tools.terms import CONTRACT_DEFAULTS
 
 # Contract terms (DOMAIN.md R1-R16, R21, R23-R25): once a contract runs, only a manager edits them.
 TERM_FIELDS = (
@@ -878,18 +852,24 @@ class AfterSalesContract(models.Model):
                 ("res_model", "=", self._name),
                 ("res_id", "in", soon.ids),
                 ("activity_type_id", "=", activity_type.id),
-                ("summary", "=", self.env._("Contract expiring")),
             ]
         )
-        done = set(already.mapped("res_id"))
-        for contract in soon.filtered(lambda c: c.id not in done):
+        # one reminder per contract end date, whatever language it was written in
+        done = {(a.res_id, a.date_deadline) for a in already}
+        for contract in soon.filtered(lambda c: (c.id, c.date_end) not in done):
+            # written in the responsible's language, not in that of whoever runs the cron
+            responsible = contract.user_id or self.env.user
+            lang_env = contract.with_context(lang=responsible.lang or self.env.lang).env
             contract.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=contract.date_end,
-                summary=self.env._("Contract expiring"),
-                note=self.env._("Renew or let the contract of %(dealer)s end on %(end)s.")
-                % {"dealer": contract.dealer_id.display_name, "end": contract.date_end},
-                user_id=contract.user_id.id or self.env.uid,
+                summary=lang_env._("Contract expiring"),
+                note=lang_env._(
+                    "Renew or let the contract of %(dealer)s end on %(end)s.",
+                    dealer=contract.dealer_id.display_name,
+                    end=contract.date_end,
+                ),
+                user_id=responsible.id,
             )
 
 

@@ -362,8 +362,9 @@ class AfterSalesSettlement(models.Model):
         :param confirmed_by: who signed for the dealer.
         :param attachment: the ``ir.attachment`` of the signed scan (required).
         """
-        if self.env.user.share and not self.env.su:
-            # the dealer's own portal user: that is the portal confirmation
+        if self.env.user.share:
+            # the dealer's own portal user (the portal controller works on sudo records): that
+            # is the portal confirmation
             for settlement in self:
                 settlement._action_dealer_confirm(self.env.user.partner_id)
             return True
@@ -512,8 +513,7 @@ class AfterSalesSettlement(models.Model):
                         settlement=settlement.display_name,
                     )
                 )
-        for settlement in to_post:
-            settlement.sudo()._post_one(force_reason if settlement.state != "confirmed" else None)
+        to_post.sudo()._post_many(force_reason)
         return True
 
     def action_open_force_post(self):
@@ -780,38 +780,70 @@ class AfterSalesSettlement(models.Model):
         return result
 
     def _post_one(self, force_reason=None):
-        """Post one settlement (called under ``sudo()`` by the actions, after their checks, with
-        the contract locked): a draft takes its figures and claims now; a notified or confirmed
-        one posts exactly the claims and amounts of its notice."""
+        """Post one settlement; see :meth:`_post_many`."""
         self.ensure_one()
-        if self.state == "draft":
-            self._refresh_figures()
-            self.write(self._prepare_notice_vals())
-        else:
-            self._refresh_figures()
-        contract = self.contract_id
-        Entry = self.env["after_sales.fund.entry"]
-        # lock the quarter's rows into this settlement
-        Entry.search(
+        self._post_many(force_reason)
+
+    def _post_many(self, force_reason=None):
+        """Post settlements together (called under ``sudo()`` by the actions and the quarterly
+        run, after their checks, with the contracts locked): a draft takes its figures and
+        claims now; a notified or confirmed one posts exactly the claims and amounts of its
+        notice. Batched for a quarter of many dealers: one ``create`` and one ``action_post``
+        for all the invoices and credit notes, one ``create`` for all the ledger rows, one
+        write for all the claims; nothing is queried per claim."""
+        if not self:
+            return
+        drafts = self.filtered(lambda s: s.state == "draft")
+        self._refresh_figures()
+        for settlement in drafts.filtered("claim_ids"):
+            settlement.write(settlement._prepare_notice_vals())
+        Entry = self.env["after_sales.fund.entry"].sudo()
+        # lock the quarter's rows into their settlement
+        rows = Entry.search(
             [
-                ("contract_id", "=", contract.id),
-                ("date", "<=", self.date_to),
+                ("contract_id", "in", self.contract_id.ids),
+                ("date", "<=", max(self.mapped("date_to"))),
                 ("settlement_id", "=", False),
             ]
-        ).sudo().write({"settlement_id": self.id})
-        moves = self._create_moves()
-        self._post_ledger_rows(moves)
+        )
+        rows_of = defaultdict(Entry.browse)
+        for row in rows:
+            rows_of[row.contract_id] |= row
+        move_vals, owners = [], []
+        for settlement in self:
+            mine = rows_of[settlement.contract_id].filtered(
+                lambda r, s=settlement: r.date <= s.date_to
+            )
+            if mine:
+                mine.write({"settlement_id": settlement.id})
+            vals_list = settlement._prepare_move_vals_list()
+            move_vals += vals_list
+            owners += [settlement] * len(vals_list)
+        Move = self.env["account.move"]
+        moves = Move.create(move_vals) if move_vals else Move
+        moves.action_post()
+        for refund in moves.filtered(lambda m: m.move_type == "out_refund"):
+            refund._after_sales_reconcile_oldest_first()
+        moves_of = defaultdict(Move.browse)
+        for move, settlement in zip(moves, owners, strict=True):
+            moves_of[settlement] |= move
+        Entry.create([vals for stl in self for vals in stl._prepare_ledger_vals_list()])
         self.claim_ids.sudo().write({"state": "settled"})
-        values = {
-            "state": "posted",
-            "date_posted": fields.Date.context_today(self),
-            "move_ids": [Command.link(m.id) for m in moves],
-        }
-        if force_reason:
-            values["forced_post_reason"] = force_reason.strip()
-        self.write(values)
+        today = fields.Date.context_today(self)
+        for settlement in self:
+            values = {
+                "state": "posted",
+                "date_posted": today,
+                "move_ids": [Command.link(m.id) for m in moves_of[settlement]],
+            }
+            if force_reason and settlement.state != "confirmed":
+                values["forced_post_reason"] = force_reason.strip()
+            settlement.write(values)
 
-    def _post_ledger_rows(self, moves):
+    def _prepare_ledger_vals_list(self):
+        """The ledger rows posting this settlement appends (forfeiture, payout, overspend, the
+        carried balance and the reimbursement note), described in the dealer's language."""
+        self.ensure_one()
         contract = self.contract_id
         period = f"{self.year} Q{self.quarter}"
         # ledger descriptions are read by the dealer: written in its language
@@ -866,15 +898,28 @@ class AfterSalesSettlement(models.Model):
                     {"basis_amount": self.reimbursed_amount},
                 )
             )
-        for kind, amount, name, extra in rows:
-            contract._fund_post(
-                kind, amount, self.date_to, name, source=self, settlement_id=self.id, **extra
+        return [
+            dict(
+                {
+                    "contract_id": contract.id,
+                    "kind": kind,
+                    "amount": contract.currency_id.round(amount),
+                    "date": self.date_to,
+                    "name": name,
+                    "source_ref": f"{self._name},{self.id}",
+                    "settlement_id": self.id,
+                },
+                **extra,
             )
+            for kind, amount, name, extra in rows
+        ]
 
-    def _create_moves(self):
-        """Create and post the overspend invoice, the allowance credit note and the write-off
-        credit note of this settlement; reconcile the credit notes against the dealer's open
-        receivables, oldest first (R15)."""
+    def _prepare_move_vals_list(self):
+        """The overspend invoice, the allowance credit note and the write-off credit note of
+        this settlement, as ``account.move`` values (lines in the dealer's language); the
+        write-off lines carry exactly the amounts of the notice the dealer confirmed."""
+        self.ensure_one()
+        self = self.with_context(lang=self.dealer_id.lang or self.env.lang)  # noqa: PLW0642
         company = self.company_id
         period = f"{self.year} Q{self.quarter}"
         specs = []
@@ -920,7 +965,7 @@ class AfterSalesSettlement(models.Model):
                 )
             )
         if not specs:
-            return self.env["account.move"]
+            return []
         journal = company.after_sales_journal_id or self.env["account.journal"].search(
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         )
@@ -972,14 +1017,7 @@ class AfterSalesSettlement(models.Model):
                     ],
                 }
             )
-        lang = self.dealer_id.lang or self.env.lang
-        moves = (
-            self.env["account.move"].with_company(company).with_context(lang=lang).create(vals_list)
-        )
-        moves.action_post()
-        for refund in moves.filtered(lambda m: m.move_type == "out_refund"):
-            refund._after_sales_reconcile_oldest_first()
-        return moves
+        return vals_list
 
     def _unpost(self):
         self.ensure_one()
@@ -1095,7 +1133,18 @@ class AfterSalesSettlement(models.Model):
         )
         settlements._refresh_figures()
         if post:
-            for settlement in settlements:
+            to_notify = settlements.filtered("reimbursed_amount")
+            to_post = settlements - to_notify
+            try:
+                # the whole quarter at once; should one dealer fail, each goes on its own
+                with self.env.cr.savepoint():
+                    to_post.action_post()
+                to_post = to_post.browse()
+            except (UserError, ValidationError, AccessError):
+                self.env.invalidate_all()
+                if strict:
+                    raise
+            for settlement in to_notify | to_post:
                 try:
                     with self.env.cr.savepoint():
                         if settlement.reimbursed_amount:

@@ -3,7 +3,7 @@ from datetime import date
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
-from .test_settlement import SettlementCase
+from .common import SettlementCase
 
 
 class RollbackError(Exception):

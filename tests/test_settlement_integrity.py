@@ -3,10 +3,10 @@ from datetime import date, datetime
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-from .test_settlement import SettlementCase
+from .common import SettlementCase
 
 FORGED_CONTEXT = {"after_sales_fund_internal": True, "after_sales_settlement": True}
 
@@ -268,3 +268,89 @@ class TestFundRpcGuards(HttpCase):
         self._call("after_sales.settlement", "write", [self.settlement.id], {"forfeit": True})
         self.settlement.invalidate_recordset()
         self.assertTrue(self.settlement.forfeit)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
+class TestPostingBatched(SettlementCase):
+    """Posting a quarter is batched: queries per dealer do not grow with its claims, and a
+    quarter of several dealers is posted in one go."""
+
+    def _posting_queries(self, claims):
+        dealer = self.env["res.partner"].create({"name": f"Dealer {claims}", "is_company": True})
+        contract = self._contract(
+            dealer_id=dealer.id,
+            allowance_basis="none",
+            claim_reimbursement="flat",
+            flat_claim_amount=50.0,
+        )
+        for _i in range(claims):
+            card = self._cards(1, date(2026, 1, 10), dealer=dealer)
+            claim = self.env["after_sales.claim"].create(
+                {
+                    "dealer_id": dealer.id,
+                    "card_id": card.id,
+                    "call_time": datetime(2026, 2, 1, 9, 0),
+                    "cause_category": "product_defect",
+                }
+            )
+            claim.action_submit()
+            with freeze_time("2026-02-15"):
+                claim.action_approve()
+        settlement = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
+        settlement.action_notify()
+        settlement._action_dealer_confirm(dealer)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        settlement.with_user(self.manager).action_post()
+        self.env.flush_all()
+        count = self.env.cr.sql_log_count - before
+        self.assertEqual(settlement.move_ids.amount_total, 50.0 * claims)
+        return count
+
+    def test_queries_constant_in_claims(self):
+        few, many = self._posting_queries(2), self._posting_queries(8)
+        self.assertLessEqual(many, few + 4, f"posting 2 claims: {few} queries, 8 claims: {many}")
+
+    def test_a_quarter_of_several_dealers_posts_together(self):
+        dealers = self.env["res.partner"].create(
+            [{"name": f"Batch dealer {i}", "is_company": True} for i in range(3)]
+        )
+        contracts = self.env["after_sales.contract"]
+        for dealer in dealers:
+            contracts |= self._contract(dealer_id=dealer.id, allowance_use="payout")
+            self._payment(10000.0, date(2026, 2, 1), partner=dealer)
+        settlements = self.env["after_sales.settlement"]._settle_contracts(
+            contracts, 2026, 1, post=True
+        )
+        self.assertEqual(settlements.mapped("state"), ["posted"] * 3)
+        self.assertEqual(settlements.move_ids.mapped("amount_total"), [300.0] * 3)
+        self.assertEqual(settlements.move_ids.partner_id, dealers)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalConfirmationPath(TransactionCase):
+    """The portal controller confirms on a sudo record as the dealer's portal user."""
+
+    def test_sudo_record_of_the_portal_user_is_the_dealer_confirming(self):
+        env = self.env(context=dict(self.env.context, tracking_disable=True, lang="en_US"))
+        dealer = env["res.partner"].create({"name": "Portal Dealer", "is_company": True})
+        contact = env["res.partner"].create(
+            {"name": "Portal Contact", "parent_id": dealer.id, "email": "pd@example.com"}
+        )
+        portal_user = new_test_user(
+            env, "as_portal_dbg", groups="base.group_portal", partner_id=contact.id
+        )
+        contract = env["after_sales.contract"].create(
+            {"dealer_id": dealer.id, "date_start": date(2026, 1, 1), "claim_reimbursement": "flat"}
+        )
+        contract.action_start()
+        settlement = env["after_sales.settlement"].create(
+            {"contract_id": contract.id, "year": 2026, "quarter": "1"}
+        )
+        settlement.write({"state": "notified", "reimbursed_amount": 80.0})
+        as_portal = settlement.with_user(portal_user)
+        as_portal.check_access("read")
+        as_portal.sudo().action_confirm(confirmed_by=portal_user.name)
+        self.assertEqual(settlement.state, "confirmed")

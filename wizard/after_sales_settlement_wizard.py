@@ -92,9 +92,18 @@ class AfterSalesSettlementWizard(models.TransientModel):
         self.ensure_one()
         self.env["after_sales.settlement"]._check_manager()
         start, end = self._bounds()
-        self.env["after_sales.fund"]._accrue(self.contract_ids, end)
-        falsified = self._falsified_cards(start, end)
         Settlement = self.env["after_sales.settlement"]
+        done = Settlement.search(
+            [
+                ("contract_id", "in", self.contract_ids.ids),
+                ("year", "=", self.year),
+                ("quarter", "=", self.quarter),
+                ("state", "!=", "cancel"),
+            ]
+        )
+        # a quarter already settled is shown as it was settled: nothing is accrued for it
+        self.env["after_sales.fund"]._accrue(self.contract_ids - done.contract_id, end)
+        falsified = self._falsified_cards(start, end)
         drafts = Settlement.concat(
             *(
                 Settlement.new(
@@ -105,16 +114,8 @@ class AfterSalesSettlementWizard(models.TransientModel):
                         "forfeit": bool(falsified.get(contract)),
                     }
                 )
-                for contract in self.contract_ids
+                for contract in self.contract_ids - done.contract_id
             )
-        )
-        done = Settlement.search(
-            [
-                ("contract_id", "in", self.contract_ids.ids),
-                ("year", "=", self.year),
-                ("quarter", "=", self.quarter),
-                ("state", "!=", "cancel"),
-            ]
         )
         self.line_ids = [fields.Command.clear()] + [
             fields.Command.create(vals) for vals in self._preview_values(drafts, falsified, done)
@@ -251,8 +252,13 @@ class AfterSalesSettlementWizard(models.TransientModel):
         )
 
     def _preview_values(self, drafts, falsified, done):
+        """One line per contract: the settled figures of a contract already settled for the
+        quarter, else what its settlement would be (all drafts gathered in one batch)."""
         values = []
-        for draft in drafts:
+        figures_of = {
+            draft.contract_id: figures for draft, (figures, _c) in drafts._gather_figures().items()
+        }
+        for draft in drafts | done:
             contract = draft.contract_id
             settled = done.filtered(lambda s, c=contract: s.contract_id == c)
             if settled:
@@ -274,7 +280,7 @@ class AfterSalesSettlementWizard(models.TransientModel):
                     }
                 )
                 continue
-            figures = draft._preview_figures()
+            figures = figures_of[contract]
             cards = falsified.get(contract)
             values.append(
                 dict(
