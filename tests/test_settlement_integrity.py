@@ -354,3 +354,35 @@ class TestPortalConfirmationPath(TransactionCase):
         as_portal.check_access("read")
         as_portal.sudo().action_confirm(confirmed_by=portal_user.name)
         self.assertEqual(settlement.state, "confirmed")
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
+class TestPreviewBatched(SettlementCase):
+    """The preview accrues and gathers every contract of the run in a few grouped queries."""
+
+    def _preview_queries(self, count):
+        contracts = self.env["after_sales.contract"]
+        for index in range(count):
+            dealer = self.env["res.partner"].create(
+                {"name": f"Preview dealer {count}-{index}", "is_company": True}
+            )
+            contracts |= self._contract(
+                dealer_id=dealer.id,
+                allowance_basis=("collections", "sales", "units")[index % 3],
+            )
+            self._payment(1000.0, date(2026, 2, 1), partner=dealer)
+        wizard = self.env["after_sales.settlement.wizard"].create(
+            {"year": 2026, "quarter": "1", "company_id": self.company.id}
+        )
+        wizard.contract_ids = contracts
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        wizard.action_preview()
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_preview_queries_do_not_grow_per_contract(self):
+        one, six = self._preview_queries(1), self._preview_queries(6)
+        self.assertLessEqual(six, one + 12, f"preview of 1 contract: {one} queries, 6: {six}")
