@@ -554,6 +554,17 @@ class AfterSalesSettlement(models.Model):
                     )
                 )
         posted = self.filtered(lambda s: s.state == "posted")
+        if (
+            posted
+            and not self.env.su
+            and not self.env.user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Cancelling a posted settlement reverses its invoices and credit notes: it "
+                    "needs invoicing rights (Accounting / Invoicing)."
+                )
+            )
         self.contract_id._lock_fund()
         # cancelled first: the quarter reopens, so its reversing rows may be appended
         self.sudo().write({"state": "cancel"})

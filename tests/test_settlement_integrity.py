@@ -161,6 +161,17 @@ class TestLedgerIntegrity(SettlementCase):
         with self.assertRaisesRegex(UserError, "already settled and posted"):
             self._draw(contract, 10.0, date(2026, 3, 15))
         self._draw(contract, 10.0, date(2026, 4, 2))  # an open quarter takes it
+        no_invoicing = new_test_user(
+            self.env,
+            "as_cancel_no_acc",
+            groups="after_sales_service.after_sales_service_group_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with self.assertRaisesRegex(AccessError, "needs invoicing rights"):
+            q1.with_user(no_invoicing).action_cancel()
+        q1.with_user(self.manager).action_cancel()
+        self.assertEqual(q1.state, "cancel")
 
     def test_state_and_figures_only_through_actions(self):
         contract = self._contract()
