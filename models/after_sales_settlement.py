@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
+from odoo.http import request
 
 from ..tools import periods
 from ..tools.cn_amount import amount_to_chinese
@@ -362,11 +363,14 @@ class AfterSalesSettlement(models.Model):
         :param confirmed_by: who signed for the dealer.
         :param attachment: the ``ir.attachment`` of the signed scan (required).
         """
-        if self.env.user.share:
-            # the dealer's own portal user (the portal controller works on sudo records): that
-            # is the portal confirmation
+        portal_user = self.env.user if self.env.user.share else None
+        if not portal_user and request and request.env.user.share:
+            # the portal controller works on records it switched to the superuser
+            portal_user = request.env.user
+        if portal_user:
+            # the dealer's own portal user: that is the portal confirmation
             for settlement in self:
-                settlement._action_dealer_confirm(self.env.user.partner_id)
+                settlement._action_dealer_confirm(portal_user.partner_id)
             return True
         if not self.env.su and not self.env.user.has_group(
             "after_sales_service.after_sales_service_group_user"
