@@ -39,6 +39,7 @@
         "wizard/after_sales_contract_terminate_views.xml",
         "wizard/after_sales_settlement_wizard_views.xml",
         "wizard/after_sales_settlement_force_post_views.xml",
+        "wizard/after_sales_settlement_confirm_views.xml",
         "data/after_sales_parts_data.xml",
         "data/stock_warehouse_data.xml",
         "reports/after_sales_stocking_report.xml",

@@ -28,3 +28,4 @@ from . import report_after_sales_monthly
 from . import after_sales_claim_visit
 from . import after_sales_revisit_report
 from . import ir_actions_report
+from . import after_sales_fund

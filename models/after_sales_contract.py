@@ -2,11 +2,11 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, LockError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 from ..tools import periods
-from ..tools.settlement import allowance
+from ..tools.terms import CONTRACT_DEFAULTS
 
 # Contract terms (DOMAIN.md R1-R16, R21, R23-R25): once a contract runs, only a manager edits them.
 TERM_FIELDS = (
@@ -40,6 +40,8 @@ TERM_FIELDS = (
     "date_end",
     "dealer_id",
 )
+# Fields only the action methods write (under sudo()).
+STATE_FIELDS = ("state", "termination_reason", "termination_date")
 PERCENT_FIELDS = ("allowance_rate", "revisit_ratio_min", "stocking_percent")
 NON_NEGATIVE_FIELDS = (
     "warranty_months",
@@ -160,65 +162,65 @@ class AfterSalesContract(models.Model):
     # ------------------------------------------------------------
     warranty_months = fields.Integer(
         string="Warranty (months)",
-        default=12,
+        default=CONTRACT_DEFAULTS["warranty_months"],
         tracking=True,
-        help="R1: free warranty from the retail sale date.",
+        help="Free warranty from the retail sale date.",
     )
     part_warranty_months = fields.Integer(
         string="Replaced Part Warranty (months)",
-        default=3,
+        default=CONTRACT_DEFAULTS["part_warranty_months"],
         tracking=True,
         help="A part replaced under warranty is itself warranted for this period.",
     )
     card_deadline_days = fields.Integer(
         string="Card Deadline (days)",
-        default=20,
+        default=CONTRACT_DEFAULTS["card_deadline_days"],
         tracking=True,
-        help="R2: the warranty card must reach the manufacturer within this many days of the "
+        help="The warranty card must reach the manufacturer within this many days of the "
         "retail sale; a later card is late and its unit is not recognised for warranty.",
     )
     doa_days = fields.Integer(
         string="Dead on Arrival (days)",
-        default=7,
+        default=CONTRACT_DEFAULTS["doa_days"],
         tracking=True,
-        help="R3: a defect found within this many days of the dealer receiving the goods.",
+        help="A defect found within this many days of the dealer receiving the goods.",
     )
     quality_days = fields.Integer(
         string="Quality Defect (days)",
-        default=15,
+        default=CONTRACT_DEFAULTS["quality_days"],
         tracking=True,
-        help="R4: a defect found within this many days of the retail sale.",
+        help="A defect found within this many days of the retail sale.",
     )
     response_hours_urban = fields.Integer(
         string="Urban Response (hours)",
-        default=24,
+        default=CONTRACT_DEFAULTS["response_hours_urban"],
         tracking=True,
-        help="R9: on-site service in the city within this many hours of the call.",
+        help="On-site service in the city within this many hours of the call.",
     )
     response_hours_suburban = fields.Integer(
         string="Suburban Response (hours)",
-        default=48,
+        default=CONTRACT_DEFAULTS["response_hours_suburban"],
         tracking=True,
-        help="R9: on-site service in suburbs and counties within this many hours of the call.",
+        help="On-site service in suburbs and counties within this many hours of the call.",
     )
     arrange_hours = fields.Integer(
         string="Arrangement (hours)",
-        default=2,
+        default=CONTRACT_DEFAULTS["arrange_hours"],
         tracking=True,
-        help="R9: the dealer arranges a request and informs the customer within this many hours.",
+        help="The dealer arranges a request and informs the customer within this many hours.",
     )
     revisit_ratio_min = fields.Float(
         string="Minimum Return Visits (%)",
-        default=30.0,
+        default=CONTRACT_DEFAULTS["revisit_ratio_min"],
         digits=(5, 2),
         tracking=True,
-        help="R10: share of the month's repairs that get a follow-up visit or call.",
+        help="Share of the month's repairs that get a follow-up visit or call.",
     )
     report_day = fields.Integer(
         string="Monthly Report Day",
-        default=5,
+        default=CONTRACT_DEFAULTS["report_day"],
         tracking=True,
-        help="R11: monthly repair report, parts list and satisfaction statistics are due by this "
+        help="Monthly repair report, parts list and satisfaction statistics are due by this "
         "day of the next month.",
     )
 
@@ -232,58 +234,57 @@ class AfterSalesContract(models.Model):
             ("units", "Registered Units"),
             ("none", "None"),
         ],
-        default="collections",
+        default=CONTRACT_DEFAULTS["allowance_basis"],
         required=True,
         tracking=True,
-        help="R12: what the repair allowance is computed from, accrued monthly.",
+        help="What the repair allowance is computed from, accrued monthly.",
     )
     allowance_rate = fields.Float(
         string="Allowance Rate (%)",
-        default=3.0,
+        default=CONTRACT_DEFAULTS["allowance_rate"],
         digits=(5, 2),
         tracking=True,
-        help="R12: percentage of collections or of invoiced sales.",
+        help="Percentage of collections or of invoiced sales.",
     )
     allowance_unit_amount = fields.Monetary(
         string="Allowance per Unit",
-        default=20.0,
+        default=CONTRACT_DEFAULTS["allowance_unit_amount"],
         tracking=True,
-        help="R12: amount per registered, non-late warranty card of the dealer and its "
-        "sub-dealers.",
+        help="Amount per registered, non-late warranty card of the dealer and its sub-dealers.",
     )
     allowance_use = fields.Selection(
         [("budget", "Repair Fund Budget"), ("payout", "Paid to Dealer")],
-        default="budget",
+        default=CONTRACT_DEFAULTS["allowance_use"],
         required=True,
         tracking=True,
-        help="R13: a budget that parts and charges consume (overspend invoiced, surplus carried "
+        help="A budget that parts and charges consume (overspend invoiced, surplus carried "
         "forward), or paid to the dealer each quarter as a credit note.",
     )
     claim_reimbursement = fields.Selection(
         [("actual", "Actual Cost"), ("flat", "Flat Amounts"), ("none", "Not Reimbursed")],
-        default="actual",
+        default=CONTRACT_DEFAULTS["claim_reimbursement"],
         required=True,
         tracking=True,
-        help="R15: how approved warranty claims are reimbursed to the dealer.",
+        help="How approved warranty claims are reimbursed to the dealer.",
     )
     flat_claim_amount = fields.Monetary(
         string="Flat Amount per Claim",
-        default=50.0,
+        default=CONTRACT_DEFAULTS["flat_claim_amount"],
         tracking=True,
-        help="R15 flat: reimbursed for each approved, covered claim.",
+        help="Reimbursed for each approved, covered claim.",
     )
     flat_onsite_amount = fields.Monetary(
         string="Flat On-site Supplement",
-        default=30.0,
+        default=CONTRACT_DEFAULTS["flat_onsite_amount"],
         tracking=True,
-        help="R15 flat: added when the service was on-site.",
+        help="Added when the service was on-site.",
     )
     repair_pricelist_id = fields.Many2one(
         "product.pricelist",
         string="Repair Price List",
         check_company=True,
         tracking=True,
-        help="R15 actual: the repair charge standard (维修收费标准) for parts and labour; also "
+        help="The repair charge standard (维修收费标准) for parts and labour; also "
         "what a customer pays for work that is not covered.",
     )
 
@@ -295,46 +296,46 @@ class AfterSalesContract(models.Model):
         string="Parts Price List",
         check_company=True,
         tracking=True,
-        help="R25: the price of parts drawn on the fund or sold to the dealer.",
+        help="The price of parts drawn on the fund or sold to the dealer.",
     )
     old_part_return_mode = fields.Selection(
         [("days", "Within a Number of Days"), ("semiannual", "Twice a Year")],
         string="Old Part Return",
-        default="days",
+        default=CONTRACT_DEFAULTS["old_part_return_mode"],
         required=True,
         tracking=True,
-        help="R21: when replaced parts under a trade-in rule must be back.",
+        help="When replaced parts under a trade-in rule must be back.",
     )
     old_part_return_days = fields.Integer(
         string="Old Part Return (days)",
-        default=30,
+        default=CONTRACT_DEFAULTS["old_part_return_days"],
         tracking=True,
     )
     stocking_months = fields.Integer(
         string="Stocking History (months)",
-        default=3,
+        default=CONTRACT_DEFAULTS["stocking_months"],
         tracking=True,
-        help="R23: initial stocking uses the dealer's sales over this many months.",
+        help="Initial stocking uses the dealer's sales over this many months.",
     )
     stocking_percent = fields.Float(
         string="Stocking (%)",
-        default=10.0,
+        default=CONTRACT_DEFAULTS["stocking_percent"],
         digits=(5, 2),
         tracking=True,
-        help="R23: initial stocking quantity as a percentage of those sales, rounded up.",
+        help="Initial stocking quantity as a percentage of those sales, rounded up.",
     )
     parts_ship_days = fields.Integer(
         string="Warranty Parts Shipping (days)",
-        default=3,
+        default=CONTRACT_DEFAULTS["parts_ship_days"],
         tracking=True,
-        help="R25: warranty replacement parts ship within this many days of the request.",
+        help="Warranty replacement parts ship within this many days of the request.",
     )
     part_rule_ids = fields.One2many(
         "after_sales.contract.part.rule",
         "contract_id",
         string="Parts Rules",
         copy=True,
-        help="R24: per product category, whether parts are bought, traded in or free.",
+        help="Per product category, whether parts are bought, traded in or free.",
     )
 
     # ------------------------------------------------------------
@@ -500,7 +501,32 @@ class AfterSalesContract(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            vals.get("state", "draft") != "draft"
+            or set(vals) & {"termination_reason", "termination_date"}
+            for vals in vals_list
+        ):
+            raise AccessError(
+                self.env._("A new contract starts as a draft; use Start to put it in force.")
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
+        """The state and the termination move only through the action methods (which check
+        the group and the state, then write under ``sudo()``); a running or ended contract's
+        terms only by an after-sales manager."""
+        protected = set(vals) & set(STATE_FIELDS)
+        if protected and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Contract %(contract)s: its status changes only through its buttons "
+                    "(Start, Terminate), not by writing %(fields)s.",
+                    contract=self[:1].display_name,
+                    fields=", ".join(self._field_label(name) for name in sorted(protected)),
+                )
+            )
         self._check_terms_writable(vals)
         return super().write(vals)
 
@@ -565,7 +591,7 @@ class AfterSalesContract(models.Model):
                         company=contract.company_id.display_name,
                     )
                 )
-        self.write({"state": "running"})
+        self.sudo().write({"state": "running"})
         return True
 
     def action_open_terminate_wizard(self):
@@ -585,6 +611,10 @@ class AfterSalesContract(models.Model):
 
         :param reason: why the contract ends; required, recorded and shown in the chatter.
         """
+        if not self.env.su and not self.env.user.has_group(
+            "after_sales_service.after_sales_service_group_manager"
+        ):
+            raise AccessError(self.env._("Only an after-sales manager terminates a contract."))
         if not (reason or "").strip():
             raise UserError(
                 self.env._(
@@ -600,7 +630,7 @@ class AfterSalesContract(models.Model):
                         contract=contract.display_name,
                     )
                 )
-        self.write(
+        self.sudo().write(
             {
                 "state": "terminated",
                 "termination_reason": reason.strip(),
@@ -644,65 +674,64 @@ class AfterSalesContract(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
     def _check_terms_writable(self, vals):
-        """Refuse changes to a running contract's terms by anyone but an after-sales manager:
-        cards, claims and settlements already rely on them."""
+        """Refuse changes to the terms of a contract that was put in force (running, expired or
+        terminated) by anyone but an after-sales manager: cards, claims and settlements already
+        rely on them. Its state cannot be written back to draft, so a draft is one that never
+        ran."""
         changed = [name for name in vals if name in TERM_FIELDS]
         if not changed or self.env.su:
             return
         if self.env.user.has_group("after_sales_service.after_sales_service_group_manager"):
             return
-        running = self.filtered(lambda c: c.state == "running")
-        if running:
+        started = self.filtered(lambda c: c.state != "draft")
+        if started:
             raise AccessError(
                 self.env._(
                     "Contract %(contract)s is running: only an after-sales manager can change "
                     "its terms (%(fields)s).",
-                    contract=running[0].display_name,
+                    contract=started[0].display_name,
                     fields=", ".join(self._field_label(name) for name in changed),
                 )
             )
 
     def _fund_post(self, kind, amount, date, name, source=None, **values):
         """Append one row to this contract's repair fund ledger and return it. Called by every
-        document that moves fund money (accruals, parts issues, R5 charges, settlements): the
-        ledger is the single source of balances. ``amount`` is signed: negative consumes."""
-        self.ensure_one()
-        vals = {
-            "contract_id": self.id,
-            "kind": kind,
-            "amount": self.currency_id.round(amount),
-            "date": date,
-            "name": name,
-            "source_ref": source and f"{source._name},{source.id}",
-        }
-        vals.update(values)
-        return self.env["after_sales.fund.entry"].sudo().create(vals).sudo(self.env.su)
+        document that moves fund money (parts issues, return and old-part charges,
+        settlements); the fund itself lives in ``after_sales.fund``. ``amount`` is signed:
+        negative consumes."""
+        return self.env["after_sales.fund"]._post(
+            self, kind, amount, date, name, source=source, **values
+        )
 
     def _lock_fund(self):
-        """Lock these contracts' rows for the current transaction before their repair fund moves,
-        or fail at once with a clear message when another user holds them. Every path that
-        writes fund rows takes this one lock: settlements, parts drawn on the fund, old-part and
-        return charges (R16: two runs at the same time produce one settlement; two users cannot
-        overdraw a fund together).
+        """Take the one repair fund lock on these contracts (see ``after_sales.fund._lock``)."""
+        self.env["after_sales.fund"]._lock(self)
 
-        The rows are also touched, so that a transaction whose snapshot predates ours and that
-        locks them after we commit gets a serialization failure (retried by Odoo) instead of
-        reading a fund balance that no longer holds."""
-        if not self:
-            return
-        try:
-            self.lock_for_update()
-        except LockError:
-            raise UserError(
-                self.env._(
-                    "Another user is moving the repair fund of these contracts right now "
-                    "(%(contracts)s). Try again when that is finished.",
-                    contracts=", ".join(self[:5].mapped("name")),
-                )
-            ) from None
-        self.env.cr.execute(
-            "UPDATE after_sales_contract SET write_date = write_date WHERE id IN %s",
-            (tuple(self.ids),),
+    def _accrue_period(self, start, end):
+        """Bring these contracts' allowance up to date for the finished months until ``end``
+        (``start`` is kept for callers: earlier months are checked too, for late documents)."""
+        return self.env["after_sales.fund"]._accrue(self, end)
+
+    @api.model
+    def _cron_accrue_allowances(self):
+        """Kept for callers of the former cron entry point: the fund runs it now."""
+        return self.env["after_sales.fund"]._cron_accrue_allowances()
+
+    def _get_last_day(self):
+        """The last day this contract is in force: its end or termination date, the earlier of
+        the two; ``False`` for an open-ended contract."""
+        self.ensure_one()
+        days = [d for d in (self.date_end, self.termination_date) if d]
+        return min(days) if days else False
+
+    def _is_in_force_on(self, day):
+        """Whether this contract was in force on ``day`` (started, and not yet ended)."""
+        self.ensure_one()
+        last_day = self._get_last_day()
+        return (
+            self.state in ("running", "expired", "terminated")
+            and self.date_start <= day
+            and (not last_day or day <= last_day)
         )
 
     def _in_force_between(self, start, end):
@@ -711,235 +740,90 @@ class AfterSalesContract(models.Model):
             lambda c: (
                 c.state in ("running", "expired", "terminated")
                 and c.date_start <= end
-                and (not c.date_end or c.date_end >= start)
-                and (not c.termination_date or c.termination_date >= start)
+                and (not c._get_last_day() or c._get_last_day() >= start)
             )
         )
 
-    def _accrue_period(self, start, end):
-        """Accrue every finished month of [start, end] for these contracts (R12, on demand and
-        by the settlement). Idempotent: a month already accrued is skipped; a month still under
-        way is left for the monthly cron, so that it is never frozen half-counted."""
-        month = start.replace(day=1)
-        today = fields.Date.context_today(self)
-        created = self.env["after_sales.fund.entry"]
-        while month <= end and periods.month_bounds(month.year, month.month)[1] < today:
-            created |= self._accrue_month(month)
-            month = periods.add_months(month, 1)
-        return created
-
-    def _accrue_month(self, month):
-        """Append one accrual row per contract for the calendar month starting ``month``
-        (甲方每月统计一次，逐月累计), from its allowance basis: collections, invoiced sales or
-        registered units of the dealer and its sub-dealers. Batched: one query per basis for all
-        contracts. A month already accrued, or with nothing to accrue, gets no new row."""
-        month_start, month_end = periods.month_bounds(month.year, month.month)
-        contracts = self._in_force_between(month_start, month_end).filtered(
-            lambda c: c.allowance_basis != "none"
-        )
-        if not contracts:
-            return self.env["after_sales.fund.entry"]
-        already = self.env["after_sales.fund.entry"].search(
-            [
-                ("contract_id", "in", contracts.ids),
-                ("kind", "=", "accrual"),
-                ("accrual_month", "=", month_start),
-                ("is_reversed", "=", False),
-            ]
-        )
-        contracts -= already.contract_id
-        bases = contracts._allowance_bases(month_start, month_end)
-        vals_list = []
-        for contract in contracts:
-            basis = bases.get(contract, 0.0)
-            if contract.allowance_basis == "units":
-                amount = contract.currency_id.round(basis * contract.allowance_unit_amount)
-            else:
-                amount = float(allowance(basis, contract.allowance_rate))
-            if not amount:
-                continue
-            vals_list.append(
-                {
-                    "contract_id": contract.id,
-                    "kind": "accrual",
-                    "date": month_end,
-                    "accrual_month": month_start,
-                    "basis_amount": basis,
-                    "amount": amount,
-                    "name": self.env._(
-                        "Allowance %(month)s: %(basis)s",
-                        month=month_start.strftime("%Y-%m"),
-                        basis=dict(
-                            self._fields["allowance_basis"]._description_selection(self.env)
-                        )[contract.allowance_basis],
-                    ),
-                    "source_ref": f"after_sales.contract,{contract.id}",
-                }
-            )
-        return self.env["after_sales.fund.entry"].sudo().create(vals_list)
-
-    def _allowance_bases(self, start, end):
-        """Return ``{contract: basis}`` for [start, end]: collections (posted customer payments
-        net of refunds), invoiced sales (posted invoices net of credit notes, tax included: the
-        amount actually settled) or the number of registered, non-late cards; always counting
-        the dealer and its sub-dealers (child partners)."""
-        result = defaultdict(float)
-        by_basis = defaultdict(self.browse)
-        for contract in self:
-            by_basis[contract.allowance_basis] |= contract
-        dealer_of = {}
-        partners = (
-            self.env["res.partner"]
-            .with_context(active_test=False)
-            .search([("id", "child_of", self.dealer_id.ids)])
-        )
-        dealer_ids = set(self.dealer_id.ids)
+    # ------------------------------------------------------------
+    # BUSINESS: which contract serves a dealer
+    # ------------------------------------------------------------
+    @api.model
+    def _get_serving_contract_resolver(self, partners, companies):
+        """Load, in one query, the contracts that may serve ``partners`` in ``companies`` and
+        return ``resolve(partner, company, day=None, walk_up=True)``: the contract of the
+        partner's commercial partner or, with ``walk_up``, of the nearest dealer above it that
+        has one (a sub-dealer's sales count for its dealer). Without ``day``, the running
+        contract; with ``day``, the contract in force on that day (renewals split at their
+        dates). The one home of that decision: :meth:`_get_serving_contract_multi` and the
+        fund's accrual use it."""
+        chains = {}
         for partner in partners:
-            ancestor = partner
-            while ancestor and ancestor.id not in dealer_ids:
-                ancestor = ancestor.parent_id
-            dealer_of[partner.id] = ancestor.id
-        contract_of = {(c.dealer_id.id, c.company_id.id): c for c in self}
-
-        def add(partner, company, value):
-            dealer = dealer_of.get(partner.id)
-            contract = contract_of.get((dealer, company.id))
-            if contract:
-                result[contract] += value
-
-        if by_basis["collections"]:
-            groups = self.env["account.payment"]._read_group(
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("partner_type", "=", "customer"),
-                    ("state", "in", ("in_process", "paid")),
-                    ("date", ">=", start),
-                    ("date", "<=", end),
-                    ("company_id", "in", by_basis["collections"].company_id.ids),
-                ],
-                ["partner_id", "company_id"],
-                ["amount_company_currency_signed:sum"],
-            )
-            for partner, company, amount in groups:
-                add(partner, company, amount)
-        if by_basis["sales"]:
-            groups = self.env["account.move"]._read_group(
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("move_type", "in", ("out_invoice", "out_refund")),
-                    ("state", "=", "posted"),
-                    ("invoice_date", ">=", start),
-                    ("invoice_date", "<=", end),
-                    ("company_id", "in", by_basis["sales"].company_id.ids),
-                ],
-                ["partner_id", "company_id"],
-                ["amount_total_signed:sum"],
-            )
-            for partner, company, amount in groups:
-                add(partner, company, amount)
-        if by_basis["units"] and "after_sales.warranty.card" in self.env:
-            groups = self.env["after_sales.warranty.card"]._read_group(
-                [
-                    ("dealer_id", "in", partners.ids),
-                    ("state", "=", "registered"),
-                    ("date_received", ">=", start),
-                    ("date_received", "<=", end),
-                    ("company_id", "in", by_basis["units"].company_id.ids),
-                ],
-                ["dealer_id", "company_id"],
-                ["__count"],
-            )
-            for partner, company, count in groups:
-                add(partner, company, count)
-        return {
-            contract: value
-            for contract, value in result.items()
-            if contract.allowance_basis != "none"
-        }
-
-    def _check_previous_quarters_settled(self, start):
-        """Quarters are settled in order: refuse when a contract has ledger rows before
-        ``start`` that no posted settlement covers (the opening balance would be wrong)."""
-        if not self:
-            return
-        unsettled = self.env["after_sales.fund.entry"]._read_group(
+            chain, node = [], partner.commercial_partner_id
+            while node and node not in chain:
+                chain.append(node)
+                node = node.parent_id.commercial_partner_id
+            chains[partner.id] = chain
+        dealer_ids = {node.id for chain in chains.values() for node in chain}
+        candidates = self.search(
             [
-                ("contract_id", "in", self.ids),
-                ("date", "<", start),
-                ("settlement_id", "=", False),
+                ("state", "!=", "draft"),
+                ("dealer_id", "in", list(dealer_ids)),
+                ("company_id", "in", companies.ids),
             ],
-            ["contract_id"],
-            ["date:min"],
+            order="date_start desc, id desc",
         )
-        if unsettled:
-            contract, first = unsettled[0]
-            raise UserError(
-                self.env._(
-                    "Contract %(contract)s has fund movements from %(date)s in a quarter that is "
-                    "not settled yet: settle the quarters in order.",
-                    contract=contract.display_name,
-                    date=first,
-                )
-            )
+        by_key = defaultdict(list)
+        for contract in candidates:
+            by_key[contract.dealer_id.id, contract.company_id.id].append(contract)
+
+        def resolve(partner, company, day=None, walk_up=True):
+            chain = chains.get(partner.id, [])
+            for node in chain if walk_up else chain[:1]:
+                for contract in by_key.get((node.id, company.id), ()):
+                    if contract._is_in_force_on(day) if day else contract.state == "running":
+                        return contract
+            return self.browse()
+
+        return resolve
 
     @api.model
-    def _cron_accrue_allowances(self):
-        """Monthly (甲方每月统计一次): accrue last month's allowance of every contract in force."""
-        today = fields.Date.context_today(self)
-        last_month = periods.add_months(today.replace(day=1), -1)
-        contracts = self.search([("state", "in", ("running", "expired", "terminated"))])
-        for company in contracts.company_id:
-            contracts.filtered(lambda c, co=company: c.company_id == co).with_company(
-                company
-            )._accrue_month(last_month)
-        return True
+    def _get_serving_contract_multi(self, partners, company=None, date=None, walk_up=True):
+        """Return ``{partner_id: contract}`` for ``partners`` in ``company`` (the current one
+        by default): the contract serving each (see :meth:`_get_serving_contract_resolver`),
+        an empty recordset when none. Batched like
+        ``product.pricelist._get_partner_pricelist_multi``: one query for all the partners."""
+        company = company or self.env.company
+        resolve = self._get_serving_contract_resolver(partners, company)
+        return {
+            partner.id: resolve(partner, company, day=date, walk_up=walk_up) for partner in partners
+        }
 
     @api.model
     def _get_running_contract(self, partner, company=None):
         """Return the running contract of ``partner``'s commercial partner in ``company`` (the
         current one by default), or an empty recordset. Called by sale orders and parts
-        requisitions; cards, claims and returns use :meth:`_find_serving_contracts`."""
+        requisitions; a thin wrapper of :meth:`_get_serving_contract_multi`."""
         if not partner:
             return self.browse()
-        company = company or self.env.company
-        return self.search(
-            [
-                ("state", "=", "running"),
-                ("dealer_id", "=", partner.commercial_partner_id.id),
-                ("company_id", "=", company.id),
-            ],
-            limit=1,
-        )
+        return self._get_serving_contract_multi(partner, company, walk_up=False)[partner.id]
 
     @api.model
     def _find_serving_contracts(self, pairs):
         """For ``(partner, company)`` pairs, return ``{(partner, company): contract}``: the
-        running contract of the partner's commercial partner, or, for a sub-dealer without one,
-        of the dealer above it (its sales count for that dealer, R12). One query for all the
-        pairs; used by the computes of cards, claims and returns."""
-        chains = {}
-        for partner, company in pairs:
-            chain = []
-            node = partner.commercial_partner_id
-            while node and node not in chain:
-                chain.append(node)
-                node = node.parent_id.commercial_partner_id
-            chains[partner, company] = chain
-        dealers = {p.id for chain in chains.values() for p in chain}
-        companies = {company.id for _partner, company in pairs if company}
-        contracts = self.search(
-            [
-                ("state", "=", "running"),
-                ("dealer_id", "in", list(dealers)),
-                ("company_id", "in", list(companies)),
-            ]
-        )
-        by_key = {(c.dealer_id, c.company_id): c for c in contracts}
+        running contract serving the partner, walking up to the dealer above a sub-dealer
+        without one. Used by the computes of cards, claims and returns; a thin wrapper of
+        :meth:`_get_serving_contract_multi`, one query per company."""
         result = {}
-        for (partner, company), chain in chains.items():
-            found = next((by_key[p, company] for p in chain if (p, company) in by_key), None)
-            result[partner, company] = found or self.browse()
-        return result
+        by_company = defaultdict(lambda: self.env["res.partner"])
+        for partner, company in pairs:
+            by_company[company] |= partner
+        for company, partners in by_company.items():
+            if not company:
+                result.update({(p, company): self.browse() for p in partners})
+                continue
+            serving = self._get_serving_contract_multi(partners, company)
+            result.update({(p, company): serving[p.id] for p in partners})
+        return {pair: result.get(pair, self.browse()) for pair in pairs}
 
     def _get_part_policy(self, product):
         """Return the R24 parts rule of this contract for ``product``: the rule of its category,
@@ -953,7 +837,7 @@ class AfterSalesContract(models.Model):
         that ends within the company's notice period gets a to-do for its responsible."""
         today = fields.Date.context_today(self)
         ended = self.search([("state", "=", "running"), ("date_end", "<", today)])
-        ended.write({"state": "expired"})
+        ended.sudo().write({"state": "expired"})
         ended._message_log_batch(
             bodies={c.id: self.env._("Expired on its end date.") for c in ended},
         )
@@ -968,18 +852,24 @@ class AfterSalesContract(models.Model):
                 ("res_model", "=", self._name),
                 ("res_id", "in", soon.ids),
                 ("activity_type_id", "=", activity_type.id),
-                ("summary", "=", self.env._("Contract expiring")),
             ]
         )
-        done = set(already.mapped("res_id"))
-        for contract in soon.filtered(lambda c: c.id not in done):
+        # one reminder per contract end date, whatever language it was written in
+        done = {(a.res_id, a.date_deadline) for a in already}
+        for contract in soon.filtered(lambda c: (c.id, c.date_end) not in done):
+            # written in the responsible's language, not in that of whoever runs the cron
+            responsible = contract.user_id or self.env.user
+            lang_env = contract.with_context(lang=responsible.lang or self.env.lang).env
             contract.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=contract.date_end,
-                summary=self.env._("Contract expiring"),
-                note=self.env._("Renew or let the contract of %(dealer)s end on %(end)s.")
-                % {"dealer": contract.dealer_id.display_name, "end": contract.date_end},
-                user_id=contract.user_id.id or self.env.uid,
+                summary=lang_env._("Contract expiring"),
+                note=lang_env._(
+                    "Renew or let the contract of %(dealer)s end on %(end)s.",
+                    dealer=contract.dealer_id.display_name,
+                    end=contract.date_end,
+                ),
+                user_id=responsible.id,
             )
 
 

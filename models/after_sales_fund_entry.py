@@ -5,8 +5,9 @@ from ..tools import periods
 
 FUND_KINDS = [
     ("accrual", "Accrual"),
+    ("accrual_correction", "Accrual Correction"),
     ("consumption", "Parts Consumption"),
-    ("r5_charge", "Return Charge (R5)"),
+    ("r5_charge", "Return Charge"),
     ("old_part_charge", "Missing Old Part Charge"),
     ("forfeiture", "Forfeiture"),
     ("overspend_charge", "Overspend Invoiced"),
@@ -21,7 +22,8 @@ class AfterSalesFundEntry(models.Model):
     """One movement of a dealer's repair fund (DOMAIN.md §2): the fund ledger is append-only, and
     every balance or report is a sum over it. Rows are created by the documents that cause them
     (accrual cron, parts requisitions, returns, settlements) through
-    :meth:`after_sales.contract._fund_post`; a settled row is locked, and corrections are new rows.
+    :meth:`after_sales.fund._post` (``after_sales.contract._fund_post``); a settled row is locked,
+    corrections are new rows, and no row is added to a quarter whose settlement is posted.
 
     Sign: a positive amount adds to the dealer's fund, a negative amount consumes it."""
 
@@ -86,6 +88,10 @@ class AfterSalesFundEntry(models.Model):
         help="The quarterly settlement that closed this row; a settled row is locked.",
     )
     note = fields.Text(readonly=True)
+    running_balance = fields.Monetary(
+        compute="_compute_running_balance",
+        help="The contract's fund balance after this row (rows in date order).",
+    )
 
     # ------------------------------------------------------------
     # DEFAULT
@@ -119,16 +125,58 @@ class AfterSalesFundEntry(models.Model):
             else:
                 entry.period_year, entry.period_quarter = 0, False
 
+    def _compute_running_balance(self):
+        """One window query for all the rows shown: the running sum per contract."""
+        saved = self.filtered("id")
+        balances = {}
+        if saved:
+            self.env["after_sales.fund.entry"].flush_model(["amount", "date", "contract_id"])
+            self.env.cr.execute(
+                """
+                SELECT id, balance FROM (
+                    SELECT id, SUM(amount) OVER (
+                        PARTITION BY contract_id ORDER BY date, id
+                    ) AS balance
+                      FROM after_sales_fund_entry
+                     WHERE contract_id IN %s
+                ) ledger WHERE id IN %s
+                """,
+                (tuple(saved.contract_id.ids), tuple(saved.ids)),
+            )
+            balances = dict(self.env.cr.fetchall())
+        for entry in self:
+            entry.running_balance = balances.get(entry.id, 0.0)
+
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Rows are appended by the addon's code (under ``sudo()``), never in a quarter whose
+        settlement is posted: its statement would no longer hold."""
+        entries = super().create(vals_list)
+        entries._check_quarter_open()
+        return entries
+
     def write(self, vals):
         """The ledger is append-only for every user, managers and administrators included: no
         field of an existing row changes. Only the addon's own code, under ``sudo()``, sets the
-        links a later document owns (the reversal mark, the settlement that closes the row); a
-        context key sent by a client opens nothing."""
+        links a later document owns (the settlement that closes the row; the reversal mark,
+        which holds only when a reversing row exists); a context key sent by a client opens
+        nothing."""
         forbidden = set(vals) - set(self._get_writable_fields())
         if not self.env.su or forbidden:
+            settled = self.filtered("settlement_id")[:1]
+            if settled:
+                raise UserError(
+                    self.env._(
+                        "Fund entry %(entry)s is locked by the settlement %(settlement)s: the "
+                        "repair fund ledger is append-only. Record a correction as a new entry "
+                        "instead.",
+                        entry=settled.display_name,
+                        settlement=settled.settlement_id.display_name,
+                    )
+                )
             raise UserError(
                 self.env._(
                     "Fund entry %(entry)s cannot be changed: the repair fund ledger is "
@@ -136,6 +184,17 @@ class AfterSalesFundEntry(models.Model):
                     entry=self[:1].display_name,
                 )
             )
+        if "is_reversed" in vals:
+            reversed_ids = set(
+                self.search([("reversed_entry_id", "in", self.ids)]).reversed_entry_id.ids
+            )
+            if not vals["is_reversed"] or set(self.ids) - reversed_ids:
+                raise UserError(
+                    self.env._(
+                        "Fund entry %(entry)s: only its reversal marks a row reversed.",
+                        entry=self[:1].display_name,
+                    )
+                )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -155,12 +214,44 @@ class AfterSalesFundEntry(models.Model):
         """Fields a later document may set on an existing row (extended by the settlement)."""
         return ["is_reversed", "settlement_id"]
 
+    def _check_quarter_open(self):
+        """Refuse rows dated in a quarter whose settlement is posted."""
+        if not self:
+            return
+        posted = (
+            self.env["after_sales.settlement"]
+            .sudo()
+            ._read_group(
+                [
+                    ("contract_id", "in", self.contract_id.ids),
+                    ("state", "=", "posted"),
+                    ("date_from", "<=", max(self.mapped("date"))),
+                    ("date_to", ">=", min(self.mapped("date"))),
+                ],
+                ["contract_id", "date_from:day", "date_to:day"],
+            )
+        )
+        for contract, date_from, date_to in posted:
+            for entry in self:
+                if entry.contract_id == contract and date_from <= entry.date <= date_to:
+                    raise UserError(
+                        self.env._(
+                            "Fund entry %(entry)s is dated %(date)s, in a quarter of %(contract)s "
+                            "that is already settled and posted: date it in an open quarter.",
+                            entry=entry.name,
+                            date=entry.date,
+                            contract=contract.display_name,
+                        )
+                    )
+
     def _reverse(self, date=None, reason=None):
         """Append the opposite of each row, dated ``date`` (today by default), and mark the rows
         reversed. Used to correct a row and by cancelled settlements and documents."""
         date = date or fields.Date.context_today(self)
         vals_list = [
             {
+                "accrual_month": entry.accrual_month,
+                "basis_amount": -entry.basis_amount,
                 "name": self.env._("Reversal of %(entry)s", entry=entry.name),
                 "contract_id": entry.contract_id.id,
                 "date": date,

@@ -1,15 +1,46 @@
 from collections import defaultdict
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
+from odoo.http import request
 
 from ..tools import periods
 from ..tools.cn_amount import amount_to_chinese
 from ..tools.settlement import settle_quarter
+from .after_sales_fund import ACCRUAL_KINDS
 
 # Ledger kinds that consume the fund in a quarter (R13): parts drawn, R5 and old-part charges.
 CONSUMING_KINDS = ("consumption", "r5_charge", "old_part_charge")
+# Fields only the settlement's own actions write (under sudo()): state, figures, documents.
+PROTECTED_FIELDS = (
+    "state",
+    "contract_id",
+    "year",
+    "quarter",
+    "opening_balance",
+    "accrued_amount",
+    "consumed_amount",
+    "forfeited_amount",
+    "paid_out_amount",
+    "overspend_amount",
+    "closing_balance",
+    "reimbursed_amount",
+    "amount_owed",
+    "amount_credited",
+    "move_ids",
+    "claim_ids",
+    "fund_entry_ids",
+    "date_notified",
+    "date_confirmed",
+    "confirmed_by",
+    "confirmation_attachment_id",
+    "forced_post_reason",
+    "dispute_reason",
+    "date_posted",
+    "notice_claim_amounts",
+    "notice_tax_amount",
+)
 # Rows a settlement writes itself when posted.
 SETTLEMENT_KINDS = ("forfeiture", "overspend_charge", "payout", "carry_forward", "reimbursement")
 
@@ -97,9 +128,23 @@ class AfterSalesSettlement(models.Model):
         store=True,
         help="Allowance paid out plus claims reimbursed, as credit notes.",
     )
-    amount_credited_words = fields.Char(string="Amount in Words", compute="_compute_amount_words")
     amount_credited_cn = fields.Char(
-        string="Amount in Chinese Capitals", compute="_compute_amount_words"
+        string="Credited in Chinese Capitals", compute="_compute_amount_words"
+    )
+    amount_owed_cn = fields.Char(string="Owed in Chinese Capitals", compute="_compute_amount_words")
+    amount_credited_words = fields.Char(
+        string="Credited in Words",
+        compute="_compute_amount_words",
+        help="In the dealer's language; a Chinese dealer reads the Chinese capitals instead.",
+    )
+    amount_owed_words = fields.Char(string="Owed in Words", compute="_compute_amount_words")
+    is_dealer_chinese = fields.Boolean(compute="_compute_amount_words")
+    carried_negative_amount = fields.Monetary(
+        string="Negative Allowance Carried",
+        compute="_compute_totals",
+        store=True,
+        help="Paid-to-dealer contracts: a quarter whose allowance is negative (credit notes "
+        "above sales) pays nothing; the negative is carried into the next payout.",
     )
 
     # ------------------------------------------------------------
@@ -113,6 +158,25 @@ class AfterSalesSettlement(models.Model):
     date_notified = fields.Date(readonly=True, copy=False)
     date_confirmed = fields.Date(readonly=True, copy=False)
     confirmed_by = fields.Char(readonly=True, copy=False)
+    confirmation_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Signed Confirmation",
+        readonly=True,
+        copy=False,
+        help="The dealer's signed and sealed notice, recorded by the service desk or a manager.",
+    )
+    dispute_reason = fields.Text(readonly=True, copy=False, tracking=True)
+    notice_claim_amounts = fields.Json(
+        readonly=True,
+        copy=False,
+        help="The claims and amounts of the notice sent to the dealer: what posting deducts.",
+    )
+    notice_tax_amount = fields.Monetary(
+        string="Tax on Reimbursement",
+        readonly=True,
+        copy=False,
+        help="Only when the settings say claim reimbursements are taxed.",
+    )
     forced_post_reason = fields.Text(
         readonly=True,
         copy=False,
@@ -141,21 +205,41 @@ class AfterSalesSettlement(models.Model):
             else:
                 settlement.date_from = settlement.date_to = False
 
-    @api.depends("overspend_amount", "paid_out_amount", "reimbursed_amount")
+    @api.depends(
+        "overspend_amount",
+        "paid_out_amount",
+        "reimbursed_amount",
+        "notice_tax_amount",
+        "closing_balance",
+        "contract_id.allowance_use",
+    )
     def _compute_totals(self):
         for settlement in self:
             settlement.amount_owed = settlement.overspend_amount
-            settlement.amount_credited = settlement.paid_out_amount + settlement.reimbursed_amount
+            settlement.amount_credited = (
+                settlement.paid_out_amount
+                + settlement.reimbursed_amount
+                + settlement.notice_tax_amount
+            )
+            settlement.carried_negative_amount = (
+                -settlement.closing_balance
+                if settlement.contract_id.allowance_use == "payout"
+                and settlement.closing_balance < 0
+                else 0.0
+            )
 
-    @api.depends("amount_credited", "currency_id")
+    @api.depends("amount_credited", "amount_owed", "currency_id", "dealer_id.lang")
     def _compute_amount_words(self):
         for settlement in self:
+            lang = settlement.dealer_id.lang or self.env.lang or "en_US"
+            chinese = lang.startswith("zh")
+            settlement.is_dealer_chinese = chinese
             settlement.amount_credited_cn = amount_to_chinese(settlement.amount_credited)
-            settlement.amount_credited_words = (
-                settlement.currency_id.amount_to_text(settlement.amount_credited)
-                if settlement.currency_id
-                else ""
+            settlement.amount_owed_cn = amount_to_chinese(settlement.amount_owed)
+            settlement.amount_credited_words = settlement._amount_in_words(
+                settlement.amount_credited
             )
+            settlement.amount_owed_words = settlement._amount_in_words(settlement.amount_owed)
 
     def _compute_access_url(self):
         result = super()._compute_access_url()
@@ -179,6 +263,37 @@ class AfterSalesSettlement(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Settlements are created by the quarterly run only (``_settle_contracts``)."""
+        if not self.env.su:
+            raise AccessError(
+                self.env._("Settlements are created by the quarterly settlement run only.")
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """State, figures and documents change only through the actions (which check the
+        group and the state, then write under ``sudo()``); a client's context opens nothing.
+        The forfeiture decision stays editable while the settlement is a draft."""
+        if self.env.su:
+            return super().write(vals)
+        protected = set(vals) & set(PROTECTED_FIELDS)
+        if protected:
+            raise AccessError(
+                self.env._(
+                    "Settlement %(settlement)s: %(fields)s change only through its buttons.",
+                    settlement=self[:1].display_name,
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(protected)
+                    ),
+                )
+            )
+        if {"forfeit", "forfeit_reason"} & set(vals):
+            self._check_state("draft")
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft_or_cancel(self):
         for settlement in self:
@@ -199,42 +314,167 @@ class AfterSalesSettlement(models.Model):
         """Recompute a draft's figures from the ledger and the claims (after late documents)."""
         self._check_manager()
         self._check_state("draft", "notified")
-        self._compute_figures()
+        self._refresh_figures()
         return True
 
     def action_notify(self):
         """Send the write-off notice (《三包费用核销通知》) to each dealer by e-mail with the PDF,
-        and wait for the dealer's confirmation."""
+        and wait for the dealer's confirmation. The notice freezes its claims and amounts:
+        posting deducts exactly those, and a claim that becomes reimbursable later goes to the
+        next quarter."""
         self._check_manager()
         self._check_state("draft", "notified")
+        self.filtered(lambda s: s.state == "draft")._refresh_figures()
         template = self.env.ref("after_sales_service.mail_template_after_sales_writeoff_notice")
         for settlement in self:
+            settlement.sudo().write(settlement._prepare_notice_vals())
             settlement.message_post_with_source(
                 template,
                 subtype_xmlid="mail.mt_comment",
                 message_type="comment",
                 partner_ids=settlement.dealer_id.ids,
             )
-        self.write({"state": "notified", "date_notified": fields.Date.context_today(self)})
+        self.sudo().write(
+            {
+                "state": "notified",
+                "date_notified": fields.Date.context_today(self),
+                "dispute_reason": False,
+            }
+        )
         return True
 
-    def action_confirm(self, confirmed_by=None):
-        """Record the dealer's confirmation of the write-off notice (by the dealer on the
-        portal, or by the service desk on the dealer's written reply), then post it (R15: on
-        confirmation the credit note is posted and reconciled). Posting runs as the system, the
-        manager having approved the notice when sending it; when it cannot be posted (accounting
-        not configured, say), the settlement stays confirmed and its responsible gets a to-do."""
+    def action_open_record_confirmation(self):
+        """Open the wizard where the service desk records the dealer's signed confirmation."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record the Dealer's Confirmation"),
+            "res_model": "after_sales.settlement.confirm",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_settlement_id": self.id},
+        }
+
+    def action_confirm(self, confirmed_by=None, attachment=None):
+        """Record the dealer's confirmation of the write-off notice from its signed paper
+        (service desk or manager, with the scan attached). The settlement stays confirmed for
+        finance to post: recording a confirmation never posts.
+
+        :param confirmed_by: who signed for the dealer.
+        :param attachment: the ``ir.attachment`` of the signed scan (required).
+        """
+        portal_user = self.env.user if self.env.user.share else None
+        if not portal_user and request and request.env.user.share:
+            # the portal controller works on records it switched to the superuser
+            portal_user = request.env.user
+        if portal_user:
+            # the dealer's own portal user: that is the portal confirmation
+            for settlement in self:
+                settlement._action_dealer_confirm(portal_user.partner_id)
+            return True
+        if not self.env.su and not self.env.user.has_group(
+            "after_sales_service.after_sales_service_group_user"
+        ):
+            raise AccessError(
+                self.env._("Only the service desk or a manager records a dealer's confirmation.")
+            )
         self._check_state("notified")
-        self.write(
+        if not attachment:
+            raise UserError(
+                self.env._(
+                    "Settlement %(settlement)s: attach the dealer's signed confirmation.",
+                    settlement=", ".join(self.mapped("display_name")),
+                )
+            )
+        for settlement in self:
+            scan = (
+                attachment.sudo().copy({"res_model": settlement._name, "res_id": settlement.id})
+                if attachment.res_id != settlement.id
+                else attachment.sudo()
+            )
+            settlement.sudo().write(
+                {
+                    "state": "confirmed",
+                    "date_confirmed": fields.Date.context_today(self),
+                    "confirmed_by": (confirmed_by or "").strip() or self.env.user.name,
+                    "confirmation_attachment_id": scan.id,
+                }
+            )
+            settlement.sudo().message_post(
+                author_id=self.env.user.partner_id.id,
+                body=self.env._(
+                    "Dealer's confirmation recorded by %(user)s (signed by %(signer)s).",
+                    user=self.env.user.name,
+                    signer=settlement.confirmed_by,
+                ),
+                attachment_ids=scan.ids,
+            )
+        return True
+
+    def _action_dealer_confirm(self, partner):
+        """The dealer confirms the notice on the portal (called by the portal controller with
+        the logged-in user's partner). The settlement is confirmed; it is posted at once only
+        when finance enabled automatic posting on confirmation in the settings, the one
+        automatic path to posting."""
+        if not self:
+            return True
+        self.ensure_one()
+        if isinstance(partner, int):
+            partner = self.env["res.partner"].browse(partner)
+        self._check_dealer_partner(partner)
+        self._check_state("notified")
+        settlement = self.sudo()
+        settlement.write(
             {
                 "state": "confirmed",
                 "date_confirmed": fields.Date.context_today(self),
-                "confirmed_by": confirmed_by or self.env.user.name,
+                "confirmed_by": partner.name,
             }
         )
-        for settlement in self:
+        settlement.message_post(
+            body=settlement.with_context(lang=settlement.contract_id.user_id.lang).env._(
+                "Write-off notice confirmed on the portal by %(user)s.", user=partner.name
+            ),
+            author_id=partner.id,
+        )
+        if settlement.company_id.after_sales_auto_post_confirmed:
             settlement._post_on_confirmation()
         return True
+
+    def _action_dealer_dispute(self, partner, reason):
+        """The dealer disputes the notice on the portal: the settlement goes back to draft with
+        the dealer's reason, for the manager to revise and notify again."""
+        self.ensure_one()
+        self._check_dealer_partner(partner)
+        self._check_state("notified")
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say what is wrong with the notice."))
+        settlement = self.sudo()
+        settlement.write(
+            {
+                "state": "draft",
+                "dispute_reason": reason.strip(),
+                "notice_claim_amounts": False,
+                "notice_tax_amount": 0.0,
+            }
+        )
+        responsible = settlement.contract_id.user_id
+        lang_env = settlement.with_context(lang=responsible.lang or self.env.lang).env
+        settlement.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=lang_env._("Write-off notice disputed"),
+            note=lang_env._(
+                "%(dealer)s disputes the notice: %(reason)s",
+                dealer=partner.name,
+                reason=reason.strip(),
+            ),
+            user_id=responsible.id or SUPERUSER_ID,
+        )
+        return True
+
+    def _check_dealer_partner(self, partner):
+        if not partner or partner.commercial_partner_id != self.dealer_id:
+            raise AccessError(self.env._("This notice is not addressed to you."))
 
     def _post_on_confirmation(self):
         self.ensure_one()
@@ -243,25 +483,31 @@ class AfterSalesSettlement(models.Model):
                 self.sudo().contract_id._lock_fund()
                 self.sudo()._post_one()
         except UserError as error:
+            self.env.invalidate_all()
+            responsible = self.sudo().contract_id.user_id
+            lang_env = self.with_context(lang=responsible.lang or self.env.lang).env
             self.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._("Post the confirmed settlement"),
+                summary=lang_env._("Post the confirmed settlement"),
                 note=str(error),
-                user_id=self.sudo().contract_id.user_id.id or SUPERUSER_ID,
+                user_id=responsible.id or SUPERUSER_ID,
             )
 
     def action_post(self, force_reason=None):
         """Post the settlement (finance): ledger rows, invoices and credit notes, reconciliation,
         claims locked. A write-off needs the dealer's confirmation; a manager may post without it,
-        recording ``force_reason``. Posting twice does nothing the second time."""
+        recording ``force_reason`` — also for a draft that picks up claims when posted. Posting
+        twice does nothing the second time."""
         self._check_manager()
         if not self.env.su and not self.env.user.has_group("account.group_account_invoice"):
             raise AccessError(
                 self.env._("Posting a settlement needs invoicing rights (Accounting / Invoicing).")
             )
         to_post = self.filtered(lambda s: s.state != "posted")
+        to_post._check_state("draft", "notified", "confirmed")
+        to_post.contract_id._lock_fund()
+        to_post.filtered(lambda s: s.state == "draft")._refresh_figures()
         for settlement in to_post:
-            settlement._check_state("draft", "notified", "confirmed")
             needs_confirmation = settlement.reimbursed_amount and settlement.state != "confirmed"
             if needs_confirmation and not (force_reason or "").strip():
                 raise UserError(
@@ -271,9 +517,7 @@ class AfterSalesSettlement(models.Model):
                         settlement=settlement.display_name,
                     )
                 )
-        to_post.contract_id._lock_fund()
-        for settlement in to_post:
-            settlement._post_one(force_reason if settlement.state != "confirmed" else None)
+        to_post.sudo()._post_many(force_reason)
         return True
 
     def action_open_force_post(self):
@@ -289,15 +533,48 @@ class AfterSalesSettlement(models.Model):
 
     def action_cancel(self):
         """Cancel settlements: a posted one has its moves reversed (reconciliations undone
-        first), its own ledger rows reversed, the quarter's rows and claims unlocked."""
+        first), its own ledger rows reversed, the quarter's rows and claims unlocked. Only the
+        latest settled quarter of a contract may be cancelled."""
         self._check_manager()
+        self._check_state("draft", "notified", "confirmed", "posted")
+        later = self.search(
+            [("contract_id", "in", self.contract_id.ids), ("state", "!=", "cancel")]
+        )
         for settlement in self:
-            settlement._check_state("draft", "notified", "confirmed", "posted")
+            blocking = later.filtered(
+                lambda s, me=settlement: (
+                    s.contract_id == me.contract_id
+                    and (s.year, int(s.quarter)) > (me.year, int(me.quarter))
+                    and s not in self
+                )
+            )
+            if blocking:
+                raise UserError(
+                    self.env._(
+                        "Settlement %(settlement)s cannot be cancelled: %(later)s comes after "
+                        "it. Cancel the latest quarter first.",
+                        settlement=settlement.display_name,
+                        later=blocking[0].display_name,
+                    )
+                )
         posted = self.filtered(lambda s: s.state == "posted")
-        for settlement in posted:
+        if (
+            posted
+            and not self.env.su
+            and not self.env.user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Cancelling a posted settlement reverses its invoices and credit notes: it "
+                    "needs invoicing rights (Accounting / Invoicing)."
+                )
+            )
+        self.contract_id._lock_fund()
+        # cancelled first: the quarter reopens, so its reversing rows may be appended
+        self.sudo().write({"state": "cancel"})
+        for settlement in posted.sudo():
             settlement._unpost()
         self.claim_ids.sudo().write({"settlement_id": False, "state": "approved"})
-        self.write({"state": "cancel"})
         return True
 
     def action_view_moves(self):
@@ -387,18 +664,50 @@ class AfterSalesSettlement(models.Model):
                     )
                 )
 
-    def _compute_figures(self):
+    def _amount_in_words(self, amount):
+        """``amount`` in words in the dealer's language; for a Chinese dealer the Chinese
+        capitals (the words of Odoo's converter are English there, "Zero元")."""
+        self.ensure_one()
+        lang = self.dealer_id.lang or self.env.lang or "en_US"
+        if lang.startswith("zh"):
+            return amount_to_chinese(amount)
+        if not self.currency_id:
+            return ""
+        return self.currency_id.with_context(lang=lang).amount_to_text(amount)
+
+    def _refresh_figures(self):
         """Fill the figures of settlements from the ledger and the claims, and attach the
-        claims they reimburse. Once the write-off notice is sent, its claims are what the
-        dealer was asked to confirm: only the fund figures follow the ledger then."""
+        claims they reimburse. Once the write-off notice is sent, its claims and amounts are
+        what the dealer was asked to confirm: only the fund figures follow the ledger then."""
         for settlement, (values, claims) in self._gather_figures().items():
             if settlement.state not in ("draft", False):
                 values.pop("reimbursed_amount")
-                settlement.write(values)
+                settlement.sudo().write(values)
                 continue
-            settlement.write(values)
+            settlement.sudo().write(values)
             (settlement.claim_ids - claims).sudo().write({"settlement_id": False})
             (claims - settlement.claim_ids).sudo().write({"settlement_id": settlement.id})
+
+    def _prepare_notice_vals(self):
+        """The frozen content of the write-off notice: each claim's amount, and the tax on
+        them when the settings say the reimbursement is taxed."""
+        self.ensure_one()
+        amounts = {str(claim.id): claim.reimbursable_amount for claim in self.claim_ids}
+        tax = 0.0
+        if self.company_id.after_sales_reimbursement_taxed and amounts:
+            taxes = self._reimbursement_taxes()
+            for amount in amounts.values():
+                computed = taxes.compute_all(amount, currency=self.currency_id)
+                tax += computed["total_included"] - computed["total_excluded"]
+        return {
+            "notice_claim_amounts": amounts,
+            "notice_tax_amount": self.currency_id.round(tax),
+            "reimbursed_amount": self.currency_id.round(sum(amounts.values())),
+        }
+
+    def _reimbursement_taxes(self):
+        product = self.company_id._after_sales_product("reimbursement")
+        return product.taxes_id.filtered(lambda t: t.company_id == self.company_id)
 
     def _preview_figures(self):
         """The figures this (possibly unsaved) settlement would have, for the wizard preview."""
@@ -458,7 +767,7 @@ class AfterSalesSettlement(models.Model):
                 if not settlement.date_from <= row.date <= settlement.date_to:
                     continue
                 kind = row.reversed_entry_id.kind if row.kind == "reversal" else row.kind
-                if kind == "accrual":
+                if kind in ACCRUAL_KINDS:
                     accrued += row.amount
                 elif kind in CONSUMING_KINDS:
                     consumed -= row.amount
@@ -486,33 +795,74 @@ class AfterSalesSettlement(models.Model):
         return result
 
     def _post_one(self, force_reason=None):
+        """Post one settlement; see :meth:`_post_many`."""
         self.ensure_one()
-        self._compute_figures()
-        contract = self.contract_id
-        Entry = self.env["after_sales.fund.entry"]
-        # lock the quarter's rows into this settlement
-        Entry.search(
+        self._post_many(force_reason)
+
+    def _post_many(self, force_reason=None):
+        """Post settlements together (called under ``sudo()`` by the actions and the quarterly
+        run, after their checks, with the contracts locked): a draft takes its figures and
+        claims now; a notified or confirmed one posts exactly the claims and amounts of its
+        notice. Batched for a quarter of many dealers: one ``create`` and one ``action_post``
+        for all the invoices and credit notes, one ``create`` for all the ledger rows, one
+        write for all the claims; nothing is queried per claim."""
+        if not self:
+            return
+        drafts = self.filtered(lambda s: s.state == "draft")
+        self._refresh_figures()
+        for settlement in drafts.filtered("claim_ids"):
+            settlement.write(settlement._prepare_notice_vals())
+        Entry = self.env["after_sales.fund.entry"].sudo()
+        # lock the quarter's rows into their settlement
+        rows = Entry.search(
             [
-                ("contract_id", "=", contract.id),
-                ("date", "<=", self.date_to),
+                ("contract_id", "in", self.contract_id.ids),
+                ("date", "<=", max(self.mapped("date_to"))),
                 ("settlement_id", "=", False),
             ]
-        ).sudo().write({"settlement_id": self.id})
-        moves = self._create_moves()
-        self._post_ledger_rows(moves)
+        )
+        rows_of = defaultdict(Entry.browse)
+        for row in rows:
+            rows_of[row.contract_id] |= row
+        move_vals, owners = [], []
+        for settlement in self:
+            mine = rows_of[settlement.contract_id].filtered(
+                lambda r, s=settlement: r.date <= s.date_to
+            )
+            if mine:
+                mine.write({"settlement_id": settlement.id})
+            vals_list = settlement._prepare_move_vals_list()
+            move_vals += vals_list
+            owners += [settlement] * len(vals_list)
+        Move = self.env["account.move"]
+        moves = Move.create(move_vals) if move_vals else Move
+        moves.action_post()
+        for refund in moves.filtered(lambda m: m.move_type == "out_refund"):
+            refund._after_sales_reconcile_oldest_first()
+        moves_of = defaultdict(Move.browse)
+        for move, settlement in zip(moves, owners, strict=True):
+            moves_of[settlement] |= move
+        Entry.create([vals for stl in self for vals in stl._prepare_ledger_vals_list()])
         self.claim_ids.sudo().write({"state": "settled"})
-        values = {
-            "state": "posted",
-            "date_posted": fields.Date.context_today(self),
-            "move_ids": [Command.link(m.id) for m in moves],
-        }
-        if force_reason:
-            values["forced_post_reason"] = force_reason.strip()
-        self.write(values)
+        today = fields.Date.context_today(self)
+        for settlement in self:
+            values = {
+                "state": "posted",
+                "date_posted": today,
+                "move_ids": [Command.link(m.id) for m in moves_of[settlement]],
+            }
+            if force_reason and settlement.state != "confirmed":
+                values["forced_post_reason"] = force_reason.strip()
+            settlement.write(values)
 
-    def _post_ledger_rows(self, moves):
+    def _prepare_ledger_vals_list(self):
+        """The ledger rows posting this settlement appends (forfeiture, payout, overspend, the
+        carried balance and the reimbursement note), described in the dealer's language."""
+        self.ensure_one()
         contract = self.contract_id
         period = f"{self.year} Q{self.quarter}"
+        # ledger descriptions are read by the dealer: written in its language
+        self = self.with_context(lang=self.dealer_id.lang or self.env.lang)  # noqa: PLW0642
         rows = []
         if self.forfeited_amount:
             rows.append(
@@ -563,15 +913,28 @@ class AfterSalesSettlement(models.Model):
                     {"basis_amount": self.reimbursed_amount},
                 )
             )
-        for kind, amount, name, extra in rows:
-            contract._fund_post(
-                kind, amount, self.date_to, name, source=self, settlement_id=self.id, **extra
+        return [
+            dict(
+                {
+                    "contract_id": contract.id,
+                    "kind": kind,
+                    "amount": contract.currency_id.round(amount),
+                    "date": self.date_to,
+                    "name": name,
+                    "source_ref": f"{self._name},{self.id}",
+                    "settlement_id": self.id,
+                },
+                **extra,
             )
+            for kind, amount, name, extra in rows
+        ]
 
-    def _create_moves(self):
-        """Create and post the overspend invoice, the allowance credit note and the write-off
-        credit note of this settlement; reconcile the credit notes against the dealer's open
-        receivables, oldest first (R15)."""
+    def _prepare_move_vals_list(self):
+        """The overspend invoice, the allowance credit note and the write-off credit note of
+        this settlement, as ``account.move`` values (lines in the dealer's language); the
+        write-off lines carry exactly the amounts of the notice the dealer confirmed."""
+        self.ensure_one()
+        self = self.with_context(lang=self.dealer_id.lang or self.env.lang)  # noqa: PLW0642
         company = self.company_id
         period = f"{self.year} Q{self.quarter}"
         specs = []
@@ -602,6 +965,7 @@ class AfterSalesSettlement(models.Model):
                 )
             )
         if self.reimbursed_amount:
+            amounts = self.notice_claim_amounts or {}
             specs.append(
                 (
                     "out_refund",
@@ -609,14 +973,14 @@ class AfterSalesSettlement(models.Model):
                     [
                         (
                             self.env._("Three-guarantee claim %(claim)s", claim=claim.name),
-                            claim.reimbursable_amount,
+                            amounts.get(str(claim.id), claim.reimbursable_amount),
                         )
                         for claim in self.claim_ids.sorted("name")
                     ],
                 )
             )
         if not specs:
-            return self.env["account.move"]
+            return []
         journal = company.after_sales_journal_id or self.env["account.journal"].search(
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         )
@@ -630,7 +994,12 @@ class AfterSalesSettlement(models.Model):
                 )
             )
         vals_list = []
+        reimbursement_product = company._after_sales_product("reimbursement")
         for move_type, product, lines in specs:
+            taxes = product.taxes_id.filtered(lambda t: t.company_id == company)
+            if product == reimbursement_product and not company.after_sales_reimbursement_taxed:
+                # the credit note deducts exactly the amount the dealer confirmed
+                taxes = taxes.browse()
             if not product:
                 raise UserError(
                     self.env._(
@@ -656,24 +1025,14 @@ class AfterSalesSettlement(models.Model):
                                 "name": name,
                                 "quantity": 1,
                                 "price_unit": amount,
-                                "tax_ids": [
-                                    Command.set(
-                                        product.taxes_id.filtered(
-                                            lambda t: t.company_id == company
-                                        ).ids
-                                    )
-                                ],
+                                "tax_ids": [Command.set(taxes.ids)],
                             }
                         )
                         for name, amount in lines
                     ],
                 }
             )
-        moves = self.env["account.move"].with_company(company).create(vals_list)
-        moves.action_post()
-        for refund in moves.filtered(lambda m: m.move_type == "out_refund"):
-            refund._after_sales_reconcile_oldest_first()
-        return moves
+        return vals_list
 
     def _unpost(self):
         self.ensure_one()
@@ -703,21 +1062,59 @@ class AfterSalesSettlement(models.Model):
         self.fund_entry_ids.sudo().write({"settlement_id": False})
 
     @api.model
-    def _settle_contracts(self, contracts, year, quarter, forfeits=None, post=False):
-        """Create the draft settlements of ``contracts`` for a quarter (the wizard's "Settle").
+    def _get_settleable_contracts(self, contracts, start, end):
+        """The contracts of ``contracts`` to settle for [start, end]: those in force at some
+        day of it, and those that ended before it but still have approved claims waiting to be
+        reimbursed (claims approved while a contract ran are reimbursed after it ends)."""
+        in_force = contracts._in_force_between(start, end)
+        ended = (
+            contracts.filtered(lambda c: c.state in ("expired", "terminated") and c._get_last_day())
+            - in_force
+        )
+        if ended:
+            waiting = (
+                self.env["after_sales.claim"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("contract_id", "in", ended.ids),
+                        ("is_reimbursable", "=", True),
+                        ("state", "=", "approved"),
+                        ("settlement_id", "=", False),
+                        ("date_reimbursable", "<=", end),
+                    ],
+                    ["contract_id"],
+                )
+            )
+            in_force |= contracts.browse([c.id for (c,) in waiting])
+        return in_force
 
-        Accrues the quarter's months first (idempotent), locks the contracts' rows so that a
-        concurrent run fails at once with a clear message, and skips contracts already settled
-        for the quarter: a second run creates nothing (R16). ``forfeits`` maps a contract to the
-        forfeiture reason decided in the preview. With ``post``, settlements without claims to
-        write off are posted at once and the others' write-off notices are sent to the dealers.
+    @api.model
+    def _settle_contracts(  # noqa: PLR0917 (the background batch calls it positionally)
+        self, contracts, year, quarter, forfeits=None, post=False, errors=None
+    ):
+        """Create the draft settlements of ``contracts`` for a quarter (the wizard's "Settle",
+        the background batch).
+
+        Locks the contracts' rows so that a concurrent run fails at once with a clear message,
+        skips contracts already settled for the quarter (a second run creates nothing, R16),
+        refuses quarters out of order or not yet ended, accrues the quarter's months (with the
+        corrections late documents call for) and computes the figures. ``forfeits`` maps a
+        contract to the forfeiture reason decided in the preview. With ``post``, settlements
+        without claims to write off are posted at once and the others' notices are sent, each
+        in its own savepoint.
+
+        :param errors: a list to receive ``(contract, message)`` for each contract that could
+            not be settled, the others going on; without it, the first refusal raises.
+        :returns: the settlements created.
         """
         self._check_manager()
         forfeits = forfeits or {}
+        strict = errors is None
+        errors = [] if errors is None else errors
         start, end = periods.quarter_bounds(year, quarter)
-        contracts = contracts._in_force_between(start, end)
+        contracts = self._get_settleable_contracts(contracts, start, end)
         contracts._lock_fund()
-        contracts._accrue_period(start, end)
         existing = self.search(
             [
                 ("contract_id", "in", contracts.ids),
@@ -727,22 +1124,51 @@ class AfterSalesSettlement(models.Model):
             ]
         )
         todo = contracts - existing.contract_id
-        todo._check_previous_quarters_settled(start)
-        settlements = self.create(
-            [
-                {
-                    "contract_id": contract.id,
-                    "year": year,
-                    "quarter": str(quarter),
-                    "forfeit": bool(forfeits.get(contract)),
-                    "forfeit_reason": forfeits.get(contract) or False,
-                }
-                for contract in todo
-            ]
+        refused = self.env["after_sales.fund"]._get_quarter_order_errors(todo, year, quarter)
+        if refused and strict:
+            raise UserError(next(iter(refused.values())))
+        errors.extend(refused.items())
+        todo -= todo.browse([c.id for c in refused])
+        self.env["after_sales.fund"]._accrue(todo, end)
+        settlements = (
+            self.sudo()
+            .create(
+                [
+                    {
+                        "contract_id": contract.id,
+                        "year": year,
+                        "quarter": str(quarter),
+                        "forfeit": bool(forfeits.get(contract)),
+                        "forfeit_reason": forfeits.get(contract) or False,
+                    }
+                    for contract in todo
+                ]
+            )
+            .with_env(self.env)
         )
-        settlements._compute_figures()
+        settlements._refresh_figures()
         if post:
             to_notify = settlements.filtered("reimbursed_amount")
-            to_notify.action_notify()
-            (settlements - to_notify).action_post()
+            to_post = settlements - to_notify
+            try:
+                # the whole quarter at once; should one dealer fail, each goes on its own
+                with self.env.cr.savepoint():
+                    to_post.action_post()
+                to_post = to_post.browse()
+            except (UserError, ValidationError, AccessError):
+                self.env.invalidate_all()
+                if strict:
+                    raise
+            for settlement in to_notify | to_post:
+                try:
+                    with self.env.cr.savepoint():
+                        if settlement.reimbursed_amount:
+                            settlement.action_notify()
+                        else:
+                            settlement.action_post()
+                except (UserError, ValidationError, AccessError) as error:
+                    self.env.invalidate_all()
+                    if strict:
+                        raise
+                    errors.append((settlement.contract_id, str(error)))
         return settlements

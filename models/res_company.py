@@ -33,12 +33,23 @@ class ResCompany(models.Model):
     after_sales_payout_product_id = fields.Many2one(
         "product.product",
         string="Allowance Payout Product",
-        help="Credit note line of a quarterly allowance paid to the dealer (R13 payout).",
+        help="Credit note line of a quarterly allowance paid to the dealer.",
     )
     after_sales_overspend_product_id = fields.Many2one(
         "product.product",
         string="Fund Overspend Product",
-        help="Invoice line of a repair fund overspend (R13 budget).",
+        help="Invoice line of a repair fund overspend.",
+    )
+
+    after_sales_reimbursement_taxed = fields.Boolean(
+        string="Claim Reimbursement Is Taxed",
+        help="Add the taxes of the reimbursement product to the write-off credit note; the "
+        "notice then shows the tax. Off: the credit note deducts exactly the confirmed amount.",
+    )
+    after_sales_auto_post_confirmed = fields.Boolean(
+        string="Post Automatically on Dealer Confirmation",
+        help="When a dealer confirms its write-off notice on the portal, post the settlement at "
+        "once. Off: the confirmed settlement waits for finance to post it.",
     )
 
     # ------------------------------------------------------------
@@ -48,19 +59,19 @@ class ResCompany(models.Model):
         string="Freight Difference EMS",
         currency_field="currency_id",
         default=30.0,
-        help="R25: charged to the dealer when a parts requisition ships by EMS.",
+        help="Charged to the dealer when a parts requisition ships by EMS.",
     )
     after_sales_freight_rail = fields.Monetary(
         string="Freight Difference Rail Express",
         currency_field="currency_id",
         default=50.0,
-        help="R25: charged to the dealer when a parts requisition ships by rail express.",
+        help="Charged to the dealer when a parts requisition ships by rail express.",
     )
     after_sales_freight_air = fields.Monetary(
         string="Freight Difference Air",
         currency_field="currency_id",
         default=120.0,
-        help="R25: charged to the dealer when a parts requisition ships by air.",
+        help="Charged to the dealer when a parts requisition ships by air.",
     )
     after_sales_freight_product_id = fields.Many2one(
         "product.product",

@@ -31,3 +31,9 @@ class ResConfigSettings(models.TransientModel):
     after_sales_freight_product_id = fields.Many2one(
         related="company_id.after_sales_freight_product_id", readonly=False
     )
+    after_sales_reimbursement_taxed = fields.Boolean(
+        related="company_id.after_sales_reimbursement_taxed", readonly=False
+    )
+    after_sales_auto_post_confirmed = fields.Boolean(
+        related="company_id.after_sales_auto_post_confirmed", readonly=False
+    )

@@ -8,6 +8,8 @@ from . import test_contract_access
 from . import test_sale_order
 from . import test_settlement
 from . import test_settlement_concurrency
+from . import test_fund_rules
+from . import test_settlement_integrity
 from . import test_portal
 from . import test_portal_tours
 from . import test_ui_tours

@@ -1,6 +1,25 @@
+"""The after-sales test fixtures, one base per kind of test.
+
+:class:`AfterSalesCase` (no accounting): ``company``, ``today``, the dealers ``dealer`` (with the
+contact ``dealer_contact`` and the sub-dealer company ``subdealer``) and ``other_dealer``; a user
+per group: ``user_plain``, ``user_desk``, ``user_appraiser``, ``user_manager``; the helpers
+``_create_contract(dealer, **values)`` and ``_running_contract(dealer, **values)``.
+
+:class:`SettlementCase` (accounting ready, for the fund and the quarterly settlement): a company
+with a chart of accounts (``company``, ``company_data``), ``manager`` (after-sales manager with
+invoicing rights), ``dealer`` with its sub-dealer company ``subdealer`` and its contact
+``dealer_contact`` (Wang Lei), the products ``heater`` and ``element`` (in ``parts_categ``); the
+helpers ``_contract(**values)`` (running from 1 Jan 2026), ``_payment``, ``_draw`` (parts drawn
+on the fund), ``_cards`` (registered, late or falsified warranty cards) and ``_settle`` (the
+quarterly wizard, with its preview). Classes using fixed dates run under ``freeze_time``.
+"""
+
 from datetime import date
 
+from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
 class AfterSalesCase(TransactionCase):
@@ -44,3 +63,104 @@ class AfterSalesCase(TransactionCase):
         contract = cls._create_contract(dealer, **values)
         contract.action_start()
         return contract
+
+
+class SettlementCase(AccountTestInvoicingCommon):
+    """Accounting-ready data for the quarterly settlement: a company with a chart of accounts,
+    dealers, products, and helpers that create payments, cards and claims in 2026."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, lang="en_US"))
+        cls.company = cls.env.company
+        manager_group = cls.env.ref("after_sales_service.after_sales_service_group_manager")
+        cls.env.user.group_ids = [Command.link(manager_group.id)]
+        cls.manager = new_test_user(
+            cls.env,
+            "as_fin_manager",
+            groups="after_sales_service.after_sales_service_group_manager,"
+            "account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.dealer = cls.env["res.partner"].create({"name": "Dealer Shunda", "is_company": True})
+        cls.subdealer = cls.env["res.partner"].create(
+            {"name": "Kunshan branch", "is_company": True, "parent_id": cls.dealer.id}
+        )
+        cls.dealer_contact = cls.env["res.partner"].create(
+            {"name": "Wang Lei", "parent_id": cls.dealer.id}
+        )
+        cls.heater = cls.env["product.product"].create(
+            {"name": "Water heater", "list_price": 1299.0}
+        )
+        cls.parts_categ = cls.env["product.category"].create({"name": "Heater parts"})
+        cls.element = cls.env["product.product"].create(
+            {"name": "Heating element", "list_price": 120.0, "categ_id": cls.parts_categ.id}
+        )
+
+    @classmethod
+    def _contract(cls, **values):
+        vals = {
+            "dealer_id": cls.dealer.id,
+            "company_id": cls.company.id,
+            "date_start": date(2026, 1, 1),
+            "date_end": date(2027, 12, 31),
+        }
+        vals.update(values)
+        contract = cls.env["after_sales.contract"].create(vals)
+        contract.action_start()
+        return contract
+
+    def _payment(self, amount, day, payment_type="inbound", partner=None):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": payment_type,
+                "partner_type": "customer",
+                "partner_id": (partner or self.dealer).id,
+                "amount": amount,
+                "date": day,
+                "journal_id": self.company_data["default_journal_bank"].id,
+            }
+        )
+        payment.action_post()
+        return payment
+
+    def _draw(self, contract, amount, day, kind="consumption"):
+        return contract._fund_post(kind, -amount, day, f"Parts drawn {day}")
+
+    def _cards(self, count, received, dealer=None, late=False, falsified=False):
+        sale = date(received.year, received.month, 1)
+        if late:
+            sale = date(received.year - (received.month == 1), (received.month - 2) % 12 + 1, 1)
+        cards = self.env["after_sales.warranty.card"].create(
+            [
+                {
+                    "dealer_id": (dealer or self.dealer).id,
+                    "product_id": self.heater.id,
+                    "sale_date": sale,
+                    "date_received": received,
+                    "falsified": falsified,
+                }
+                for _i in range(count)
+            ]
+        )
+        cards.action_register()
+        return cards
+
+    def _settle(self, contract, year, quarter, preview=True):
+        wizard = self.env["after_sales.settlement.wizard"].create(
+            {"year": year, "quarter": str(quarter), "company_id": self.company.id}
+        )
+        wizard.contract_ids = contract
+        if preview:
+            wizard.action_preview()
+        wizard.action_settle()
+        return self.env["after_sales.settlement"].search(
+            [
+                ("contract_id", "=", contract.id),
+                ("year", "=", year),
+                ("quarter", "=", str(quarter)),
+                ("state", "!=", "cancel"),
+            ]
+        )

@@ -194,7 +194,11 @@ class TestContract(AfterSalesCase):
 
     def test_expiring_soon_filter_and_activity(self):
         self.env.company.after_sales_expiry_notice_days = 30
-        soon = self._running_contract(date_end=self.today + timedelta(days=10))
+        # the to-do is written in its recipient's language
+        self.user_manager.lang = "en_US"
+        soon = self._running_contract(
+            date_end=self.today + timedelta(days=10), user_id=self.user_manager.id
+        )
         later = self._running_contract(self.other_dealer, date_end=self.today + timedelta(days=90))
         self.assertTrue(soon.is_expiring_soon)
         self.assertFalse(later.is_expiring_soon)

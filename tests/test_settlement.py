@@ -4,108 +4,11 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-
-
-class SettlementCase(AccountTestInvoicingCommon):
-    """Accounting-ready data for the quarterly settlement: a company with a chart of accounts,
-    dealers, products, and helpers that create payments, cards and claims in 2026."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, lang="en_US"))
-        cls.company = cls.env.company
-        manager_group = cls.env.ref("after_sales_service.after_sales_service_group_manager")
-        cls.env.user.group_ids = [Command.link(manager_group.id)]
-        cls.manager = new_test_user(
-            cls.env,
-            "as_fin_manager",
-            groups="after_sales_service.after_sales_service_group_manager,"
-            "account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.dealer = cls.env["res.partner"].create({"name": "Dealer Shunda", "is_company": True})
-        cls.subdealer = cls.env["res.partner"].create(
-            {"name": "Kunshan branch", "is_company": True, "parent_id": cls.dealer.id}
-        )
-        cls.heater = cls.env["product.product"].create(
-            {"name": "Water heater", "list_price": 1299.0}
-        )
-        cls.parts_categ = cls.env["product.category"].create({"name": "Heater parts"})
-        cls.element = cls.env["product.product"].create(
-            {"name": "Heating element", "list_price": 120.0, "categ_id": cls.parts_categ.id}
-        )
-
-    @classmethod
-    def _contract(cls, **values):
-        vals = {
-            "dealer_id": cls.dealer.id,
-            "company_id": cls.company.id,
-            "date_start": date(2026, 1, 1),
-            "date_end": date(2027, 12, 31),
-        }
-        vals.update(values)
-        contract = cls.env["after_sales.contract"].create(vals)
-        contract.action_start()
-        return contract
-
-    def _payment(self, amount, day, payment_type="inbound", partner=None):
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": payment_type,
-                "partner_type": "customer",
-                "partner_id": (partner or self.dealer).id,
-                "amount": amount,
-                "date": day,
-                "journal_id": self.company_data["default_journal_bank"].id,
-            }
-        )
-        payment.action_post()
-        return payment
-
-    def _draw(self, contract, amount, day, kind="consumption"):
-        return contract._fund_post(kind, -amount, day, f"Parts drawn {day}")
-
-    def _cards(self, count, received, dealer=None, late=False, falsified=False):
-        sale = date(received.year, received.month, 1)
-        if late:
-            sale = date(received.year - (received.month == 1), (received.month - 2) % 12 + 1, 1)
-        cards = self.env["after_sales.warranty.card"].create(
-            [
-                {
-                    "dealer_id": (dealer or self.dealer).id,
-                    "product_id": self.heater.id,
-                    "sale_date": sale,
-                    "date_received": received,
-                    "falsified": falsified,
-                }
-                for _i in range(count)
-            ]
-        )
-        cards.action_register()
-        return cards
-
-    def _settle(self, contract, year, quarter, preview=True):
-        wizard = self.env["after_sales.settlement.wizard"].create(
-            {"year": year, "quarter": str(quarter), "company_id": self.company.id}
-        )
-        wizard.contract_ids = contract
-        if preview:
-            wizard.action_preview()
-        wizard.action_settle()
-        return self.env["after_sales.settlement"].search(
-            [
-                ("contract_id", "=", contract.id),
-                ("year", "=", year),
-                ("quarter", "=", str(quarter)),
-                ("state", "!=", "cancel"),
-            ]
-        )
+from .common import SettlementCase
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2027-04-10")
 class TestBudgetSettlement(SettlementCase):
     """Budget, collections 3 %, through 2026 into 2027 (issue 4's first worked example)."""
 
@@ -298,6 +201,7 @@ class TestBudgetSettlement(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
 class TestPayoutSettlement(SettlementCase):
     """Payout, ¥20 per registered unit (issue 4's second worked example)."""
 
@@ -349,6 +253,7 @@ class TestPayoutSettlement(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
 class TestReimbursementSettlement(SettlementCase):
     """Flat ¥50 per claim + ¥30 on-site (issue 4's third worked example)."""
 
@@ -417,7 +322,9 @@ class TestReimbursementSettlement(SettlementCase):
         self.assertEqual(len(mail), 1, "the notice is sent to the dealer, with the PDF")
         self.assertIn(self.dealer, mail.partner_ids)
         self.assertIn(q1.name, mail.subject)
-        q1.action_confirm(confirmed_by="Wang Lei")
+        # the dealer confirms on the portal; finance enabled automatic posting on confirmation
+        self.company.after_sales_auto_post_confirmed = True
+        q1._action_dealer_confirm(self.dealer_contact)
         self.assertEqual(q1.state, "posted", "the dealer's confirmation posts the write-off")
         self.assertEqual(q1.confirmed_by, "Wang Lei")
         credit = q1.move_ids
@@ -480,6 +387,7 @@ class TestReimbursementSettlement(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
 class TestSettlementAccess(SettlementCase):
     def test_only_managers_settle_and_posting_needs_invoicing(self):
         contract = self._contract()
@@ -534,6 +442,7 @@ class TestSettlementAccess(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
 class TestAccrual(SettlementCase):
     def test_monthly_cron_is_idempotent(self):
         contract = self._contract(allowance_basis="collections", allowance_rate=3.0)

@@ -2,11 +2,12 @@ from datetime import date
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-05-10")
 class TestSettlementConcurrency(TransactionCase):
     """R16: two users settling the same quarter at the same moment produce exactly one
     settlement; the second run gets a clear message. Runs on real, committed cursors (the
@@ -69,5 +70,35 @@ class TestSettlementConcurrency(TransactionCase):
                     [contract_id],
                 )
                 self.assertEqual(cr.fetchone(), (1, 100.0))
+        finally:
+            self._cleanup(contract_id, partner_id)
+
+    def test_fund_lock_held_by_another_cursor(self):
+        """A second transaction holding the contract's row makes every fund writer fail at
+        once with a clear message (no mock: a real lock from another cursor)."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            dealer = env["res.partner"].create({"name": "Locked dealer", "is_company": True})
+            contract = env["after_sales.contract"].create(
+                {"dealer_id": dealer.id, "date_start": date(2026, 1, 1)}
+            )
+            contract.action_start()
+            contract_id, partner_id = contract.id, dealer.id
+        try:
+            with self.registry.cursor() as holder, self.registry.cursor() as cr2:
+                holder.execute(
+                    "SELECT id FROM after_sales_contract WHERE id = %s FOR UPDATE", [contract_id]
+                )
+                env2 = self._env(cr2)
+                with (
+                    mute_logger("odoo.sql_db"),
+                    self.assertRaisesRegex(UserError, "Another user is moving the repair fund"),
+                ):
+                    env2["after_sales.contract"].browse(contract_id)._lock_fund()
+                cr2.rollback()
+                holder.rollback()
+                # once released, the lock is taken
+                env2["after_sales.contract"].browse(contract_id)._lock_fund()
+                cr2.rollback()
         finally:
             self._cleanup(contract_id, partner_id)

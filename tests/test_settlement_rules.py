@@ -36,6 +36,11 @@ class TestSettlementRules(BaseCase):
             (500, 0, 500.01, "budget", False, "0.00", "0.01", "0.00"),
             (0, 0, 0, "budget", False, "0.00", "0.00", "0.00"),
             (100, 50, 0, "budget", True, "0.00", "0.00", "100.00"),
+            # payout, negative quarter: nothing paid, the negative carried into the next payout
+            (0, -200, 0, "payout", False, "0.00", "0.00", "-200.00"),
+            (-200, 600, 0, "payout", False, "400.00", "0.00", "0.00"),
+            (-200, 100, 30, "payout", False, "0.00", "30.00", "-100.00"),
+            (0, -200, 0, "payout", True, "0.00", "0.00", "-200.00"),
         ]
         for opening, accrued, consumed, use, forfeit, paid, over, closing in rows:
             with self.subTest(opening=opening, accrued=accrued, consumed=consumed, use=use):

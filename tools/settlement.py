@@ -44,13 +44,25 @@ def settle_quarter(opening, accrued, consumed, use, forfeit=False):
     :param forfeit: R14: the quarter's allowance is cancelled (falsified cards, breach).
     :returns: a :class:`QuarterResult`; ``overspend`` is what the dealer pays when the fund went
         negative (R13), after which the closing is 0.
+
+    Payout, negative quarter (net sales below zero after credit notes): nothing is paid — a
+    credit note is never negative — and the negative allowance is carried as a negative closing
+    into the next quarter, whose payout it reduces. What the quarter consumed is still invoiced.
     """
     opening, accrued, consumed = to_money(opening), to_money(accrued), to_money(consumed)
-    forfeited = accrued if forfeit else Decimal("0.00")
+    zero = Decimal("0.00")
+    forfeited = accrued if forfeit and accrued > 0 else zero
     kept = accrued - forfeited
-    paid_out = kept if use == "payout" else Decimal("0.00")
-    balance = opening + kept - paid_out - consumed
-    overspend = -balance if balance < 0 else Decimal("0.00")
+    if use == "payout":
+        paid_out = max(zero, min(kept, opening + kept))
+        remaining = opening + kept - paid_out
+        overspend = max(zero, consumed - max(remaining, zero))
+        closing = remaining - consumed + overspend
+    else:
+        paid_out = zero
+        balance = opening + kept - consumed
+        overspend = -balance if balance < 0 else zero
+        closing = balance + overspend
     return QuarterResult(
         opening=opening,
         accrued=accrued,
@@ -58,7 +70,7 @@ def settle_quarter(opening, accrued, consumed, use, forfeit=False):
         consumed=consumed,
         paid_out=paid_out,
         overspend=overspend,
-        closing=balance + overspend,
+        closing=closing,
     )
 
 

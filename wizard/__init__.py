@@ -7,3 +7,4 @@ from . import after_sales_claim_reject
 from . import after_sales_warranty_card_import
 from . import after_sales_monthly_report
 from . import after_sales_claim_reopen
+from . import after_sales_settlement_confirm

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -8,7 +10,7 @@ class AfterSalesSettlementWizard(models.TransientModel):
     """The quarterly settlement run (finance, after-sales manager): choose the year, quarter and
     contracts (all contracts in force in the company by default), preview one line per dealer,
     then settle. Settling accrues the quarter's months, creates one draft settlement per contract
-    and skips contracts already settled for the quarter (R16)."""
+    and skips contracts already settled for the quarter."""
 
     _name = "after_sales.settlement.wizard"
     _description = "Quarterly Repair Fund Settlement"
@@ -40,6 +42,9 @@ class AfterSalesSettlementWizard(models.TransientModel):
     )
     line_ids = fields.One2many("after_sales.settlement.wizard.line", "wizard_id", string="Preview")
     previewed = fields.Boolean(readonly=True)
+    result_message = fields.Html(readonly=True)
+    settlement_ids = fields.Many2many("after_sales.settlement", string="Settlements", readonly=True)
+    already_settled_count = fields.Integer(compute="_compute_already_settled_count")
 
     # ------------------------------------------------------------
     # DEFAULT
@@ -68,7 +73,14 @@ class AfterSalesSettlementWizard(models.TransientModel):
                     ("date_start", "<=", end),
                 ]
             )
-            wizard.contract_ids = candidates._in_force_between(start, end)
+            wizard.contract_ids = self.env["after_sales.settlement"]._get_settleable_contracts(
+                candidates, start, end
+            )
+
+    @api.depends("line_ids.settlement_id")
+    def _compute_already_settled_count(self):
+        for wizard in self:
+            wizard.already_settled_count = len(wizard.line_ids.filtered("settlement_id"))
 
     # ------------------------------------------------------------
     # ACTION
@@ -76,13 +88,22 @@ class AfterSalesSettlementWizard(models.TransientModel):
     def action_preview(self):
         """Accrue the quarter and show what each dealer's settlement will be, without creating
         any settlement. Forfeiture is proposed where the dealer's cards were falsified in the
-        quarter (R14); the user may tick or untick it and give the reason."""
+        quarter; the user may tick or untick it and give the reason."""
         self.ensure_one()
         self.env["after_sales.settlement"]._check_manager()
         start, end = self._bounds()
-        self.contract_ids._accrue_period(start, end)
-        falsified = self._falsified_cards(start, end)
         Settlement = self.env["after_sales.settlement"]
+        done = Settlement.search(
+            [
+                ("contract_id", "in", self.contract_ids.ids),
+                ("year", "=", self.year),
+                ("quarter", "=", self.quarter),
+                ("state", "!=", "cancel"),
+            ]
+        )
+        # a quarter already settled is shown as it was settled: nothing is accrued for it
+        self.env["after_sales.fund"]._accrue(self.contract_ids - done.contract_id, end)
+        falsified = self._falsified_cards(start, end)
         drafts = Settlement.concat(
             *(
                 Settlement.new(
@@ -93,16 +114,8 @@ class AfterSalesSettlementWizard(models.TransientModel):
                         "forfeit": bool(falsified.get(contract)),
                     }
                 )
-                for contract in self.contract_ids
+                for contract in self.contract_ids - done.contract_id
             )
-        )
-        done = Settlement.search(
-            [
-                ("contract_id", "in", self.contract_ids.ids),
-                ("year", "=", self.year),
-                ("quarter", "=", self.quarter),
-                ("state", "!=", "cancel"),
-            ]
         )
         self.line_ids = [fields.Command.clear()] + [
             fields.Command.create(vals) for vals in self._preview_values(drafts, falsified, done)
@@ -125,9 +138,44 @@ class AfterSalesSettlementWizard(models.TransientModel):
             start, end = self._bounds()
             for contract, cards in self._falsified_cards(start, end).items():
                 forfeits.setdefault(contract, self._falsified_reason(cards))
-        settlements = self.env["after_sales.settlement"]._settle_contracts(
-            self.contract_ids, self.year, int(self.quarter), forfeits, post=self.post_now
+        Settlement = self.env["after_sales.settlement"]
+        already = Settlement.search(
+            [
+                ("contract_id", "in", self.contract_ids.ids),
+                ("year", "=", self.year),
+                ("quarter", "=", self.quarter),
+                ("state", "!=", "cancel"),
+            ]
         )
+        errors = []
+        settlements = Settlement._settle_contracts(
+            self.contract_ids,
+            self.year,
+            int(self.quarter),
+            forfeits,
+            post=self.post_now,
+            errors=errors,
+        )
+        if errors and not settlements:
+            raise UserError(
+                "\n".join(
+                    self.env._("%(dealer)s: %(reason)s", dealer=c.dealer_id.name, reason=m)
+                    for c, m in errors
+                )
+            )
+        if errors or already:
+            self.write(
+                {
+                    "result_message": self._result_message(settlements, already, errors),
+                    "settlement_ids": [fields.Command.set((settlements | already).ids)],
+                }
+            )
+            return self._reopen()
+        return self.action_open_settlements(settlements)
+
+    def action_open_settlements(self, settlements=None):
+        """Open the quarter's settlements of the chosen contracts."""
+        self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "after_sales_service.after_sales_settlement_action"
         )
@@ -136,7 +184,7 @@ class AfterSalesSettlementWizard(models.TransientModel):
             ("year", "=", self.year),
             ("quarter", "=", self.quarter),
         ]
-        action["context"] = {"created_ids": settlements.ids}
+        action["context"] = {"created_ids": (settlements or self.settlement_ids).ids}
         return action
 
     # ------------------------------------------------------------
@@ -146,7 +194,7 @@ class AfterSalesSettlementWizard(models.TransientModel):
         return periods.quarter_bounds(self.year, int(self.quarter))
 
     def _falsified_cards(self, start, end):
-        """R14: the falsified cards received in the quarter, per contract."""
+        """The falsified cards received in the quarter, per contract."""
         if "after_sales.warranty.card" not in self.env:
             return {}
         cards = self.env["after_sales.warranty.card"].search(
@@ -163,14 +211,54 @@ class AfterSalesSettlementWizard(models.TransientModel):
             result[card.contract_id] |= card
         return result
 
+    def _result_message(self, settlements, already, errors):
+        """What the run did, in the user's words: created, already settled, failed and why."""
+        paragraph = Markup("<p>{}</p>")
+        parts = [
+            paragraph.format(
+                self.env._(
+                    "%(count)s settlements created for %(year)s Q%(quarter)s.",
+                    count=len(settlements),
+                    year=self.year,
+                    quarter=self.quarter,
+                )
+            )
+        ]
+        if already:
+            parts.append(
+                paragraph.format(
+                    self.env._(
+                        "Already settled for this quarter, nothing done: %(dealers)s.",
+                        dealers=", ".join(already.mapped("dealer_id.name")),
+                    )
+                )
+            )
+        if errors:
+            parts.append(paragraph.format(self.env._("Not settled:")))
+            items = Markup("").join(
+                Markup("<li>{}</li>").format(
+                    self.env._(
+                        "%(dealer)s: %(reason)s", dealer=contract.dealer_id.name, reason=message
+                    )
+                )
+                for contract, message in errors
+            )
+            parts.append(Markup("<ul>{}</ul>").format(items))
+        return Markup("").join(parts)
+
     def _falsified_reason(self, cards):
         return self.env._(
             "Falsified warranty cards: %(cards)s", cards=", ".join(cards.mapped("name"))
         )
 
     def _preview_values(self, drafts, falsified, done):
+        """One line per contract: the settled figures of a contract already settled for the
+        quarter, else what its settlement would be (all drafts gathered in one batch)."""
         values = []
-        for draft in drafts:
+        figures_of = {
+            draft.contract_id: figures for draft, (figures, _c) in drafts._gather_figures().items()
+        }
+        for draft in drafts | done:
             contract = draft.contract_id
             settled = done.filtered(lambda s, c=contract: s.contract_id == c)
             if settled:
@@ -184,17 +272,21 @@ class AfterSalesSettlementWizard(models.TransientModel):
                         "reimbursed_amount": settled.reimbursed_amount,
                         "overspend_amount": settled.overspend_amount,
                         "paid_out_amount": settled.paid_out_amount,
+                        "amount_owed": settled.amount_owed,
+                        "amount_credited": settled.amount_credited,
                         "closing_balance": settled.closing_balance,
                         "forfeit": settled.forfeit,
                         "forfeit_reason": settled.forfeit_reason,
                     }
                 )
                 continue
-            figures = draft._preview_figures()
+            figures = figures_of[contract]
             cards = falsified.get(contract)
             values.append(
                 dict(
                     figures,
+                    amount_owed=figures["overspend_amount"],
+                    amount_credited=figures["paid_out_amount"] + figures["reimbursed_amount"],
                     contract_id=contract.id,
                     forfeit=bool(cards),
                     forfeit_reason=cards and self._falsified_reason(cards),
@@ -222,6 +314,7 @@ class AfterSalesSettlementWizardLine(models.TransientModel):
     wizard_id = fields.Many2one("after_sales.settlement.wizard", required=True, ondelete="cascade")
     contract_id = fields.Many2one("after_sales.contract", required=True)
     dealer_id = fields.Many2one(related="contract_id.dealer_id")
+    allowance_basis = fields.Selection(related="contract_id.allowance_basis", string="Basis")
     currency_id = fields.Many2one(related="contract_id.currency_id")
     settlement_id = fields.Many2one("after_sales.settlement", string="Already Settled")
     opening_balance = fields.Monetary()
@@ -232,5 +325,7 @@ class AfterSalesSettlementWizardLine(models.TransientModel):
     overspend_amount = fields.Monetary(string="Overspend")
     paid_out_amount = fields.Monetary(string="Paid Out")
     closing_balance = fields.Monetary()
+    amount_owed = fields.Monetary(string="Owed")
+    amount_credited = fields.Monetary(string="Credited")
     forfeit = fields.Boolean()
     forfeit_reason = fields.Char()

@@ -1,0 +1,390 @@
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import LockError, UserError
+
+from ..tools import periods
+from ..tools.settlement import allowance, to_money
+
+# Ledger kinds that carry a month's allowance: the first accrual and the corrections appended
+# when the month's documents change later (R12a).
+ACCRUAL_KINDS = ("accrual", "accrual_correction")
+# Settlement states after which a quarter's figures are frozen: the notice went to the dealer.
+CLOSED_SETTLEMENT_STATES = ("notified", "confirmed", "posted")
+
+
+class AfterSalesFund(models.AbstractModel):
+    """The dealers' repair fund (维修费用 / 专项维修费用, DOMAIN.md §2): the one home of the fund
+    machinery. It accrues each contract's monthly allowance from its own basis and dates, appends
+    corrections when documents of an accrued month change, takes the one row lock every fund
+    writer takes, appends ledger rows, and checks that quarters are settled in order.
+
+    A service model with no table: the ledger itself is ``after_sales.fund.entry``; contracts,
+    settlements, requisitions, old parts and returns call it (through the thin wrappers
+    ``after_sales.contract._lock_fund`` and ``_fund_post``)."""
+
+    _name = "after_sales.fund"
+    _description = "Repair Fund"
+
+    # ------------------------------------------------------------
+    # BUSINESS: lock and ledger rows
+    # ------------------------------------------------------------
+    @api.model
+    def _lock(self, contracts):
+        """Lock ``contracts``' rows for the current transaction before their repair fund moves,
+        or fail at once with a clear message when another user holds them. Every path that
+        writes fund rows takes this one lock: settlements, parts drawn on the fund, old-part and
+        return charges (R16: two runs at the same time produce one settlement; two users cannot
+        overdraw a fund together).
+
+        The rows are also touched, so that a transaction whose snapshot predates ours and that
+        locks them after we commit gets a serialization failure (retried by Odoo) instead of
+        reading a fund balance that no longer holds."""
+        if not contracts:
+            return
+        try:
+            contracts.lock_for_update()
+        except LockError:
+            raise UserError(
+                self.env._(
+                    "Another user is moving the repair fund of these contracts right now "
+                    "(%(contracts)s). Try again when that is finished.",
+                    contracts=", ".join(contracts[:5].mapped("name")),
+                )
+            ) from None
+        self.env.cr.execute(
+            "UPDATE after_sales_contract SET write_date = write_date WHERE id IN %s",
+            (tuple(contracts.ids),),
+        )
+
+    @api.model
+    def _post(self, contract, kind, amount, date, name, *, source=None, **values):
+        """Append one row to ``contract``'s ledger and return it (signed: negative consumes)."""
+        contract.ensure_one()
+        vals = {
+            "contract_id": contract.id,
+            "kind": kind,
+            "amount": contract.currency_id.round(amount),
+            "date": date,
+            "name": name,
+            "source_ref": source and f"{source._name},{source.id}",
+        }
+        vals.update(values)
+        return self.env["after_sales.fund.entry"].sudo().create(vals).sudo(self.env.su)
+
+    # ------------------------------------------------------------
+    # BUSINESS: accrual (R12, R12a)
+    # ------------------------------------------------------------
+    @api.model
+    def _accrue(self, contracts, end):
+        """Bring the allowance of ``contracts`` up to date for every finished month from each
+        contract's start to ``end``: append the month's accrual when it is missing, and a
+        correction row when the documents of an accrued month now give another figure (a
+        payment entered, posted or cancelled late). Nothing is edited. A month whose quarter is
+        already closed (notice sent or posted) gets its correction dated in the contract's first
+        open quarter, naming the month it corrects.
+
+        A quarter's allowance is rate × the quarter's basis rounded once: each month's row is
+        the rounded cumulative figure of the quarter so far minus that of the month before, so
+        the monthly rows add up exactly to it. Called by the monthly cron, the settlement wizard's
+        preview and settling; idempotent. One query per basis for all contracts."""
+        contracts = contracts.filtered(lambda c: c.allowance_basis != "none" and c.state != "draft")
+        Entry = self.env["after_sales.fund.entry"]
+        if not contracts:
+            return Entry
+        today = fields.Date.context_today(self)
+        months_of = {}
+        for contract in contracts:
+            last_day = contract._get_last_day()
+            stop = min(d for d in (end, last_day) if d)
+            months, month = [], contract.date_start.replace(day=1)
+            while month <= stop:
+                month_end = periods.month_bounds(month.year, month.month)[1]
+                if min(d for d in (month_end, last_day) if d) >= today:
+                    break
+                months.append(month)
+                month = periods.add_months(month, 1)
+            if months:
+                months_of[contract] = months
+        if not months_of:
+            return Entry
+        contracts = contracts.browse([c.id for c in months_of])
+        first = min(contracts.mapped("date_start"))
+        last = max(periods.month_bounds(m[-1].year, m[-1].month)[1] for m in months_of.values())
+        bases = self._get_monthly_bases(contracts, first, last)
+        held = self._get_accrued_by_month(contracts)
+        first_open = self._get_first_open_quarters(contracts)
+        vals_list = []
+        for contract in contracts:
+            vals_list += self._prepare_accrual_vals(
+                contract, months_of[contract], bases, held, first_open.get(contract.id, (0, 0))
+            )
+        return Entry.sudo().create(vals_list)
+
+    @api.model
+    def _prepare_accrual_vals(self, contract, months, bases, held, first_open):
+        """The rows that bring ``contract``'s accrued ``months`` to what the documents give:
+        ``bases`` and ``held`` as returned by :meth:`_get_monthly_bases` and
+        :meth:`_get_accrued_by_month`; ``first_open`` the contract's first open quarter."""
+        vals_list = []
+        lang_env = self.with_context(lang=contract.dealer_id.lang or self.env.lang).env
+        basis_label = dict(contract._fields["allowance_basis"]._description_selection(lang_env))[
+            contract.allowance_basis
+        ]
+        cumulated = {}
+        for month in months:
+            quarter = periods.quarter_of(month)
+            basis = bases.get((contract.id, month), Decimal(0))
+            before = cumulated.get(quarter, Decimal(0))
+            cumulated[quarter] = before + basis
+            if contract.allowance_basis == "units":
+                target = to_money(basis * Decimal(str(contract.allowance_unit_amount)))
+            else:
+                target = allowance(cumulated[quarter], contract.allowance_rate) - allowance(
+                    before, contract.allowance_rate
+                )
+            held_amount, held_basis, has_accrual = held.get(
+                (contract.id, month), (Decimal(0), Decimal(0), False)
+            )
+            amount, basis_diff = target - held_amount, basis - held_basis
+            if not amount and not basis_diff:
+                continue
+            month_label = month.strftime("%Y-%m")
+            vals = {
+                "contract_id": contract.id,
+                "accrual_month": month,
+                "basis_amount": float(basis_diff),
+                "amount": float(amount),
+                "source_ref": f"after_sales.contract,{contract.id}",
+            }
+            open_year, open_quarter = first_open
+            closed = (open_year, open_quarter) > quarter
+            if closed:
+                vals["date"] = max(
+                    periods.quarter_bounds(open_year, open_quarter)[0], contract.date_start
+                )
+            else:
+                month_end = periods.month_bounds(month.year, month.month)[1]
+                vals["date"] = min(d for d in (month_end, contract._get_last_day()) if d)
+            if has_accrual or closed:
+                vals["kind"] = "accrual_correction"
+                vals["name"] = lang_env._(
+                    "Correction of the allowance of %(month)s: %(basis)s",
+                    month=month_label,
+                    basis=basis_label,
+                )
+            else:
+                vals["kind"] = "accrual"
+                vals["name"] = lang_env._(
+                    "Allowance %(month)s: %(basis)s", month=month_label, basis=basis_label
+                )
+            vals_list.append(vals)
+        return vals_list
+
+    @api.model
+    def _get_monthly_bases(self, contracts, start, end):
+        """Return ``{(contract_id, month_start): basis}`` (``Decimal``, in the contract's
+        currency) for documents dated in [start, end]: collections (posted customer payments
+        net of refunds), invoiced sales (posted invoices net of credit notes, tax included) or
+        units (registered, on-time cards neither falsified nor void). Each document counts for
+        the contract that serves its partner on the document's own date (a sub-dealer counts
+        for its dealer, a renewal splits at its dates), and only for that contract's own
+        basis, whatever the other contracts of the run use. One grouped query per basis."""
+        result = defaultdict(Decimal)
+        by_basis = contracts.grouped("allowance_basis")
+        wanted = set(contracts.ids)
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("id", "child_of", contracts.dealer_id.ids)])
+        )
+        resolve = self.env["after_sales.contract"]._get_serving_contract_resolver(
+            partners, contracts.company_id
+        )
+
+        def add(basis_name, partner, company, day, value_for):
+            contract = resolve(partner, company, day)
+            if not contract or contract.id not in wanted:
+                return
+            if contract.allowance_basis != basis_name:
+                return
+            month = day.replace(day=1)
+            result[contract.id, month] += value_for(contract)
+
+        def money(doc_currency, amount_doc, amount_company, company, day):
+            def value_for(contract):
+                if doc_currency == contract.currency_id:
+                    return to_money(amount_doc)
+                if company.currency_id == contract.currency_id:
+                    return to_money(amount_company)
+                return to_money(
+                    company.currency_id._convert(amount_company, contract.currency_id, company, day)
+                )
+
+            return value_for
+
+        if by_basis.get("collections"):
+            groups = self.env["account.payment"]._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("partner_type", "=", "customer"),
+                    ("state", "in", ("in_process", "paid")),
+                    ("date", ">=", start),
+                    ("date", "<=", end),
+                    ("company_id", "in", by_basis["collections"].company_id.ids),
+                ],
+                ["partner_id", "company_id", "currency_id", "payment_type", "date:day"],
+                ["amount:sum", "amount_company_currency_signed:sum"],
+            )
+            for partner, company, currency, payment_type, day, amount, amount_company in groups:
+                sign = 1 if payment_type == "inbound" else -1
+                value = money(currency, sign * amount, amount_company, company, day)
+                add("collections", partner, company, day, value)
+        if by_basis.get("sales"):
+            groups = self.env["account.move"]._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    ("invoice_date", ">=", start),
+                    ("invoice_date", "<=", end),
+                    ("company_id", "in", by_basis["sales"].company_id.ids),
+                ],
+                ["partner_id", "company_id", "currency_id", "invoice_date:day"],
+                ["amount_total_in_currency_signed:sum", "amount_total_signed:sum"],
+            )
+            for partner, company, currency, day, amount, amount_company in groups:
+                value = money(currency, amount, amount_company, company, day)
+                add("sales", partner, company, day, value)
+        if by_basis.get("units"):
+            groups = self.env["after_sales.warranty.card"]._read_group(
+                [
+                    ("dealer_id", "in", partners.ids),
+                    ("state", "=", "registered"),
+                    ("is_late", "=", False),
+                    ("falsified", "=", False),
+                    ("date_received", ">=", start),
+                    ("date_received", "<=", end),
+                    ("company_id", "in", by_basis["units"].company_id.ids),
+                ],
+                ["dealer_id", "company_id", "date_received:day"],
+                ["__count"],
+            )
+            for partner, company, day, count in groups:
+                add("units", partner, company, day, lambda _contract, n=count: Decimal(n))
+        return result
+
+    @api.model
+    def _get_accrued_by_month(self, contracts):
+        """Return ``{(contract_id, month): (amount, basis, has_accrual)}``: what the ledger
+        already holds for each accrued month (accruals, corrections and their reversals)."""
+        Entry = self.env["after_sales.fund.entry"].sudo()
+        groups = Entry._read_group(
+            [
+                ("contract_id", "in", contracts.ids),
+                ("accrual_month", "!=", False),
+                ("kind", "in", (*ACCRUAL_KINDS, "reversal")),
+            ],
+            ["contract_id", "accrual_month:day", "kind"],
+            ["amount:sum", "basis_amount:sum"],
+        )
+        result = {}
+        for contract, month, kind, amount, basis in groups:
+            key = (contract.id, month)
+            held_amount, held_basis, has_accrual = result.get(key, (Decimal(0), Decimal(0), False))
+            result[key] = (
+                held_amount + to_money(amount),
+                held_basis + to_money(basis),
+                has_accrual or kind == "accrual",
+            )
+        return result
+
+    @api.model
+    def _get_first_open_quarters(self, contracts):
+        """Return ``{contract_id: (year, quarter)}``: the quarter after the latest one whose
+        write-off notice was sent or that was posted; contracts with none are left out."""
+        groups = (
+            self.env["after_sales.settlement"]
+            .sudo()
+            ._read_group(
+                [
+                    ("contract_id", "in", contracts.ids),
+                    ("state", "in", CLOSED_SETTLEMENT_STATES),
+                ],
+                ["contract_id"],
+                ["date_to:max"],
+            )
+        )
+        return {
+            contract.id: periods.next_quarter(*periods.quarter_of(last_end))
+            for contract, last_end in groups
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS: quarter order (R16)
+    # ------------------------------------------------------------
+    @api.model
+    def _get_quarter_order_errors(self, contracts, year, quarter):
+        """Return ``{contract: message}`` for the contracts whose quarter cannot be settled
+        yet: it has not ended (for a contract that ended within it, its last day has not
+        passed), or an earlier quarter since the contract's start, up to its last day, has no
+        posted settlement — whether or not it had ledger rows."""
+        today = fields.Date.context_today(self)
+        start, end = periods.quarter_bounds(year, quarter)
+        posted = (
+            self.env["after_sales.settlement"]
+            .sudo()
+            ._read_group(
+                [("contract_id", "in", contracts.ids), ("state", "=", "posted")],
+                ["contract_id", "year", "quarter"],
+            )
+        )
+        done = {(c.id, y, int(q)) for c, y, q in posted}
+        errors = {}
+        for contract in contracts:
+            last_day = contract._get_last_day()
+            own_end = last_day if last_day and start <= last_day < end else end
+            if own_end >= today:
+                errors[contract] = self.env._(
+                    "%(year)s Q%(quarter)s has not ended yet for contract %(contract)s: it can "
+                    "be settled from %(day)s on.",
+                    year=year,
+                    quarter=quarter,
+                    contract=contract.display_name,
+                    day=own_end + timedelta(days=1),
+                )
+                continue
+            y, q = periods.quarter_of(contract.date_start)
+            stop = periods.quarter_of(last_day) if last_day else (year, quarter)
+            while (y, q) < (year, quarter) and (y, q) <= stop:
+                if (contract.id, y, q) not in done:
+                    errors[contract] = self.env._(
+                        "Contract %(contract)s: %(year)s Q%(quarter)s is not posted yet; settle "
+                        "the quarters in order.",
+                        contract=contract.display_name,
+                        year=y,
+                        quarter=q,
+                    )
+                    break
+                y, q = periods.next_quarter(y, q)
+        return errors
+
+    # ------------------------------------------------------------
+    # BUSINESS: cron
+    # ------------------------------------------------------------
+    @api.model
+    def _cron_accrue_allowances(self):
+        """Monthly (甲方每月统计一次): bring every contract's allowance up to last month,
+        appending the corrections late documents call for. One run per company."""
+        today = fields.Date.context_today(self)
+        last_month_end = today.replace(day=1) - timedelta(days=1)
+        contracts = self.env["after_sales.contract"].search(
+            [("state", "in", ("running", "expired", "terminated"))]
+        )
+        for company, company_contracts in contracts.grouped("company_id").items():
+            self.with_company(company)._accrue(
+                company_contracts.with_company(company), last_month_end
+            )
+        return True
