@@ -733,23 +733,16 @@ class AfterSalesPortal(CustomerPortal):
             return request.redirect(f"{url}?{query}error={quote(self._as_error_text(error))}")
         return request.redirect(f"{url}?{query}message=confirmed")
 
-    def _as_confirm_settlement(self, settlement):
-        """THE one place that records the dealer's own confirmation of a write-off notice.
-        The fund engineer is adding a model method that posts automatically only when finance
-        enabled it; until then this calls ``action_confirm`` under sudo (the lead swaps it)."""
+    def _as_portal_partner(self, settlement):
+        """Who acts on the notice: the logged-in dealer contact, or the dealer itself when the
+        notice is opened with its access token from the mail."""
         user = request.env.user
-        name = user.name if not user._is_public() else settlement.dealer_id.name
-        settlement = settlement.sudo()
-        settlement.action_confirm(confirmed_by=name)
-        settlement.message_post(
-            body=request.env._(
-                "Write-off notice confirmed on the portal by %(user)s.",
-                user=name,
-            ),
-            author_id=(user.partner_id.id if not user._is_public() else settlement.dealer_id.id),
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
+        return user.partner_id if not user._is_public() else settlement.dealer_id
+
+    def _as_confirm_settlement(self, settlement):
+        """The dealer's own confirmation of a write-off notice: confirmed, and posted at once
+        only when finance enabled automatic posting (the settlement decides)."""
+        settlement.sudo()._action_dealer_confirm(self._as_portal_partner(settlement).sudo())
 
     @http.route(
         ["/my/after-sales/settlements/<int:settlement_id>/dispute"],
@@ -779,32 +772,19 @@ class AfterSalesPortal(CustomerPortal):
         return request.redirect("/my/after-sales/settlements?filterby=all")
 
     def _as_dispute_settlement(self, settlement, comment):
-        """Return a disputed notice to the service desk: the dealer's comment in the chatter,
-        an activity for the contract's responsible, and the settlement back to draft for the
-        desk to correct and notify again. Needs a model method (``action_dispute``) at merge."""
-        user = request.env.user
-        author = user.partner_id if not user._is_public() else settlement.dealer_id
+        """Return a disputed notice to the service desk (the settlement records the reason,
+        goes back to draft and gives its responsible a to-do); the comment also shows in the
+        dealer's chatter."""
+        partner = self._as_portal_partner(settlement).sudo()
         settlement = settlement.sudo()
+        settlement._action_dealer_dispute(partner, comment)
         settlement.message_post(
             body=Markup("<p>%s</p><p>%s</p>")
-            % (
-                request.env._("The dealer disputes the write-off notice:"),
-                comment,
-            ),
-            author_id=author.id,
+            % (request.env._("The dealer disputes the write-off notice:"), comment),
+            author_id=partner.id,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        responsible = settlement.contract_id.user_id or request.env.ref("base.user_admin")
-        settlement.with_context(lang=responsible.lang).activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=settlement.with_context(lang=responsible.lang).env._(
-                "Write-off notice disputed by the dealer"
-            ),
-            note=comment,
-            user_id=responsible.id,
-        )
-        settlement.write({"state": "draft"})
 
     # ------------------------------------------------------------
     # MONTHLY DUTIES (R11)

@@ -290,7 +290,7 @@ class TestDealerPortal(PortalCase):
         )
         self.assertEqual(response.status_code, 200)
         self.env.invalidate_all()
-        self.assertIn(self.settlement_a.state, ("confirmed", "posted"))
+        self.assertEqual(self.settlement_a.state, "confirmed")
         self.assertEqual(self.settlement_a.confirmed_by, self.user_a.name)
         self.assertEqual(self.settlement_b.state, "notified")
         self.assertTrue(
