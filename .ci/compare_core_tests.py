@@ -2,7 +2,8 @@
 
 Called by .ci/test-core as ``compare_core_tests.py WITH_LOG WITH_RC BASE_LOG BASE_RC``. Prints
 the tests failing in each run, those failing only with the addon (with their tracebacks), and the
-closing line ``N passed, N failed`` where *failed* counts the tests that fail only with the addon.
+closing line ``N passed, N failed``: the tests that passed with the addon, and those that fail
+only with it.
 Exits non-zero when any test fails only with the addon, or when either run did not report.
 """
 
@@ -74,8 +75,9 @@ def main(with_log, with_rc, base_log, base_rc):
     for test in only_with:
         print("-" * 70)
         print(excerpt(with_lines, with_failures[test]))
-    passed = with_report[2] - len(only_with)
-    print(f"{passed} passed, {len(only_with)} failed")
+    # passed: what passed with the addon; failed: what fails only with it (the rest is Odoo's)
+    failed, errors, total = with_report
+    print(f"{total - failed - errors} passed, {len(only_with)} failed")
     return 1 if only_with else 0
 
 
