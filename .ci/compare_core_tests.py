@@ -69,12 +69,12 @@ def main(with_log, with_rc, base_log, base_rc):
         print(f"Failing only without the addon: {len(only_base)}")
         for test in only_base:
             print(f"  {test}")
-    print(f"Failing only with the addon: {len(only_with)}")
-    for test in only_with:
-        print(f"  {test}")
     for test in only_with:
         print("-" * 70)
         print(excerpt(with_lines, with_failures[test]))
+    print(f"Failing only with the addon: {len(only_with)}")
+    for test in only_with:
+        print(f"  {test}")
     # passed: what passed with the addon; failed: what fails only with it (the rest is Odoo's)
     failed, errors, total = with_report
     print(f"{total - failed - errors} passed, {len(only_with)} failed")
