@@ -1,5 +1,6 @@
 # after_sales_service: the repository root is the Odoo addon of that name.
 # `make demo` serves a demo database, `make test` runs the whole suite on a throwaway database,
+# `make test-core` runs Odoo's own suites of the extended modules with and without the addon,
 # `make lint` runs ruff and pylint-odoo. The scripts behind them live in .ci/.
 
 ADDON      := after_sales_service
@@ -10,7 +11,7 @@ ADDONS_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/after_sales_service/addons-
 
 export ADDON BUILD ADDONS_DIR
 
-.PHONY: all demo test lint link bench pot clean
+.PHONY: all demo test test-core lint link bench pot clean
 
 all: test
 
@@ -23,6 +24,9 @@ demo: link
 
 test: link
 	@bash .ci/test
+
+test-core: link
+	@bash .ci/test-core
 
 lint:
 	@bash .ci/lint

@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["sale_stock", "account", "portal"],
+    "depends": ["sale_management", "sale_stock", "account", "portal"],
     "external_dependencies": {"python": ["dateutil", "xlsxwriter"]},
     "data": [
         "security/after_sales_security.xml",

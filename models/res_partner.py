@@ -4,8 +4,12 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # Everyone reads partners; only the sales team and the after-sales users see contracts.
     after_sales_contract_ids = fields.One2many(
-        "after_sales.contract", "dealer_id", string="Service Contracts"
+        "after_sales.contract",
+        "dealer_id",
+        string="Service Contracts",
+        groups="sales_team.group_sale_salesman,after_sales_service.after_sales_service_group_user",
     )
     after_sales_contract_count = fields.Integer(
         string="Service Contract Count",
@@ -28,6 +32,15 @@ class ResPartner(models.Model):
             partner.after_sales_contract_count = counts.get(partner.commercial_partner_id, 0)
 
     # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    def write(self, vals):
+        result = super().write(vals)
+        if {"parent_id", "is_company"} & vals.keys():
+            self._after_sales_clear_portal_rules()
+        return result
+
+    # ------------------------------------------------------------
     # ACTION
     # ------------------------------------------------------------
     def action_view_after_sales_contracts(self):
@@ -39,3 +52,21 @@ class ResPartner(models.Model):
         action["domain"] = [("dealer_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_dealer_id": self.commercial_partner_id.id}
         return action
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    def _after_sales_clear_portal_rules(self):
+        """A contact that moves to another dealer (its parent or company flag changed) changes
+        the commercial partner of its portal users, and the dealer record rules read it
+        (``user.commercial_partner_id``). Their domains are cached per user: drop the cache when
+        such a contact, or one below it, has portal users, so that they stop seeing the former
+        dealer's documents at once (DOMAIN.md §9)."""
+        portal_users = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("partner_id", "child_of", self.ids), ("share", "=", True)], limit=1)
+        )
+        if portal_users:
+            self.env.registry.clear_cache()

@@ -5,6 +5,8 @@ from odoo.exceptions import UserError, ValidationError
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # Sales orders are read by salespeople, warehouse workers and accountants; only the sales team
+    # (who attaches the agreement) and the after-sales users see the contract and the cards.
     service_contract_id = fields.Many2one(
         "after_sales.contract",
         compute="_compute_service_contract_id",
@@ -15,33 +17,46 @@ class SaleOrder(models.Model):
         check_company=True,
         tracking=True,
         domain="[('dealer_id', '=', commercial_partner_id), ('state', '=', 'running')]",
+        groups="sales_team.group_sale_salesman,after_sales_service.after_sales_service_group_user",
         help="R30: the dealer's after-sales service contract this order is placed under; "
         "defaults to the customer's running contract.",
     )
     commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
     warranty_card_ids = fields.One2many(
-        "after_sales.warranty.card", "sale_order_id", string="Warranty Cards"
+        "after_sales.warranty.card",
+        "sale_order_id",
+        string="Warranty Cards",
+        groups="after_sales_service.after_sales_service_group_user",
     )
-    warranty_card_count = fields.Integer(compute="_compute_warranty_card_count")
+    warranty_card_count = fields.Integer(
+        compute="_compute_warranty_card_count",
+        groups="after_sales_service.after_sales_service_group_user",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------
     @api.depends("partner_id", "company_id")
     def _compute_service_contract_id(self):
-        contracts = self.env["after_sales.contract"].search(
-            [
-                ("state", "=", "running"),
-                ("dealer_id", "in", self.partner_id.commercial_partner_id.ids),
-                ("company_id", "in", self.company_id.ids),
-            ]
+        # Whoever creates the order (a salesperson, the shop, a warehouse worker's backorder)
+        # gets the dealer's contract, whether or not they may read contracts.
+        contracts = (
+            self.env["after_sales.contract"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "running"),
+                    ("dealer_id", "in", self.partner_id.commercial_partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
+                ]
+            )
         )
-        by_key = {(c.dealer_id, c.company_id): c for c in contracts}
+        by_key = {(c.dealer_id, c.company_id): c.sudo(False) for c in contracts}
         for order in self:
             key = (order.partner_id.commercial_partner_id, order.company_id)
-            current = order.service_contract_id
+            current = order.sudo().service_contract_id
             if current and (current.dealer_id, current.company_id) == key:
-                order.service_contract_id = current
+                order.service_contract_id = current.sudo(False)
             else:
                 order.service_contract_id = by_key.get(key, False)
 
@@ -59,7 +74,7 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------
     @api.constrains("service_contract_id", "partner_id")
     def _check_service_contract_dealer(self):
-        for order in self.filtered("service_contract_id"):
+        for order in self.sudo().filtered("service_contract_id"):
             if order.service_contract_id.dealer_id != order.partner_id.commercial_partner_id:
                 raise ValidationError(
                     self.env._(

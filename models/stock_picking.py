@@ -21,10 +21,15 @@ class StockPicking(models.Model):
         string="Initial Stocking of",
         readonly=True,
         index="btree_not_null",
+        groups="stock.group_stock_user,sales_team.group_sale_salesman,"
+        "after_sales_service.after_sales_service_group_user",
         help="This delivery is the initial parts stocking (铺底) of that contract's dealer.",
     )
     after_sales_old_part_ids = fields.One2many(
-        "after_sales.old.part", "receipt_picking_id", string="Old Parts"
+        "after_sales.old.part",
+        "receipt_picking_id",
+        string="Old Parts",
+        groups="stock.group_stock_user,after_sales_service.after_sales_service_group_user",
     )
 
     # ------------------------------------------------------------

@@ -6,6 +6,7 @@ from . import test_settlement_rules
 from . import test_contract
 from . import test_contract_access
 from . import test_sale_order
+from . import test_core_access
 from . import test_settlement
 from . import test_settlement_concurrency
 from . import test_fund_rules
