@@ -51,6 +51,8 @@
         "wizard/after_sales_claim_reject_views.xml",
         "wizard/after_sales_warranty_card_import_views.xml",
         "views/after_sales_menus.xml",
+        "data/after_sales_settlement_batch_data.xml",
+        "views/after_sales_settlement_batch_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -21,3 +21,5 @@ from . import after_sales_return
 from . import stock_move
 from . import after_sales_service_plan
 from . import report_after_sales_monthly
+from . import after_sales_settlement_batch
+from . import after_sales_settlement_batch_line
