@@ -221,7 +221,7 @@ class AfterSalesSettlementBatch(models.Model):
             )
 
     @api.model
-    def _create_batch(self, contracts, year, quarter, forfeits=None, post=False, company=None):
+    def _create_batch(self, contracts, year, quarter, *, forfeits=None, post=False, company=None):
         """Queue the settlement of ``contracts`` for a quarter and wake the cron up; return the
         batch. ``forfeits`` maps a contract to the forfeiture reason decided in the preview."""
         batch = self.create(
@@ -261,7 +261,7 @@ class AfterSalesSettlementBatch(models.Model):
             wizard.contract_ids,
             wizard.year,
             int(wizard.quarter),
-            forfeits,
+            forfeits=forfeits,
             post=wizard.post_now,
             company=wizard.company_id,
         )
@@ -354,7 +354,7 @@ class AfterSalesSettlementBatch(models.Model):
                         forfeits=forfeits,
                         post=batch.post,
                     )
-            except Exception:  # noqa: BLE001 - retried contract by contract below
+            except Exception:  # retried contract by contract below
                 created = None
         if created is not None:
             by_contract = {settlement.contract_id.id: settlement for settlement in created}
@@ -373,17 +373,17 @@ class AfterSalesSettlementBatch(models.Model):
                 }
             )
 
-    def _settle_one(self, Settlement, line, forfeits, post):
+    def _settle_one(self, settlement_model, line, forfeits, post):
         """Settle one line's contract in its own savepoint; return its line result."""
-        contract = line.contract_id.with_env(Settlement.env)
+        contract = line.contract_id.with_env(settlement_model.env)
         try:
             with self.env.cr.savepoint():
-                created = Settlement._settle_contracts(
+                created = settlement_model._settle_contracts(
                     contract, self.year, int(self.quarter), forfeits=forfeits, post=post
                 )
         except (UserError, AccessError) as error:
             return "failed", str(error), False
-        except Exception as error:  # noqa: BLE001 - one dealer never stops the others
+        except Exception as error:  # one dealer never stops the others
             _logger.exception("Settlement run %s: contract %s failed", self.id, contract.id)
             return (
                 "failed",

@@ -26,6 +26,7 @@ from . import test_claim
 from . import test_card_import
 from . import test_claim_reports
 from . import test_settlement_batch
+from . import test_settlement_queries
 
 # Property tests run inside Odoo's test runner on busy two-core machines: no deadline, no
 # timing health checks, a fixed seed (a failure reproduces), no example database on disk.
