@@ -25,14 +25,14 @@ from common import Measure, environment, figures, open_env, report, scale
 from generate import Q1, generate
 
 SQL_FIGURES = """
-WITH c AS (
-    SELECT ct.id, ct.allowance_basis, ct.company_id, p.parent_path
+WITH RECURSIVE c AS (
+    SELECT ct.id, ct.allowance_basis, ct.company_id, ct.dealer_id
       FROM after_sales_contract ct
-      JOIN res_partner p ON p.id = ct.dealer_id
      WHERE ct.id = ANY(%(ids)s)
-), fam AS (
-    SELECT c.id AS contract_id, ch.id AS partner_id
-      FROM c JOIN res_partner ch ON ch.parent_path LIKE c.parent_path || '%%'
+), fam(contract_id, partner_id) AS (
+    SELECT c.id, c.dealer_id FROM c
+     UNION ALL
+    SELECT fam.contract_id, ch.id FROM fam JOIN res_partner ch ON ch.parent_id = fam.partner_id
 ), pay AS (
     SELECT f.contract_id, SUM(p.amount_company_currency_signed) AS amount
       FROM account_payment p

@@ -92,17 +92,28 @@ def generate(env, *, dealers=200, claims_per_dealer=30, cards_per_dealer=20, see
         ]
     )
     invoices.action_post()
+    # the first cards of each dealer are the units its claims are about (sold in January); the
+    # others are sold over the quarter; every card reaches the manufacturer within 3 days
+    sales = [
+        [
+            datetime.date(2026, 1, rng.randint(2, 20))
+            if i < claims_per_dealer
+            else _day(rng, rng.randint(1, 3)).replace(day=rng.randint(1, 25))
+            for i in range(cards_per_dealer + claims_per_dealer)
+        ]
+        for _partner in partners
+    ]
     cards = env["after_sales.warranty.card"].create(
         [
             {
                 "dealer_id": partner.id,
                 "product_id": product.id,
-                "sale_date": datetime.date(2026, 1, 2),
-                "date_received": _day(rng, rng.randint(1, 3)).replace(day=rng.randint(6, 28)),
+                "sale_date": sale,
+                "date_received": sale + datetime.timedelta(days=rng.randint(0, 3)),
                 "customer_name": f"Customer {i}",
             }
-            for partner in partners
-            for i in range(cards_per_dealer + claims_per_dealer)
+            for partner, dealer_sales in zip(partners, sales, strict=True)
+            for i, sale in enumerate(dealer_sales)
         ]
     )
     cards.action_register()

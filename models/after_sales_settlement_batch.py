@@ -84,7 +84,7 @@ class AfterSalesSettlementBatch(models.Model):
     line_ids = fields.One2many(
         "after_sales.settlement.batch.line", "batch_id", string="Contracts Processed"
     )
-    total_count = fields.Integer(string="Contracts", compute="_compute_counts")
+    total_count = fields.Integer(string="Contract Count", compute="_compute_counts")
     pending_count = fields.Integer(string="Waiting", compute="_compute_counts")
     settled_count = fields.Integer(string="Settled", compute="_compute_counts")
     skipped_count = fields.Integer(string="Skipped", compute="_compute_counts")
@@ -265,6 +265,18 @@ class AfterSalesSettlementBatch(models.Model):
             post=wizard.post_now,
             company=wizard.company_id,
         )
+
+    def _action_open(self):
+        """The form of this run (where the wizard sends the user after queuing it)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Settlement Run"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def _trigger_cron(self):
         self.env.ref("after_sales_service.ir_cron_after_sales_settlement_batch").sudo()._trigger()

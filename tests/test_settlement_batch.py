@@ -220,6 +220,7 @@ class TestSettlementBatch(SettlementCase):
             )
             batch = self.Batch._create_from_wizard(wizard)
         self.assertEqual(batch.contract_ids, self.collections | self.units)
+        self.assertEqual(batch._action_open()["res_id"], batch.id)
         self.assertEqual((batch.year, batch.quarter), (2026, "2"))
         with self._cron_commits():
             self._run()
