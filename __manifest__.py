@@ -60,6 +60,8 @@
         "views/after_sales_menus.xml",
         "views/after_sales_claim_visit_views.xml",
         "data/after_sales_claim_cron_data.xml",
+        "data/after_sales_settlement_batch_data.xml",
+        "views/after_sales_settlement_batch_views.xml",
     ],
     "assets": {
         "web.report_assets_common": [

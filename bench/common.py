@@ -1,9 +1,13 @@
-"""Shared by the benchmarks: open an Odoo environment on the benchmark database and time code.
+"""Shared by the benchmarks: open an Odoo environment on the benchmark database, time code, and
+print candidates as ratios of a baseline measured in the same process.
 
-Run through `make bench` (.ci/bench), which prepares a throwaway database with the addon.
+Run through `make bench` (.ci/bench), which prepares a throwaway database with the addon (and
+Odoo's base_import, for the import baseline). ``SCALE`` chooses the data size (see SCALES).
 """
 
 import contextlib
+import os
+import resource
 import sys
 import time
 
@@ -11,6 +15,44 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tools import config
+
+# dealers: dealers settled in one run; claims: approved claims per dealer (each size run in turn);
+# import_rows / memory_rows: card import sizes; report_claims: claims of the monthly report's
+# dealer; list_claims: claims behind the claims list.
+SCALES = {
+    "small": {
+        "dealers": 20,
+        "claims": (3, 30),
+        "import_rows": 2000,
+        "memory_rows": 10000,
+        "report_claims": 500,
+        "list_claims": 6000,
+    },
+    "medium": {
+        "dealers": 100,
+        "claims": (3, 30),
+        "import_rows": 10000,
+        "memory_rows": 50000,
+        "report_claims": 2000,
+        "list_claims": 20000,
+    },
+    "full": {
+        "dealers": 500,
+        "claims": (30, 300),
+        "import_rows": 10000,
+        "memory_rows": 50000,
+        "report_claims": 2000,
+        "list_claims": 60000,
+    },
+}
+
+
+def scale():
+    """The figures of the chosen scale (``SCALE`` in the environment, small by default)."""
+    name = os.environ.get("SCALE", "small")
+    if name not in SCALES:
+        sys.exit(f"SCALE must be one of {', '.join(SCALES)}, not {name!r}")
+    return name, SCALES[name]
 
 
 def open_env(argv):
@@ -42,6 +84,7 @@ class Measure:
 
     def __enter__(self):
         self.env.flush_all()
+        self.env.invalidate_all()
         self.queries = self.env.cr.sql_log_count
         self.start = time.perf_counter()
         return self
@@ -53,16 +96,34 @@ class Measure:
         return False
 
 
-def report(title, baseline, candidate, unit_count, unit):
-    """Print the candidate's figures as ratios of the baseline's, measured in the same run."""
+def report(title, baseline, candidate, unit_count, unit, *, target=None):
+    """Print the candidate's figures as a ratio of the baseline's, measured in the same run.
+    ``target`` is the issue's goal, printed beside the ratio."""
     print(f"\n{title}")
     for m in (baseline, candidate):
         print(
-            f"  {m.label:<40} {m.seconds:8.3f} s {m.queries:7d} queries "
-            f"({m.queries / unit_count:.1f} per {unit})"
+            f"  {m.label:<52} {m.seconds:8.3f} s {m.queries:7d} queries "
+            f"({m.queries / max(unit_count, 1):.1f} per {unit})"
         )
+    ratio = candidate.seconds / max(baseline.seconds, 1e-9)
     print(
-        f"  speed-up x{baseline.seconds / max(candidate.seconds, 1e-9):.1f}, "
-        f"queries x{baseline.queries / max(candidate.queries, 1):.1f} fewer"
+        f"  ratio candidate/baseline: time x{ratio:.2f}, "
+        f"queries x{candidate.queries / max(baseline.queries, 1):.2f}"
+        + (f"  (target: {target})" if target else "")
     )
     sys.stdout.flush()
+    return ratio
+
+
+def figures(title, *measures, unit_count=None, unit=None):
+    """Print measures that have no baseline."""
+    print(f"\n{title}")
+    for m in measures:
+        per = f" ({m.queries / unit_count:.1f} per {unit})" if unit_count else ""
+        print(f"  {m.label:<52} {m.seconds:8.3f} s {m.queries:7d} queries{per}")
+    sys.stdout.flush()
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -29,3 +29,5 @@ from . import after_sales_claim_visit
 from . import after_sales_revisit_report
 from . import ir_actions_report
 from . import after_sales_fund
+from . import after_sales_settlement_batch
+from . import after_sales_settlement_batch_line

@@ -37,6 +37,8 @@ from . import test_claim_access
 from . import test_card_import_formats
 from . import test_claim_visit
 from . import test_report_layout
+from . import test_settlement_batch
+from . import test_settlement_queries
 
 # Property tests run inside Odoo's test runner on busy two-core machines: no deadline, no
 # timing health checks, a fixed seed (a failure reproduces), no example database on disk.

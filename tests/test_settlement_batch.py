@@ -1,0 +1,273 @@
+from contextlib import contextmanager
+from datetime import date
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import freeze_time, new_test_user, tagged
+
+from .test_settlement import SettlementCase
+
+
+@tagged("post_install", "-at_install")
+class TestSettlementBatch(SettlementCase):
+    """A quarter settled in the background (issue 14): chunks committed with the cron's progress
+    API, one failing dealer reported by name and reason without rolling back the others, and a
+    run that resumes after a crash without settling anything twice (R16)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Batch = cls.env["after_sales.settlement.batch"]
+        cls.dealers = cls.env["res.partner"].create(
+            [{"name": f"Batch dealer {name}", "is_company": True} for name in "ABCD"]
+        )
+        cls.collections, cls.units, cls.unsettled, cls.budget = (
+            cls._contract(dealer_id=cls.dealers[0].id, allowance_rate=3.0),
+            cls._contract(
+                dealer_id=cls.dealers[1].id,
+                allowance_basis="units",
+                allowance_unit_amount=20.0,
+                allowance_use="payout",
+            ),
+            cls._contract(dealer_id=cls.dealers[2].id, allowance_rate=3.0),
+            cls._contract(dealer_id=cls.dealers[3].id, allowance_rate=2.0),
+        )
+        cls.env.user.lang = "en_US"
+        cls.cron = cls.env.ref("after_sales_service.ir_cron_after_sales_settlement_batch")
+
+    def setUp(self):
+        super().setUp()
+        self._payment(100000, date(2026, 4, 10), partner=self.dealers[0])
+        self._cards(10, date(2026, 5, 12), dealer=self.dealers[1])
+        self._payment(50000, date(2026, 6, 2), partner=self.dealers[3])
+        # the third dealer drew parts in Q1, which nobody settled: Q2 cannot be settled for it
+        self._draw(self.unsettled, 400, date(2026, 2, 20))
+
+    @contextmanager
+    def _cron_commits(self, stop_after=None):
+        """Run the batch code as the cron would, with ``_commit_progress`` recorded instead of
+        committing (a test cannot commit). After ``stop_after`` commits the cron's time is
+        up."""
+        calls = []
+
+        def commit_progress(cron, processed=0, *, remaining=None, deactivate=False):
+            calls.append((processed, remaining))
+            cron.env.flush_all()
+            if stop_after is not None and len([c for c in calls if c[0]]) >= stop_after:
+                return 0.0
+            return float("inf")
+
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", commit_progress):
+            yield calls
+
+    def _batch(self, contracts, **values):
+        with freeze_time("2026-07-03"):
+            return self.Batch._create_batch(contracts, 2026, 2, **values)
+
+    def _run(self, chunk_size=2):
+        with freeze_time("2026-07-03"):
+            self.Batch._cron_process(chunk_size=chunk_size)
+
+    def _settlements(self, contracts):
+        return self.env["after_sales.settlement"].search(
+            [
+                ("contract_id", "in", contracts.ids),
+                ("year", "=", 2026),
+                ("quarter", "=", "2"),
+                ("state", "!=", "cancel"),
+            ]
+        )
+
+    def test_one_failing_dealer_is_reported_and_the_others_settle(self):
+        contracts = self.collections | self.unsettled | self.units | self.budget
+        batch = self._batch(contracts)
+        self.assertEqual(batch.state, "queued")
+        self.assertEqual(batch.total_count, 4)
+        self.assertEqual(batch.pending_count, 4)
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]),
+            "creating the run wakes the cron up",
+        )
+        with self._cron_commits() as calls:
+            self._run(chunk_size=2)
+        # the first chunk holds the failing contract: settled contract by contract
+        self.assertEqual(calls[0], (0, 4), "the cron is told how many contracts wait")
+        self.assertEqual([c[0] for c in calls if c[0]], [2, 2], "one commit per chunk")
+        self.assertEqual(batch.state, "failed")
+        self.assertRecordValues(
+            batch, [{"settled_count": 3, "failed_count": 1, "skipped_count": 0, "progress": 100}]
+        )
+        lines = {line.contract_id: line for line in batch.line_ids}
+        failed = lines[self.unsettled]
+        self.assertEqual(failed.result, "failed")
+        self.assertIn(self.unsettled.display_name, failed.reason)
+        self.assertIn("settle the quarters in order", failed.reason)
+        self.assertFalse(failed.settlement_id)
+        self.assertFalse(self._settlements(self.unsettled), "the failing dealer is rolled back")
+        settled = self._settlements(contracts)
+        self.assertEqual(len(settled), 3)
+        self.assertEqual(batch.settlement_ids, settled)
+        by_contract = {s.contract_id: s for s in settled}
+        for contract in (self.collections, self.units, self.budget):
+            self.assertEqual(lines[contract].result, "settled")
+            self.assertEqual(lines[contract].settlement_id, by_contract[contract])
+        self.assertEqual(by_contract[self.collections].accrued_amount, 3000.0)
+        self.assertEqual(by_contract[self.units].accrued_amount, 200.0)
+        self.assertEqual(by_contract[self.budget].accrued_amount, 1000.0)
+        self.assertEqual(set(settled.mapped("state")), {"draft"})
+        self.assertIn("3 settled, 0 skipped, 1 failed", batch.message_ids[0].body)
+
+        # the manager settles Q1 of the failing dealer, then retries the run's failures
+        with freeze_time("2026-07-03"):
+            q1 = self.env["after_sales.settlement"]._settle_contracts(self.unsettled, 2026, 1)
+            q1.action_post()
+            batch.action_retry_failed()
+        self.assertEqual(batch.state, "queued")
+        with self._cron_commits():
+            self._run()
+        self.assertEqual(batch.state, "done")
+        self.assertEqual(failed.result, "settled")
+        self.assertEqual(len(self._settlements(contracts)), 4)
+
+    def test_resume_after_crash_creates_nothing_twice(self):
+        contracts = self.collections | self.units | self.budget
+        batch = self._batch(contracts, post=True)
+        # the cron's time is up after the first chunk: it stops, to be called again
+        with self._cron_commits(stop_after=1) as calls:
+            self._run(chunk_size=1)
+        self.assertEqual(batch.state, "running")
+        self.assertEqual((batch.settled_count, batch.pending_count), (1, 2))
+        self.assertAlmostEqual(batch.progress, 100 / 3, places=2)
+        self.assertEqual(calls, [(0, 3), (1, None)])
+        first = self._settlements(contracts)
+        self.assertEqual(first.contract_id, self.collections)
+        self.assertEqual(first.state, "posted", "posted in the run (Post and Notify)")
+
+        # the next call crashes while settling the second chunk: the worker dies, and what
+        # the chunk did is rolled back with its transaction
+        Settlement = type(self.env["after_sales.settlement"])
+        settle = Settlement._settle_contracts
+
+        def settle_then_die(model, *args, **kwargs):
+            settle(model, *args, **kwargs)
+            raise KeyboardInterrupt("worker killed")
+
+        with (
+            self._cron_commits(),
+            patch.object(Settlement, "_settle_contracts", settle_then_die),
+            self.assertRaises(KeyboardInterrupt),
+        ):
+            self._run(chunk_size=1)
+        self.assertEqual(len(self._settlements(contracts)), 1)
+        self.assertEqual(batch.pending_count, 2)
+
+        # meanwhile the budget dealer is settled by hand from the wizard
+        with freeze_time("2026-07-03"):
+            by_hand = self._settle(self.budget, 2026, 2, preview=False)
+        with self._cron_commits():
+            self._run(chunk_size=1)
+        self.assertEqual(batch.state, "done")
+        settlements = self._settlements(contracts)
+        self.assertEqual(len(settlements), 3, "one settlement per contract and quarter")
+        self.assertEqual(
+            settlements.filtered(lambda s: s.contract_id == self.units).state, "posted"
+        )
+        line = batch.line_ids.filtered(lambda line: line.contract_id == self.budget)
+        self.assertEqual(line.result, "skipped")
+        self.assertEqual(line.settlement_id, by_hand)
+        self.assertIn("Already settled", line.reason)
+        moves = settlements.move_ids
+        self.assertEqual(len(moves), 1, "only the payout credit note of the units dealer")
+        self.assertEqual(moves.amount_total, 200.0)
+
+        # running again, or a second run over the same contracts, settles nothing again
+        with self._cron_commits():
+            self._run()
+            again = self._batch(contracts)
+            self._run()
+        self.assertEqual(again.state, "done")
+        self.assertEqual(set(again.line_ids.mapped("result")), {"skipped"})
+        self.assertEqual(self._settlements(contracts), settlements)
+        self.assertEqual(settlements.move_ids, moves)
+
+    def test_real_cron_reports_progress(self):
+        """Through Odoo's cron runner: each chunk is committed and counted on the job's
+        progress record."""
+        contracts = self.collections | self.units | self.budget
+        batch = self._batch(contracts)
+        self.patch(type(self.Batch), "_chunk_size", 2)
+        with freeze_time("2026-07-03"), self.enter_registry_test_mode():
+            self.cron.sudo().method_direct_trigger()
+        batch.invalidate_recordset()
+        self.assertEqual(batch.state, "done")
+        self.assertEqual(batch.settled_count, 3)
+        progress = self.env["ir.cron.progress"].search(
+            [("cron_id", "=", self.cron.id)], order="id desc", limit=1
+        )
+        self.assertEqual((progress.done, progress.remaining), (3, 0))
+        self.assertEqual(len(self._settlements(contracts)), 3)
+
+    def test_from_wizard_keeps_forfeitures(self):
+        with freeze_time("2026-07-03"):
+            wizard = self.env["after_sales.settlement.wizard"].create(
+                {"year": 2026, "quarter": "2", "company_id": self.company.id}
+            )
+            wizard.contract_ids = self.collections | self.units
+            wizard.action_preview()
+            wizard.line_ids.filtered(lambda line: line.contract_id == self.collections).write(
+                {"forfeit": True, "forfeit_reason": "Falsified cards"}
+            )
+            batch = self.Batch._create_from_wizard(wizard)
+        self.assertEqual(batch.contract_ids, self.collections | self.units)
+        self.assertEqual(batch._action_open()["res_id"], batch.id)
+        self.assertEqual((batch.year, batch.quarter), (2026, "2"))
+        with self._cron_commits():
+            self._run()
+        settlement = self._settlements(self.collections)
+        self.assertRecordValues(
+            settlement,
+            [{"forfeit": True, "forfeit_reason": "Falsified cards", "forfeited_amount": 3000.0}],
+        )
+
+    def test_access(self):
+        """Only after-sales managers run batches; nobody writes a run's progress by hand."""
+        desk = new_test_user(
+            self.env, "as_batch_desk", groups="after_sales_service.after_sales_service_group_user"
+        )
+        with self.assertRaises(AccessError):
+            self.Batch.with_user(desk).create(
+                {"year": 2026, "quarter": "2", "contract_ids": [Command.set(self.collections.ids)]}
+            )
+        with self.assertRaises(AccessError):
+            self.Batch.with_user(desk)._create_batch(self.collections, 2026, 2)
+        batch = self._batch(self.collections | self.units)
+        with self.assertRaises(AccessError):
+            batch.with_user(desk).read(["state"])
+        with self.assertRaises(AccessError):
+            batch.with_user(desk).action_retry_failed()
+        # a manager without invoicing rights cannot queue a posting run
+        manager = new_test_user(
+            self.env,
+            "as_batch_mgr",
+            groups="after_sales_service.after_sales_service_group_manager",
+        )
+        with self.assertRaisesRegex(AccessError, "invoicing rights"):
+            self.Batch.with_user(manager)._create_batch(self.collections, 2026, 2, post=True)
+        # a manager cannot mark a run done nor a dealer settled through JSON-RPC
+        with self.assertRaises(AccessError):
+            batch.with_user(self.manager).write({"state": "done"})
+        with self.assertRaises(AccessError):
+            batch.line_ids.with_user(self.manager).write({"result": "settled"})
+        with self.assertRaises(AccessError):
+            self.Batch.with_user(self.manager).create(
+                {
+                    "year": 2026,
+                    "quarter": "2",
+                    "state": "done",
+                    "contract_ids": [Command.set(self.collections.ids)],
+                }
+            )
+        # the run settles with its requester's rights: the manager's queued run works
+        mine = self.Batch.with_user(self.manager)._create_batch(self.collections, 2026, 2)
+        self.assertEqual(mine.user_id, self.manager)
