@@ -248,20 +248,11 @@ class AfterSalesSettlementBatch(models.Model):
         self.env["after_sales.settlement"]._check_manager()
         if not wizard.contract_ids:
             raise UserError(self.env._("Choose at least one contract to settle."))
-        forfeits = {
-            line.contract_id: (line.forfeit_reason or self.env._("Forfeited"))
-            for line in wizard.line_ids
-            if line.forfeit
-        }
-        if not wizard.previewed:
-            start, end = wizard._bounds()
-            for contract, cards in wizard._falsified_cards(start, end).items():
-                forfeits.setdefault(contract, wizard._falsified_reason(cards))
         return self._create_batch(
             wizard.contract_ids,
             wizard.year,
             int(wizard.quarter),
-            forfeits=forfeits,
+            forfeits=wizard._forfeits(),
             post=wizard.post_now,
             company=wizard.company_id,
         )

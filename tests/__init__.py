@@ -1,5 +1,3 @@
-from hypothesis import HealthCheck, settings
-
 from . import test_periods
 from . import test_cn_amount
 from . import test_settlement_rules
@@ -39,15 +37,3 @@ from . import test_claim_visit
 from . import test_report_layout
 from . import test_settlement_batch
 from . import test_settlement_queries
-
-# Property tests run inside Odoo's test runner on busy two-core machines: no deadline, no
-# timing health checks, a fixed seed (a failure reproduces), no example database on disk.
-settings.register_profile(
-    "after_sales",
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    database=None,
-    max_examples=150,
-)
-settings.load_profile("after_sales")

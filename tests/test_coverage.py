@@ -1,13 +1,14 @@
 import datetime
 from dataclasses import replace
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo.tests import BaseCase, tagged
 
 from ..tools import coverage
 from ..tools.coverage import Facts
+from .property_settings import PROPERTY_SETTINGS
 
 D = datetime.date
 SALE = D(2026, 3, 10)
@@ -134,7 +135,7 @@ class TestCoverage(BaseCase):
         self.assertTrue(coverage.is_card_late(D(2026, 1, 1), D(2026, 1, 22), 20))
         self.assertFalse(coverage.is_card_late(D(2026, 1, 1), None, 20))
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(facts)
     def test_never_covered_after_warranty_end(self, f):
         decision = coverage.decide(f)
@@ -143,7 +144,7 @@ class TestCoverage(BaseCase):
             self.assertLessEqual(f.call_date, decision.warranty_end)
             self.assertGreaterEqual(f.call_date, f.sale_date)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(facts, st.integers(min_value=1, max_value=2000))
     def test_later_call_never_turns_uncovered_into_covered(self, f, days):
         """Once a claim called on or after the sale is uncovered, a later call stays uncovered.
@@ -154,7 +155,7 @@ class TestCoverage(BaseCase):
         if not coverage.decide(f).covered:
             self.assertFalse(coverage.decide(later).covered)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(facts)
     def test_covered_only_with_running_contract_and_good_card(self, f):
         decision = coverage.decide(f)
@@ -167,7 +168,7 @@ class TestCoverage(BaseCase):
             self.assertIn(decision.reason, coverage.UNCOVERED_REASONS)
             self.assertEqual(decision.window, coverage.WINDOW_NONE)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(facts, st.integers(min_value=1, max_value=24))
     def test_longer_warranty_never_uncovers(self, f, extra_months):
         longer = replace(f, warranty_months=f.warranty_months + extra_months)
@@ -232,7 +233,7 @@ class TestCoverage(BaseCase):
                     coverage.contract_in_force(day, state, start, end, termination), expected
                 )
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(facts)
     def test_customer_pays_only_misuse_or_out_of_warranty(self, f):
         decision = coverage.decide(f)

@@ -14,6 +14,7 @@ from odoo.tools.pdf import PdfFileReader
 
 from ..tools import monthly
 from .common import AfterSalesCase
+from .property_settings import PROPERTY_SETTINGS
 
 
 @tagged("post_install", "-at_install")
@@ -42,6 +43,7 @@ class TestMonthlyRules(BaseCase):
             [("knob", 4, 0.0), ("motor", 3, 3.0)],
         )
 
+    @PROPERTY_SETTINGS
     @given(
         st.lists(
             st.tuples(

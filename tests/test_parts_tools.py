@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from odoo.tests import BaseCase, tagged
 
 from ..tools import parts
+from .property_settings import PROPERTY_SETTINGS
 
 
 @tagged("post_install", "-at_install")
@@ -58,6 +59,7 @@ class TestPartsTools(BaseCase):
         with self.assertRaises(ValueError):
             parts.old_part_due_date(datetime.date(2026, 1, 1), "weekly", 7)
 
+    @PROPERTY_SETTINGS
     @given(st.integers(min_value=0, max_value=100000), st.floats(min_value=0, max_value=100))
     def test_stocking_quantity_properties(self, delivered, percent):
         qty = parts.stocking_quantity(delivered, percent)
@@ -66,6 +68,7 @@ class TestPartsTools(BaseCase):
         self.assertGreaterEqual(qty + parts.EPSILON, exact)
         self.assertLess(qty - 1, exact + parts.EPSILON)
 
+    @PROPERTY_SETTINGS
     @given(
         st.integers(min_value=0, max_value=1000),
         st.decimals(min_value=0, max_value=10000, places=2),

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from odoo.tests import BaseCase, tagged
 
 from ..tools import periods
+from .property_settings import PROPERTY_SETTINGS
 
 dates = st.dates(min_value=datetime.date(1990, 1, 1), max_value=datetime.date(2100, 12, 31))
 
@@ -67,6 +68,7 @@ class TestPeriods(BaseCase):
             with self.subTest(end=end, notice=notice):
                 self.assertEqual(periods.is_expiring_soon(today, end, notice), expected)
 
+    @PROPERTY_SETTINGS
     @given(dates, st.integers(min_value=-240, max_value=240))
     def test_add_months_properties(self, day, months):
         moved = periods.add_months(day, months)
@@ -76,6 +78,7 @@ class TestPeriods(BaseCase):
             # clamped: the target month has no such day, so we are on its last day
             self.assertEqual((moved + datetime.timedelta(days=1)).day, 1)
 
+    @PROPERTY_SETTINGS
     @given(dates)
     def test_quarter_contains_its_days(self, day):
         start, end = periods.quarter_bounds(*periods.quarter_of(day))

@@ -1,16 +1,16 @@
 import datetime
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo.tests import BaseCase, tagged
 
 from ..tools import returns
+from .property_settings import PROPERTY_SETTINGS
 
 D = datetime.date
 dates = st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31))
 offsets = st.integers(min_value=-400, max_value=800)
-quick = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @tagged("post_install", "-at_install")
@@ -199,7 +199,7 @@ class TestReturnRules(BaseCase):
             with self.subTest(base=base, kind=kind, value=value):
                 self.assertAlmostEqual(returns.restocking_fee(base, kind, value), expected)
 
-    @quick
+    @PROPERTY_SETTINGS
     @given(dates, offsets, offsets, st.integers(0, 60), st.integers(0, 60))
     def test_suggestion_properties(self, defect, since_delivery, since_sale, doa, quality):
         delivery = defect - datetime.timedelta(days=since_delivery)
@@ -228,7 +228,7 @@ class TestReturnRules(BaseCase):
             no_card.return_type, returns.TYPE_DOA if in_doa else returns.TYPE_DEALER_STOCK, no_card
         )
 
-    @quick
+    @PROPERTY_SETTINGS
     @given(
         st.sampled_from(
             [(t, None) for t in returns.TYPES if t != returns.TYPE_DEALER_STOCK]
@@ -250,7 +250,7 @@ class TestReturnRules(BaseCase):
         if key[0] in (returns.TYPE_DOA, returns.TYPE_QUALITY, returns.TYPE_BATCH):
             self.assertEqual(split[returns.DEALER], {}, "R3/R4/R8: the dealer never pays")
 
-    @quick
+    @PROPERTY_SETTINGS
     @given(
         st.floats(min_value=0, max_value=1e7, allow_nan=False),
         st.sampled_from(["none", "fixed", "percent"]),

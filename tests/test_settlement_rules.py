@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from odoo.tests import BaseCase, tagged
 
 from ..tools.settlement import allocate_oldest_first, allowance, settle_quarter
+from .property_settings import PROPERTY_SETTINGS
 
 D = Decimal
 money = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False)
@@ -62,6 +63,7 @@ class TestSettlementRules(BaseCase):
         self.assertEqual(allocate_oldest_first(0, items), [])
         self.assertEqual(sum(a for _k, a in allocate_oldest_first(9999, items)), D("3500.00"))
 
+    @PROPERTY_SETTINGS
     @given(money, money, money, st.sampled_from(["budget", "payout"]), st.booleans())
     def test_fund_identity(self, opening, accrued, consumed, use, forfeit):
         r = settle_quarter(opening, accrued, consumed, use, forfeit)
@@ -78,6 +80,7 @@ class TestSettlementRules(BaseCase):
         if use == "budget":
             self.assertEqual(r.paid_out, 0)
 
+    @PROPERTY_SETTINGS
     @given(money, st.lists(money, max_size=8))
     def test_allocation_never_exceeds(self, amount, opens):
         items = list(enumerate(opens))

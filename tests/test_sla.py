@@ -1,11 +1,12 @@
 import datetime
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo.tests import BaseCase, tagged
 
 from ..tools import sla
+from .property_settings import PROPERTY_SETTINGS
 
 DT = datetime.datetime
 D = datetime.date
@@ -131,7 +132,7 @@ class TestSla(BaseCase):
         self.assertEqual(sla.old_part_due_date(D(2026, 7, 1), "semiannual", 30), D(2026, 12, 31))
         self.assertIsNone(sla.old_part_due_date(None, "days", 30))
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(moments, st.integers(0, 240), st.integers(0, 240), st.integers(0, 10000))
     def test_done_before_deadlines_is_never_overdue(self, call, arrange, response, minutes):
         arranged = call + datetime.timedelta(hours=arrange)
@@ -149,7 +150,7 @@ class TestSla(BaseCase):
             )
         )
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(moments, st.integers(0, 240), st.integers(1, 10000))
     def test_not_arranged_after_deadline_is_overdue(self, call, arrange, minutes):
         now = call + datetime.timedelta(hours=arrange, minutes=minutes)
@@ -165,7 +166,7 @@ class TestSla(BaseCase):
             )
         )
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 1, 1)))
     def test_return_visit_windows(self, day):
         first_from, first_due, second_due = sla.return_visit_dates(day)
@@ -173,7 +174,7 @@ class TestSla(BaseCase):
         self.assertEqual((first_due - day).days, 7)
         self.assertLessEqual((second_due - first_due).days, 7)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @PROPERTY_SETTINGS
     @given(st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 1, 1)))
     def test_semiannual_due_is_a_half_year_end_within_six_months(self, day):
         due = sla.old_part_due_date(day, "semiannual", 0)

@@ -5,6 +5,9 @@ from odoo.exceptions import UserError
 
 from ..tools import periods
 
+# More contracts than this settle in a background run instead of the user's request.
+BACKGROUND_THRESHOLD = 20
+
 
 class AfterSalesSettlementWizard(models.TransientModel):
     """The quarterly settlement run (finance, after-sales manager): choose the year, quarter and
@@ -129,15 +132,9 @@ class AfterSalesSettlementWizard(models.TransientModel):
         self.env["after_sales.settlement"]._check_manager()
         if not self.contract_ids:
             raise UserError(self.env._("Choose at least one contract to settle."))
-        forfeits = {
-            line.contract_id: (line.forfeit_reason or self.env._("Forfeited"))
-            for line in self.line_ids
-            if line.forfeit
-        }
-        if not self.previewed:
-            start, end = self._bounds()
-            for contract, cards in self._falsified_cards(start, end).items():
-                forfeits.setdefault(contract, self._falsified_reason(cards))
+        if len(self.contract_ids) > BACKGROUND_THRESHOLD:
+            return self.action_settle_in_background()
+        forfeits = self._forfeits()
         Settlement = self.env["after_sales.settlement"]
         already = Settlement.search(
             [
@@ -187,9 +184,30 @@ class AfterSalesSettlementWizard(models.TransientModel):
         action["context"] = {"created_ids": (settlements or self.settlement_ids).ids}
         return action
 
+    def action_settle_in_background(self):
+        """Queue the settlement as a background run (hundreds of dealers run past a request's
+        time limit) and open the run, which shows its progress and each dealer's result."""
+        self.ensure_one()
+        return self.env["after_sales.settlement.batch"]._create_from_wizard(self)._action_open()
+
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _forfeits(self):
+        """``{contract: reason}`` of the allowances to forfeit: ticked in the preview or, without
+        a preview, every contract whose dealer falsified cards in the quarter. Used by the
+        settlement in the request and by the background run alike."""
+        forfeits = {
+            line.contract_id: (line.forfeit_reason or self.env._("Forfeited"))
+            for line in self.line_ids
+            if line.forfeit
+        }
+        if not self.previewed:
+            start, end = self._bounds()
+            for contract, cards in self._falsified_cards(start, end).items():
+                forfeits.setdefault(contract, self._falsified_reason(cards))
+        return forfeits
+
     def _bounds(self):
         return periods.quarter_bounds(self.year, int(self.quarter))
 
