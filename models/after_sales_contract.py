@@ -342,11 +342,12 @@ class AfterSalesContract(models.Model):
     # FIELDS: related documents
     # ------------------------------------------------------------
     sale_order_ids = fields.One2many("sale.order", "service_contract_id", string="Sale Orders")
-    sale_order_count = fields.Integer(compute="_compute_sale_order_count")
-    return_count = fields.Integer(compute="_compute_return_count")
+    sale_order_count = fields.Integer(compute="_compute_sale_order_count", compute_sudo=True)
+    return_count = fields.Integer(compute="_compute_return_count", compute_sudo=True)
     fund_entry_ids = fields.One2many("after_sales.fund.entry", "contract_id", string="Fund Ledger")
     fund_balance = fields.Monetary(
         compute="_compute_fund_balance",
+        compute_sudo=True,
         help="Sum of the repair fund ledger: what the dealer may still draw on its budget.",
     )
 

@@ -99,53 +99,15 @@ class AfterSalesDealerMixin(models.AbstractModel):
     def _find_contracts_on_dates(self, triples):
         """For ``(partner, company, date)`` triples, return ``{triple: contract}``: the contract
         of the partner's commercial partner (or, for a sub-dealer without one, of the dealer
-        above it) that was in force on that date: started, not past its end or termination,
-        and not a draft. One query for the batch.
-
-        TODO(issue 15.1): the date-aware ``after_sales.contract._find_serving_contracts`` is
-        the one home of this decision once it exists; this helper then calls it."""
-        chains = {}
-        for partner, company, day in triples:
-            chain = []
-            node = partner.commercial_partner_id
-            while node and node not in chain:
-                chain.append(node)
-                node = node.parent_id.commercial_partner_id
-            chains[partner, company, day] = chain
-        dealers = {p.id for chain in chains.values() for p in chain}
-        companies = {company.id for __, company, __ in triples if company}
-        contracts = (
-            self.env["after_sales.contract"]
-            .sudo()
-            .search(
-                [
-                    ("state", "in", ("running", "expired", "terminated")),
-                    ("dealer_id", "in", list(dealers)),
-                    ("company_id", "in", list(companies)),
-                ],
-                order="date_start desc, id desc",
-            )
-        )
-        by_key = {}
-        for contract in contracts:
-            by_key.setdefault((contract.dealer_id, contract.company_id), []).append(contract)
-        result = {}
-        for (partner, company, day), chain in chains.items():
-            found = self.env["after_sales.contract"]
-            for node in chain:
-                found = next(
-                    (c for c in by_key.get((node, company), []) if _in_force(c, day)), found
-                )
-                if found:
-                    break
-            result[partner, company, day] = found.sudo(self.env.su)
-        return result
-
-
-def _in_force(contract, day):
-    """Whether ``contract`` served on ``day``: started, not ended, not terminated before it."""
-    return (
-        contract.date_start <= day
-        and (not contract.date_end or day <= contract.date_end)
-        and (not contract.termination_date or day <= contract.termination_date)
-    )
+        above it) that was in force on that date. The decision is the contract's own
+        (:meth:`after_sales.contract._get_serving_contract_resolver`), one query for the batch."""
+        Contract = self.env["after_sales.contract"].sudo()
+        partners = self.env["res.partner"].union(*(partner for partner, __, __ in triples))
+        companies = self.env["res.company"].union(*(company for __, company, __ in triples))
+        resolve = Contract._get_serving_contract_resolver(partners, companies)
+        return {
+            (partner, company, day): (
+                resolve(partner, company, day=day) if company else Contract.browse()
+            ).sudo(self.env.su)
+            for partner, company, day in triples
+        }

@@ -376,10 +376,10 @@ class AfterSalesPartsRequest(models.Model):
         self.contract_id._lock_fund()
         entries = sudo.line_ids.fund_entry_id.filtered(lambda e: not e.is_reversed)
         entries._reverse(reason=self.env._("Parts requisition cancelled before shipping"))
-        sudo.old_part_ids.filtered(lambda o: o.state == "expected").with_context(
-            after_sales_unwind=True
-        ).unlink()
-        pickings.with_context(after_sales_request_cancel=True).action_cancel()
+        sudo.old_part_ids.filtered(lambda o: o.state == "expected").unlink()
+        # the requisition cancels its own delivery: under sudo, which the delivery's guard
+        # accepts (a client-sent context key would not)
+        pickings.sudo().action_cancel()
         sudo.sale_order_id.filtered(lambda o: o.state != "cancel")._action_cancel()
 
     def action_draft(self):
