@@ -358,9 +358,10 @@ class AfterSalesWarrantyCard(models.Model):
             numbers = self._next_card_numbers(len(unnamed), company)
             for vals, name in zip(unnamed, numbers, strict=True):
                 vals["name"] = name or new
-        # The falsification reason is checked when a card is marked falsified (write): cards
-        # are flagged after an audit, not entered falsified.
-        return super().create(vals_list)
+        cards = super().create(vals_list)
+        # a card entered falsified needs its reason as much as one flagged later
+        cards.filtered("falsified")._check_falsified_reason()
+        return cards
 
     def write(self, vals):
         self._check_state_write(vals)

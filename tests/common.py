@@ -141,6 +141,7 @@ class SettlementCase(AccountTestInvoicingCommon):
                     "sale_date": sale,
                     "date_received": received,
                     "falsified": falsified,
+                    "falsified_reason": falsified and "Customer does not exist",
                 }
                 for _i in range(count)
             ]

@@ -10,6 +10,8 @@ Nothing here imports Odoo.
 
 import datetime
 
+from . import parts
+
 FIRST_VISIT_MIN_DAYS = 3
 FIRST_VISIT_MAX_DAYS = 7
 SECOND_VISIT_MAX_DAYS = 7
@@ -63,13 +65,9 @@ def return_visit_dates(repair_date):
 
 
 def old_part_due_date(repair_date, mode, days):
-    """R21: when a replaced part under a trade-in rule must be back: ``days`` after the repair
-    (mode ``days``), or at the end of the repair's half-year (mode ``semiannual``: 30 June or
-    31 December, the two yearly returns)."""
+    """When a replaced part under a trade-in rule must be back after a repair on
+    ``repair_date`` (``None`` while the repair is not done): the one rule of
+    :func:`parts.old_part_due_date`, which requisitions use too."""
     if not repair_date:
         return None
-    if mode == "semiannual":
-        if repair_date.month <= 6:
-            return datetime.date(repair_date.year, 6, 30)
-        return datetime.date(repair_date.year, 12, 31)
-    return repair_date + datetime.timedelta(days=days or 0)
+    return parts.old_part_due_date(repair_date, mode, days or 0)
