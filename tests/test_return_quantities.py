@@ -253,19 +253,25 @@ class TestReturnSeedRules(ReturnCase):
         ret.with_user(self.user_manager).action_approve()
         self.assertEqual(ret.state, "approved")
 
+    @freeze_time("2026-07-15 10:00:00")
     def test_quality_return_needs_a_card_in_time(self):
+        # A card is never received in the future: the test runs a month after the class's
+        # day (the goods reached the dealer on 2026-06-15). Sold on 06-16, the defect found on
+        # 06-25 is 9 days after the sale (inside the 15-day quality window) and 10 days after
+        # the delivery (past the 7-day DOA window): only the late card keeps it from quality.
         card = self.env["after_sales.warranty.card"].create(
             {
                 "dealer_id": self.dealer.id,
                 "product_id": self.heater.id,
                 "lot_id": self.sn2.id,
-                "sale_date": date(2026, 6, 5),
-                "date_received": date(2026, 6, 30),
+                "sale_date": date(2026, 6, 16),
+                "date_received": date(2026, 7, 11),
             }
         )
         card.action_register()
         self.assertTrue(card.is_late, "received 25 days after the sale, deadline 20")
-        ret = self._return(lines=[(self.heater, 1, self.sn2)], date_defect=date(2026, 6, 23))
+        ret = self._return(lines=[(self.heater, 1, self.sn2)], date_defect=date(2026, 6, 25))
+        self.assertEqual(ret.delivery_date, date(2026, 6, 15))
         self.assertEqual(ret.card_id, card)
         self.assertEqual(ret.suggested_type, "in_warranty", "a late card gets no quality return")
         ret.return_type = "quality"
