@@ -377,9 +377,9 @@ class AfterSalesPartsRequest(models.Model):
         entries = sudo.line_ids.fund_entry_id.filtered(lambda e: not e.is_reversed)
         entries._reverse(reason=self.env._("Parts requisition cancelled before shipping"))
         sudo.old_part_ids.filtered(lambda o: o.state == "expected").unlink()
-        # the requisition cancels its own delivery: under sudo, which the delivery's guard
-        # accepts (a client-sent context key would not)
-        pickings.sudo().action_cancel()
+        # the requisition cancels its own delivery: under sudo with its key, which the
+        # delivery's guard accepts (a client can send the key, never sudo)
+        pickings.sudo().with_context(after_sales_request_cancel=True).action_cancel()
         sudo.sale_order_id.filtered(lambda o: o.state != "cancel")._action_cancel()
 
     def action_draft(self):

@@ -38,7 +38,7 @@ class StockPicking(models.Model):
     def action_cancel(self):
         """An approved requisition's delivery is cancelled through the requisition, which gives
         the fund back; cancelling the delivery alone would leave the fund drawn."""
-        if not self.env.su:
+        if not (self.env.su and self.env.context.get("after_sales_request_cancel")):
             drawn = self.filtered(
                 lambda p: (
                     p.sudo().after_sales_parts_request_id.state == "approved"

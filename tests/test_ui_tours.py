@@ -1,5 +1,8 @@
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
@@ -46,10 +49,13 @@ class TestChineseBackOfficeTour(HttpCase):
             {"name": "顺达测试经销商", "is_company": True, "lang": "zh_CN"}
         )
         today = date.today()
+        quarter = (today.month - 1) // 3 + 1
+        # the contract starts with this quarter, the one the claim is settled in
+        quarter_start = date(today.year, 3 * quarter - 2, 1)
         contract = env["after_sales.contract"].create(
             {
                 "dealer_id": dealer.id,
-                "date_start": date(today.year, 1, 1),
+                "date_start": quarter_start,
                 "date_end": date(today.year, 12, 31),
                 "allowance_basis": "none",
                 "claim_reimbursement": "flat",
@@ -76,6 +82,16 @@ class TestChineseBackOfficeTour(HttpCase):
         claim = env["after_sales.claim"].search([("card_id", "=", card.id)])
         self.assertEqual(claim.symptom, "风机不转")
         self.assertEqual(claim.approver_id, user)
+        # a quarter is settled once it has ended: settle it as finance would on the next
+        # quarter's first day, then send the notice from the settlement in Chinese
+        with freeze_time(quarter_start + relativedelta(months=3)):
+            env["after_sales.settlement"]._settle_contracts(contract, today.year, quarter)
         settlement = env["after_sales.settlement"].search([("contract_id", "=", contract.id)])
+        self.assertEqual(settlement.state, "draft")
+        self.start_tour(
+            f"/odoo/action-after_sales_service.after_sales_settlement_action/{settlement.id}",
+            "after_sales_zh_notice",
+            login="as_zh_manager",
+        )
         self.assertEqual(settlement.state, "notified")
         self.assertIn(claim, settlement.claim_ids)
