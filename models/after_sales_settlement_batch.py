@@ -300,9 +300,9 @@ class AfterSalesSettlementBatch(models.Model):
                     return
 
     def _process_lines(self, lines):
-        """Settle the contracts of ``lines`` (one batch's, waiting): first as one batched call;
-        when it fails, contract by contract, each in its own savepoint so that a failing
-        dealer is reported with its reason and the others still settle."""
+        """Settle the contracts of ``lines`` (one batch's, waiting) as one batched call that
+        reports each refused contract with its reason (``errors``) while the others settle;
+        should the call fail unexpectedly, contract by contract, each in its own savepoint."""
         self.ensure_one()
         batch = self.sudo()
         if batch.state == "queued":
@@ -346,26 +346,31 @@ class AfterSalesSettlementBatch(models.Model):
             for line in todo
             if line.forfeit_reason
         }
-        created = None
-        if len(todo) > 1:
+        if todo:
             try:
+                # one call for the chunk: a contract the settlement refuses (quarter out of
+                # order, not ended, a posting refused) is reported in ``errors``, the others
+                # settle
+                errors = []
                 with self.env.cr.savepoint():
                     created = Settlement._settle_contracts(
                         todo.contract_id.with_env(Settlement.env),
                         year,
                         quarter,
-                        forfeits=forfeits,
-                        post=batch.post,
+                        forfeits,
+                        batch.post,
+                        errors=errors,
                     )
-            except Exception:  # retried contract by contract below
-                created = None
-        if created is not None:
-            by_contract = {settlement.contract_id.id: settlement for settlement in created}
-            for line in todo:
-                results[line] = self._line_result(by_contract.get(line.contract_id.id))
-        else:
-            for line in todo:
-                results[line] = self._settle_one(Settlement, line, forfeits, batch.post)
+            except Exception:  # an unexpected error: retried contract by contract below
+                _logger.info(
+                    "Settlement run %s: chunk failed, settling contract by contract",
+                    batch.id,
+                    exc_info=True,
+                )
+                for line in todo:
+                    results[line] = self._settle_one(Settlement, line, forfeits, batch.post)
+            else:
+                results.update(self._line_results(todo, created, errors))
         for line, (result, reason, settlement_id) in results.items():
             line.write(
                 {
@@ -379,10 +384,11 @@ class AfterSalesSettlementBatch(models.Model):
     def _settle_one(self, settlement_model, line, forfeits, post):
         """Settle one line's contract in its own savepoint; return its line result."""
         contract = line.contract_id.with_env(settlement_model.env)
+        errors = []
         try:
             with self.env.cr.savepoint():
                 created = settlement_model._settle_contracts(
-                    contract, self.year, int(self.quarter), forfeits=forfeits, post=post
+                    contract, self.year, int(self.quarter), forfeits, post, errors=errors
                 )
         except (UserError, AccessError) as error:
             return "failed", str(error), False
@@ -393,7 +399,29 @@ class AfterSalesSettlementBatch(models.Model):
                 self.env._("Unexpected error: %(error)s", error=str(error) or repr(error)),
                 False,
             )
-        return self._line_result(created)
+        return self._line_results(line, created, errors)[line]
+
+    def _line_results(self, lines, created, errors):
+        """``{line: (result, reason, settlement id)}`` of ``lines`` from what
+        ``_settle_contracts`` created and the ``(contract, reason)`` it reported. A contract
+        reported there failed; its settlement, when one was created (a posting refused), is
+        kept as a draft to review and linked to its line."""
+        by_contract = {settlement.contract_id.id: settlement for settlement in created}
+        reasons = {}
+        for contract, reason in errors:
+            reasons.setdefault(contract.id, []).append(str(reason))
+        results = {}
+        for line in lines:
+            settlement = by_contract.get(line.contract_id.id)
+            if line.contract_id.id in reasons:
+                results[line] = (
+                    "failed",
+                    "\n".join(reasons[line.contract_id.id]),
+                    settlement.id if settlement else False,
+                )
+            else:
+                results[line] = self._line_result(settlement)
+        return results
 
     def _line_result(self, settlement):
         if settlement:

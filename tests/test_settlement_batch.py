@@ -22,16 +22,20 @@ class TestSettlementBatch(SettlementCase):
         cls.dealers = cls.env["res.partner"].create(
             [{"name": f"Batch dealer {name}", "is_company": True} for name in "ABCD"]
         )
+        # the quarters are settled in order since each contract's start: the dealers that
+        # settle Q2 start in Q2; the third dealer's contract runs from Q1
+        q2 = date(2026, 4, 1)
         cls.collections, cls.units, cls.unsettled, cls.budget = (
-            cls._contract(dealer_id=cls.dealers[0].id, allowance_rate=3.0),
+            cls._contract(dealer_id=cls.dealers[0].id, allowance_rate=3.0, date_start=q2),
             cls._contract(
                 dealer_id=cls.dealers[1].id,
                 allowance_basis="units",
                 allowance_unit_amount=20.0,
                 allowance_use="payout",
+                date_start=q2,
             ),
             cls._contract(dealer_id=cls.dealers[2].id, allowance_rate=3.0),
-            cls._contract(dealer_id=cls.dealers[3].id, allowance_rate=2.0),
+            cls._contract(dealer_id=cls.dealers[3].id, allowance_rate=2.0, date_start=q2),
         )
         cls.env.user.lang = "en_US"
         cls.cron = cls.env.ref("after_sales_service.ir_cron_after_sales_settlement_batch")
