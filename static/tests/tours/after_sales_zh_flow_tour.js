@@ -206,6 +206,6 @@ registry.category("web_tour.tours").add("after_sales_zh_notice", {
             content: "the dealer is notified",
             trigger: ".o_statusbar_status button.o_arrow_button_current[data-value=notified]",
         },
-        checkStep("notified settlement", ".o_form_view button[name=action_confirm]"),
+        checkStep("notified settlement", ".o_form_view button[name=action_open_record_confirmation]"),
     ],
 });
