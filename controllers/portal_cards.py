@@ -183,12 +183,13 @@ class AfterSalesPortalCards(AfterSalesPortal):
                 "company_id": contract.company_id.id,
             }
         )
-        headers, rows = wizard._read_file()
+        # the rows keep the file's numbering: rows[i] is row header_row + 1 + i of the file
+        headers, rows, header_row = wizard._read_file()
         headers, rows = self._as_force_dealer_column(wizard, headers, rows, dealer)
-        result = wizard._import_rows(headers, rows)
+        result = wizard._import_rows(headers, rows, header_row)
         errors = self._as_redact_import_errors(wizard, headers, rows, result["errors"])
         bad_rows = sorted({e["row"] for e in errors})
-        bad_csv = wizard._bad_rows_csv(headers, rows, errors) if errors else b""
+        bad_csv = wizard._bad_rows_csv(headers, rows, errors, header_row) if errors else b""
         return {
             "imported": result["cards"],
             "errors": errors,
@@ -242,20 +243,33 @@ class AfterSalesPortalCards(AfterSalesPortal):
         return redacted
 
     def _as_force_dealer_column(self, wizard, headers, rows, dealer):
-        """Replace (or add) the file's dealer column by the portal dealer's reference or
-        name, so that the wizard's own checks find the dealer and its contract."""
-        from ..wizard.after_sales_warranty_card_import import COLUMNS  # noqa: PLC0415
+        """Replace (or add) the file's dealer column(s) by the portal dealer's reference or
+        name, so that the wizard's own checks find the dealer and its contract. Headers are
+        matched as the wizard matches them (case-insensitive, each part of "经销商 / Dealer");
+        blank rows stay blank, so that the wizard skips them and keeps the file's numbering."""
+        from ..wizard.after_sales_warranty_card_import import COLUMNS, _text  # noqa: PLC0415
 
-        aliases = next(c[2] for c in COLUMNS if c[0] == "dealer")
+        aliases = set(next(c[2] for c in COLUMNS if c[0] == "dealer"))
         key = dealer.ref or dealer.name
-        normalized = [h.strip().lower() for h in headers]
-        index = next((i for i, h in enumerate(normalized) if h in aliases), None)
-        if index is None:
+        indexes = [
+            i
+            for i, header in enumerate(headers)
+            if (
+                {part.strip().lower() for part in (header or "").split("/")}
+                | {(header or "").strip().lower()}
+            )
+            & aliases
+        ]
+        if not indexes:
             headers = [*headers, "dealer"]
-            rows = [[*row, key] for row in rows]
-        else:
-            padded = [list(row) + [None] * (index + 1 - len(row)) for row in rows]
-            for row in padded:
-                row[index] = key
-            rows = padded
-        return headers, rows
+            indexes = [len(headers) - 1]
+        width = max(indexes) + 1
+        forced = []
+        for cells in rows:
+            row = list(cells or ())
+            if any(_text(cell) for cell in row):
+                row.extend([None] * (width - len(row)))
+                for index in indexes:
+                    row[index] = key
+            forced.append(row)
+        return headers, forced
