@@ -8,9 +8,7 @@
     "author": "after_sales_service developers",
     "license": "LGPL-3",
     "application": True,
-    "installable": True,
     "depends": ["sale_management", "sale_stock", "account", "portal"],
-    "external_dependencies": {"python": ["dateutil", "xlsxwriter"]},
     "data": [
         "security/after_sales_security.xml",
         "security/ir.model.access.csv",

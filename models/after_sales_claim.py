@@ -160,6 +160,7 @@ class AfterSalesClaim(models.Model):
         copy=False,
         index=True,
         tracking=True,
+        group_expand=True,
     )
     reject_reason = fields.Text(readonly=True, copy=False, tracking=True)
     date_approved = fields.Date(string="Approved On", readonly=True, copy=False)
