@@ -390,6 +390,23 @@ class AfterSalesPortal(CustomerPortal):
                 return mine[:1]
         return contracts.browse()
 
+    def _as_run_on_document(self, model_name, record_id, path, action, message):
+        """The POST of a dealer's button on one of its documents (submit a claim, a return, a
+        requisition): the document is checked as the dealer's, ``action(record)`` runs in a
+        savepoint, and the dealer is sent back to the document with ``message`` or with the
+        refusal in words. Another dealer's id answers 404."""
+        try:
+            record = self._as_check(model_name, record_id)
+        except (AccessError, MissingError):
+            return self._as_not_found()
+        url = f"{path}/{record.id}"
+        try:
+            with request.env.cr.savepoint():
+                action(record)
+        except (UserError, ValidationError, AccessError) as exc:
+            return self._as_redirect(url, error=self._as_error_text(exc))
+        return self._as_redirect(url, message=message)
+
     def _as_redirect(self, url, message=None, error=None):
         params = {}
         if message:

@@ -144,17 +144,13 @@ class AfterSalesPortalClaims(AfterSalesPortal):
         website=True,
     )
     def portal_after_sales_claim_submit(self, claim_id, **post):
-        try:
-            claim = self._as_check("after_sales.claim", claim_id)
-        except (AccessError, MissingError):
-            return self._as_not_found()
-        url = f"/my/after-sales/claims/{claim.id}"
-        try:
-            with request.env.cr.savepoint():
-                self._as_submit_claim(claim)
-        except (UserError, ValidationError, AccessError) as exc:
-            return self._as_redirect(url, error=self._as_error_text(exc))
-        return self._as_redirect(url, message="submitted")
+        return self._as_run_on_document(
+            "after_sales.claim",
+            claim_id,
+            "/my/after-sales/claims",
+            self._as_submit_claim,
+            "submitted",
+        )
 
     @http.route(
         "/my/after-sales/claims/<int:claim_id>/photos",

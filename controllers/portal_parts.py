@@ -87,17 +87,13 @@ class AfterSalesPortalParts(AfterSalesPortal):
         website=True,
     )
     def portal_after_sales_parts_submit(self, request_id, **post):
-        try:
-            requisition = self._as_check("after_sales.parts.request", request_id)
-        except (AccessError, MissingError):
-            return self._as_not_found()
-        url = f"/my/after-sales/parts/{requisition.id}"
-        try:
-            with request.env.cr.savepoint():
-                self._as_submit_parts_request(requisition)
-        except (UserError, ValidationError, AccessError) as exc:
-            return self._as_redirect(url, error=self._as_error_text(exc))
-        return self._as_redirect(url, message="submitted")
+        return self._as_run_on_document(
+            "after_sales.parts.request",
+            request_id,
+            "/my/after-sales/parts",
+            self._as_submit_parts_request,
+            "submitted",
+        )
 
     # ------------------------------------------------------------
     # HELPERS (model calls)

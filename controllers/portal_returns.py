@@ -110,17 +110,13 @@ class AfterSalesPortalReturns(AfterSalesPortal):
         website=True,
     )
     def portal_after_sales_return_submit(self, return_id, **post):
-        try:
-            ret = self._as_check("after_sales.return", return_id)
-        except (AccessError, MissingError):
-            return self._as_not_found()
-        url = f"/my/after-sales/returns/{ret.id}"
-        try:
-            with request.env.cr.savepoint():
-                self._as_submit_return(ret)
-        except (UserError, ValidationError, AccessError) as exc:
-            return self._as_redirect(url, error=self._as_error_text(exc))
-        return self._as_redirect(url, message="submitted")
+        return self._as_run_on_document(
+            "after_sales.return",
+            return_id,
+            "/my/after-sales/returns",
+            self._as_submit_return,
+            "submitted",
+        )
 
     # ------------------------------------------------------------
     # HELPERS (model calls)
