@@ -105,7 +105,7 @@ def own_basis_accrual(contract, basis):
 
 
 def preview(env, contracts):
-    wizard = env["after_sales.settlement.wizard"].create(
+    wizard = env["after_sales.settlement.create"].create(
         {"year": 2026, "quarter": "1", "company_id": env.company.id}
     )
     wizard.contract_ids = contracts

@@ -150,7 +150,7 @@ class SettlementCase(AccountTestInvoicingCommon):
         return cards
 
     def _settle(self, contract, year, quarter, preview=True):
-        wizard = self.env["after_sales.settlement.wizard"].create(
+        wizard = self.env["after_sales.settlement.create"].create(
             {"year": year, "quarter": str(quarter), "company_id": self.company.id}
         )
         wizard.contract_ids = contract
