@@ -1373,7 +1373,7 @@ class AfterSalesReturn(models.Model):
                 ],
                 today,
                 label=self.env._("Return %(ret)s charges", ret=ret.name),
-                kind="r5_charge",
+                kind="return_charge",
                 source=ret,
                 note=note,
             )

@@ -55,7 +55,7 @@ class TestBudgetSettlement(SettlementCase):
         # Q2: 100,000 collected -> 3,000; 1,000 drawn; R5 freight 200 -> 1,800 carried
         self._payment(100000, date(2026, 5, 10))
         self._draw(contract, 1000, date(2026, 6, 1))
-        self._draw(contract, 200, date(2026, 6, 2), kind="r5_charge")
+        self._draw(contract, 200, date(2026, 6, 2), kind="return_charge")
         q2 = self._settle(contract, 2026, 2)
         q2.action_post()
         self.assertRecordValues(
