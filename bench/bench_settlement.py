@@ -64,7 +64,8 @@ WITH RECURSIVE c AS (
            SUM(e.amount) FILTER (WHERE e.date < %(start)s) AS opening,
            SUM(e.amount) FILTER (WHERE e.date >= %(start)s AND e.kind = 'accrual') AS accrued,
            -SUM(e.amount) FILTER (WHERE e.date >= %(start)s
-                                    AND e.kind IN ('consumption', 'return_charge', 'old_part_charge'))
+                                    AND e.kind IN ('consumption', 'return_charge',
+                                                   'old_part_charge'))
                AS consumed
       FROM after_sales_fund_entry e
      WHERE e.contract_id = ANY(%(ids)s) AND e.date <= %(end)s
