@@ -799,33 +799,6 @@ class AfterSalesContract(models.Model):
             partner.id: resolve(partner, company, day=date, walk_up=walk_up) for partner in partners
         }
 
-    @api.model
-    def _get_running_contract(self, partner, company=None):
-        """Return the running contract of ``partner``'s commercial partner in ``company`` (the
-        current one by default), or an empty recordset. Called by sale orders and parts
-        requisitions; a thin wrapper of :meth:`_get_serving_contract_multi`."""
-        if not partner:
-            return self.browse()
-        return self._get_serving_contract_multi(partner, company, walk_up=False)[partner.id]
-
-    @api.model
-    def _find_serving_contracts(self, pairs):
-        """For ``(partner, company)`` pairs, return ``{(partner, company): contract}``: the
-        running contract serving the partner, walking up to the dealer above a sub-dealer
-        without one. Used by the computes of cards, claims and returns; a thin wrapper of
-        :meth:`_get_serving_contract_multi`, one query per company."""
-        result = {}
-        by_company = defaultdict(lambda: self.env["res.partner"])
-        for partner, company in pairs:
-            by_company[company] |= partner
-        for company, partners in by_company.items():
-            if not company:
-                result.update({(p, company): self.browse() for p in partners})
-                continue
-            serving = self._get_serving_contract_multi(partners, company)
-            result.update({(p, company): serving[p.id] for p in partners})
-        return {pair: result.get(pair, self.browse()) for pair in pairs}
-
     def _get_part_policy(self, product):
         """Return the R24 parts rule of this contract for ``product``: the rule of its category,
         or of the nearest parent category that has one; an empty recordset when none applies."""

@@ -190,13 +190,15 @@ class AfterSalesPartsRequest(models.Model):
     @api.depends("dealer_id", "company_id")
     def _compute_contract_id(self):
         Contract = self.env["after_sales.contract"]
-        for request in self:
-            current = request.contract_id
-            if current and current.dealer_id == request.dealer_id:
-                continue
-            request.contract_id = Contract._get_running_contract(
-                request.dealer_id, request.company_id
+        to_find = self.filtered(
+            lambda r: not r.contract_id or r.contract_id.dealer_id != r.dealer_id
+        )
+        for company, requests in to_find.grouped("company_id").items():
+            running = Contract._get_serving_contract_multi(
+                requests.dealer_id, company or None, walk_up=False
             )
+            for request in requests:
+                request.contract_id = running.get(request.dealer_id.id, Contract)
 
     @api.depends("shipping_mode", "company_id")
     def _compute_freight_amount(self):
