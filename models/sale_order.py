@@ -18,7 +18,7 @@ class SaleOrder(models.Model):
         tracking=True,
         domain="[('dealer_id', '=', commercial_partner_id), ('state', '=', 'running')]",
         groups="sales_team.group_sale_salesman,after_sales_service.after_sales_service_group_user",
-        help="R30: the dealer's after-sales service contract this order is placed under; "
+        help="The dealer's after-sales service contract this order is placed under; "
         "defaults to the customer's running contract.",
     )
     commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
