@@ -7,6 +7,7 @@ from odoo.fields import Domain
 
 from ..tools import periods
 from ..tools.terms import CONTRACT_DEFAULTS
+from .after_sales_document_mixin import GROUP_MANAGER
 
 # Contract terms (DOMAIN.md R1-R16, R21, R23-R25, returns and sold parts): once a contract was put
 # in force, only a manager edits them (``_check_terms_writable``).
@@ -632,9 +633,7 @@ class AfterSalesContract(models.Model):
 
         :param reason: why the contract ends; required, recorded and shown in the chatter.
         """
-        if not self.env.su and not self.env.user.has_group(
-            "after_sales_service.after_sales_service_group_manager"
-        ):
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(self.env._("Only an after-sales manager terminates a contract."))
         if not (reason or "").strip():
             raise UserError(
@@ -702,7 +701,7 @@ class AfterSalesContract(models.Model):
         changed = [name for name in vals if name in TERM_FIELDS]
         if not changed or self.env.su:
             return
-        if self.env.user.has_group("after_sales_service.after_sales_service_group_manager"):
+        if self.env.user.has_group(GROUP_MANAGER):
             return
         started = self.filtered(lambda c: c.state != "draft")
         if started:

@@ -4,10 +4,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import parts
+from .after_sales_document_mixin import GROUP_MANAGER, GROUP_USER
 
 URGENT_MODES = ("ems", "rail", "air")
-GROUP_USER = "after_sales_service.after_sales_service_group_user"
-GROUP_MANAGER = "after_sales_service.after_sales_service_group_manager"
 
 
 class AfterSalesPartsRequest(models.Model):
@@ -21,6 +20,7 @@ class AfterSalesPartsRequest(models.Model):
     _description = "Parts Requisition"
     _inherit = [
         "after_sales.sequence.mixin",
+        "after_sales.document.mixin",
         "after_sales.charge.mixin",
         "mail.thread",
         "mail.activity.mixin",
@@ -324,14 +324,13 @@ class AfterSalesPartsRequest(models.Model):
         and sale, post the fund rows, create the delivery, the sale order and the expected old
         parts. Safe to run twice (an approved requisition is left as it is) and under
         concurrency (the dealer's contract row is locked while the fund is drawn)."""
-        if not self.env.su and not self.env.user.has_group(GROUP_USER):
-            raise AccessError(
-                self.env._(
-                    "Only the after-sales service desk can approve parts requisitions "
-                    "(%(request)s).",
-                    request=", ".join(self.mapped("display_name")),
-                )
-            )
+        self._check_group(
+            GROUP_USER,
+            self.env._(
+                "Only the after-sales service desk can approve parts requisitions (%(request)s).",
+                request=", ".join(self.mapped("display_name")),
+            ),
+        )
         for request in self:
             # prices, stock and accounts are the requisition's company's, whatever the user's;
             # the checks above allowed this user the approval, done by the system
@@ -359,10 +358,10 @@ class AfterSalesPartsRequest(models.Model):
         return True
 
     def _unwind_approval(self):
-        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
-            raise AccessError(
-                self.env._("Only an after-sales manager cancels an approved parts requisition.")
-            )
+        self._check_group(
+            GROUP_MANAGER,
+            self.env._("Only an after-sales manager cancels an approved parts requisition."),
+        )
         sudo = self.sudo()
         pickings = sudo.picking_id | sudo.sale_order_id.picking_ids
         shipped = pickings.filtered(lambda p: p.state == "done")
@@ -431,18 +430,15 @@ class AfterSalesPartsRequest(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
-    def _state_label(self):
-        return dict(self._fields["state"]._description_selection(self.env)).get(self.state)
-
     def _check_desk(self):
-        if not self.env.su and not self.env.user.has_group(GROUP_USER):
-            raise AccessError(
-                self.env._(
-                    "Only the after-sales service desk submits, cancels and reopens parts "
-                    "requisitions (%(request)s).",
-                    request=", ".join(self.mapped("display_name")),
-                )
-            )
+        self._check_group(
+            GROUP_USER,
+            self.env._(
+                "Only the after-sales service desk submits, cancels and reopens parts "
+                "requisitions (%(request)s).",
+                request=", ".join(self.mapped("display_name")),
+            ),
+        )
 
     def _preview_split(self):
         """The free / fund / bought split the approval would make now, without writing
