@@ -554,24 +554,10 @@ class AfterSalesPartsRequest(models.Model):
         lines = self.line_ids.filtered(lambda line: line.qty_free + line.qty_fund > 0)
         if not lines:
             return self.env["stock.picking"]
-        warehouse = self._get_warehouse()
-        picking_type = warehouse.after_sales_parts_type_id
-        dest = self.dealer_id.with_company(self.company_id).property_stock_customer
-        src = picking_type.default_location_src_id
-        vals = self.env["stock.picking"]._after_sales_prepare_picking_vals(
-            picking_type,
+        vals = self._get_warehouse()._after_sales_prepare_parts_delivery_vals(
             self.dealer_id,
-            src,
-            dest,
             origin=self.name,
-            moves=[
-                {
-                    "product_id": line.product_id.id,
-                    "product_uom_qty": line.qty_free + line.qty_fund,
-                    "product_uom": line.product_id.uom_id.id,
-                }
-                for line in lines
-            ],
+            quantities=[(line.product_id, line.qty_free + line.qty_fund) for line in lines],
             after_sales_parts_request_id=self.id,
         )
         picking = self.env["stock.picking"].sudo().with_company(self.company_id).create(vals)

@@ -151,6 +151,30 @@ class StockWarehouse(models.Model):
                 warehouse.write(picking_type_vals)
         return True
 
+    def _after_sales_prepare_parts_delivery_vals(self, dealer, *, origin, quantities, **extra):
+        """The values of a delivery of spare parts from this warehouse's after-sales parts
+        operation type to ``dealer``'s customer location: the free and fund parts of a
+        requisition, a dealer's initial stocking. ``quantities`` are ``(product, quantity)``
+        pairs; ``extra`` adds fields of the picking (its document link)."""
+        self.ensure_one()
+        picking_type = self.after_sales_parts_type_id
+        return self.env["stock.picking"]._after_sales_prepare_picking_vals(
+            picking_type,
+            dealer,
+            picking_type.default_location_src_id,
+            dealer.with_company(self.company_id).property_stock_customer,
+            origin=origin,
+            moves=[
+                {
+                    "product_id": product.id,
+                    "product_uom_qty": quantity,
+                    "product_uom": product.uom_id.id,
+                }
+                for product, quantity in quantities
+            ],
+            **extra,
+        )
+
     def _after_sales_get_parts_warehouse(self, company):
         """Return the warehouse of ``company`` that issues after-sales parts (its first one)."""
         return self.search(

@@ -124,23 +124,10 @@ class AfterSalesContractStocking(models.TransientModel):
                     company=contract.company_id.display_name,
                 )
             )
-        picking_type = warehouse.after_sales_parts_type_id
-        dest = contract.dealer_id.with_company(contract.company_id).property_stock_customer
-        src = picking_type.default_location_src_id
-        vals = self.env["stock.picking"]._after_sales_prepare_picking_vals(
-            picking_type,
+        vals = warehouse._after_sales_prepare_parts_delivery_vals(
             contract.dealer_id,
-            src,
-            dest,
             origin=self.env._("Initial stocking %(contract)s", contract=contract.name),
-            moves=[
-                {
-                    "product_id": line.product_id.id,
-                    "product_uom_qty": line.quantity,
-                    "product_uom": line.product_id.uom_id.id,
-                }
-                for line in lines
-            ],
+            quantities=[(line.product_id, line.quantity) for line in lines],
             after_sales_stocking_contract_id=contract.id,
         )
         picking = self.env["stock.picking"].with_company(contract.company_id).create(vals)
