@@ -535,18 +535,11 @@ class AfterSalesPartsRequest(models.Model):
 
     def _get_warehouse(self):
         self.ensure_one()
-        warehouse = (
-            self.env["stock.warehouse"].sudo()._after_sales_get_parts_warehouse(self.company_id)
+        return (
+            self.env["stock.warehouse"]
+            .sudo()
+            ._after_sales_get_parts_warehouse(self.company_id, raise_if_not_found=True)
         )
-        if not warehouse:
-            raise UserError(
-                self.env._(
-                    "Company %(company)s has no warehouse with an after-sales parts operation "
-                    "type.",
-                    company=self.company_id.display_name,
-                )
-            )
-        return warehouse
 
     def _create_issue_picking(self):
         """Create and confirm the one after-sales delivery of the free and fund parts."""

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class StockWarehouse(models.Model):
@@ -175,9 +176,20 @@ class StockWarehouse(models.Model):
             **extra,
         )
 
-    def _after_sales_get_parts_warehouse(self, company):
-        """Return the warehouse of ``company`` that issues after-sales parts (its first one)."""
-        return self.search(
+    def _after_sales_get_parts_warehouse(self, company, raise_if_not_found=False):
+        """Return the warehouse of ``company`` that issues after-sales parts (its first one);
+        none found: an empty recordset, or with ``raise_if_not_found`` a refusal saying so
+        (requisitions' approval, the initial stocking)."""
+        warehouse = self.search(
             [("company_id", "=", company.id), ("after_sales_parts_type_id", "!=", False)],
             limit=1,
         )
+        if not warehouse and raise_if_not_found:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no warehouse with an after-sales parts operation "
+                    "type.",
+                    company=company.display_name,
+                )
+            )
+        return warehouse

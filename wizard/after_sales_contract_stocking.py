@@ -114,16 +114,8 @@ class AfterSalesContractStocking(models.TransientModel):
                 )
             )
         warehouse = self.env["stock.warehouse"]._after_sales_get_parts_warehouse(
-            contract.company_id
+            contract.company_id, raise_if_not_found=True
         )
-        if not warehouse:
-            raise UserError(
-                self.env._(
-                    "Company %(company)s has no warehouse with an after-sales parts operation "
-                    "type.",
-                    company=contract.company_id.display_name,
-                )
-            )
         vals = warehouse._after_sales_prepare_parts_delivery_vals(
             contract.dealer_id,
             origin=self.env._("Initial stocking %(contract)s", contract=contract.name),
