@@ -64,7 +64,8 @@ WITH RECURSIVE c AS (
            SUM(e.amount) FILTER (WHERE e.date < %(start)s) AS opening,
            SUM(e.amount) FILTER (WHERE e.date >= %(start)s AND e.kind = 'accrual') AS accrued,
            -SUM(e.amount) FILTER (WHERE e.date >= %(start)s
-                                    AND e.kind IN ('consumption', 'r5_charge', 'old_part_charge'))
+                                    AND e.kind IN ('consumption', 'return_charge',
+                                                   'old_part_charge'))
                AS consumed
       FROM after_sales_fund_entry e
      WHERE e.contract_id = ANY(%(ids)s) AND e.date <= %(end)s
@@ -105,7 +106,7 @@ def own_basis_accrual(contract, basis):
 
 
 def preview(env, contracts):
-    wizard = env["after_sales.settlement.wizard"].create(
+    wizard = env["after_sales.settlement.create"].create(
         {"year": 2026, "quarter": "1", "company_id": env.company.id}
     )
     wizard.contract_ids = contracts

@@ -407,6 +407,31 @@ class AfterSalesPortal(CustomerPortal):
             return self._as_redirect(url, error=self._as_error_text(exc))
         return self._as_redirect(url, message=message)
 
+    def _as_post_draft_form(
+        self, path, post, save, submit=None, errors=(UserError, ValidationError, AccessError)
+    ):
+        """The POST of a dealer's draft form (a claim, a return, a requisition): ``save()``
+        creates or updates the draft and returns it; when the dealer pressed Submit
+        (``post["submit"]``) and the form has ``submit``, ``submit(record)`` runs in the same
+        savepoint. Returns ``(response, error)``: the redirect to the document (``saved`` or
+        ``submitted``) and None, or None and the refusal in words to show on the form."""
+        submitting = bool(submit and post.get("submit"))
+        try:
+            with request.env.cr.savepoint():
+                record = save()
+                if submitting:
+                    submit(record)
+        except errors as exc:
+            return None, self._as_error_text(exc)
+        message = "submitted" if submitting else "saved"
+        return self._as_redirect(f"{path}/{record.id}", message=message), None
+
+    def _as_require_contract(self, contract):
+        """Refuse a dealer's form when no service contract serves it; return the contract."""
+        if not contract:
+            raise UserError(request.env._("You have no running service contract."))
+        return contract
+
     def _as_redirect(self, url, message=None, error=None):
         params = {}
         if message:

@@ -104,18 +104,15 @@ class AfterSalesPortalClaims(AfterSalesPortal):
             return self._as_not_found()
         error = None
         if request.httprequest.method == "POST":
-            try:
-                with request.env.cr.savepoint():
-                    claim = self._as_save_claim(card, claim, post)
-                    if post.get("submit"):
-                        self._as_submit_claim(claim)
-            except (UserError, ValidationError) as exc:
-                error = self._as_error_text(exc)
-            else:
-                return self._as_redirect(
-                    f"/my/after-sales/claims/{claim.id}",
-                    message="submitted" if post.get("submit") else "saved",
-                )
+            response, error = self._as_post_draft_form(
+                "/my/after-sales/claims",
+                post,
+                lambda: self._as_save_claim(card, claim, post),
+                self._as_submit_claim,
+                errors=(UserError, ValidationError),
+            )
+            if response:
+                return response
         values = self._prepare_portal_layout_values()
         values.update(
             {

@@ -1,5 +1,5 @@
 from odoo import Command, http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from .portal import AfterSalesPortal
@@ -53,15 +53,15 @@ class AfterSalesPortalParts(AfterSalesPortal):
         contract = requisition.contract_id if requisition else self._as_own_contract()
         error = None
         if request.httprequest.method == "POST":
-            try:
-                if not contract:
-                    raise UserError(request.env._("You have no running service contract."))
-                with request.env.cr.savepoint():
-                    requisition = self._as_save_parts_request(contract, requisition, post)
-            except (UserError, ValidationError, AccessError) as exc:
-                error = self._as_error_text(exc)
-            else:
-                return self._as_redirect(f"/my/after-sales/parts/{requisition.id}", message="saved")
+            response, error = self._as_post_draft_form(
+                "/my/after-sales/parts",
+                post,
+                lambda: self._as_save_parts_request(
+                    self._as_require_contract(contract), requisition, post
+                ),
+            )
+            if response:
+                return response
         values = self._prepare_portal_layout_values()
         values.update(
             {

@@ -1,5 +1,5 @@
 from odoo import Command, http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from .portal import AfterSalesPortal, strip_rule_ids
@@ -71,20 +71,14 @@ class AfterSalesPortalReturns(AfterSalesPortal):
         contract = ret.contract_id if ret else self._as_serving_contract()
         error = None
         if request.httprequest.method == "POST":
-            try:
-                if not contract:
-                    raise UserError(request.env._("You have no running service contract."))
-                with request.env.cr.savepoint():
-                    ret = self._as_save_return(contract, ret, post)
-                    if post.get("submit"):
-                        self._as_submit_return(ret)
-            except (UserError, ValidationError, AccessError) as exc:
-                error = self._as_error_text(exc)
-            else:
-                return self._as_redirect(
-                    f"/my/after-sales/returns/{ret.id}",
-                    message="submitted" if post.get("submit") else "saved",
-                )
+            response, error = self._as_post_draft_form(
+                "/my/after-sales/returns",
+                post,
+                lambda: self._as_save_return(self._as_require_contract(contract), ret, post),
+                self._as_submit_return,
+            )
+            if response:
+                return response
         values = self._prepare_portal_layout_values()
         values.update(
             {

@@ -3,7 +3,7 @@ from . import after_sales_document_mixin
 from . import after_sales_dealer_mixin
 from . import after_sales_territory
 from . import after_sales_contract
-from . import after_sales_contract_parts
+from . import after_sales_contract_part_rule
 from . import after_sales_charge_mixin
 from . import after_sales_fund_entry
 from . import after_sales_warranty_card

@@ -7,8 +7,10 @@ from odoo.fields import Domain
 
 from ..tools import periods
 from ..tools.terms import CONTRACT_DEFAULTS
+from .after_sales_document_mixin import GROUP_MANAGER
 
-# Contract terms (DOMAIN.md R1-R16, R21, R23-R25): once a contract runs, only a manager edits them.
+# Contract terms (DOMAIN.md R1-R16, R21, R23-R25, returns and sold parts): once a contract was put
+# in force, only a manager edits them (``_check_terms_writable``).
 TERM_FIELDS = (
     "warranty_months",
     "part_warranty_months",
@@ -35,6 +37,8 @@ TERM_FIELDS = (
     "stocking_percent",
     "parts_ship_days",
     "part_rule_ids",
+    "dealer_stock_return_allowed",
+    "parts_prepayment",
     "currency_id",
     "date_start",
     "date_end",
@@ -337,6 +341,23 @@ class AfterSalesContract(models.Model):
         copy=True,
         help="Per product category, whether parts are bought, traded in or free.",
     )
+    parts_prepayment = fields.Boolean(
+        string="Parts Paid before Shipping",
+        tracking=True,
+        help="Parts sold to the dealer ship only once their invoice is paid (款到发货).",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: returns (合同一 五.1, 合同五 五.2 / 方案2 三(二)1)
+    # ------------------------------------------------------------
+    dealer_stock_return_allowed = fields.Boolean(
+        string="Dealer Stock Returns",
+        default=True,
+        tracking=True,
+        help="Whether the dealer may return its unsold stock. Some contracts provide no "
+        "return service at all (不提供退货服务): only dead-on-arrival, quality-defect, batch "
+        "and repair returns are then accepted.",
+    )
 
     # ------------------------------------------------------------
     # FIELDS: related documents
@@ -612,9 +633,7 @@ class AfterSalesContract(models.Model):
 
         :param reason: why the contract ends; required, recorded and shown in the chatter.
         """
-        if not self.env.su and not self.env.user.has_group(
-            "after_sales_service.after_sales_service_group_manager"
-        ):
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(self.env._("Only an after-sales manager terminates a contract."))
         if not (reason or "").strip():
             raise UserError(
@@ -682,7 +701,7 @@ class AfterSalesContract(models.Model):
         changed = [name for name in vals if name in TERM_FIELDS]
         if not changed or self.env.su:
             return
-        if self.env.user.has_group("after_sales_service.after_sales_service_group_manager"):
+        if self.env.user.has_group(GROUP_MANAGER):
             return
         started = self.filtered(lambda c: c.state != "draft")
         if started:
@@ -799,33 +818,6 @@ class AfterSalesContract(models.Model):
             partner.id: resolve(partner, company, day=date, walk_up=walk_up) for partner in partners
         }
 
-    @api.model
-    def _get_running_contract(self, partner, company=None):
-        """Return the running contract of ``partner``'s commercial partner in ``company`` (the
-        current one by default), or an empty recordset. Called by sale orders and parts
-        requisitions; a thin wrapper of :meth:`_get_serving_contract_multi`."""
-        if not partner:
-            return self.browse()
-        return self._get_serving_contract_multi(partner, company, walk_up=False)[partner.id]
-
-    @api.model
-    def _find_serving_contracts(self, pairs):
-        """For ``(partner, company)`` pairs, return ``{(partner, company): contract}``: the
-        running contract serving the partner, walking up to the dealer above a sub-dealer
-        without one. Used by the computes of cards, claims and returns; a thin wrapper of
-        :meth:`_get_serving_contract_multi`, one query per company."""
-        result = {}
-        by_company = defaultdict(lambda: self.env["res.partner"])
-        for partner, company in pairs:
-            by_company[company] |= partner
-        for company, partners in by_company.items():
-            if not company:
-                result.update({(p, company): self.browse() for p in partners})
-                continue
-            serving = self._get_serving_contract_multi(partners, company)
-            result.update({(p, company): serving[p.id] for p in partners})
-        return {pair: result.get(pair, self.browse()) for pair in pairs}
-
     def _get_part_policy(self, product):
         """Return the R24 parts rule of this contract for ``product``: the rule of its category,
         or of the nearest parent category that has one; an empty recordset when none applies."""
@@ -872,81 +864,3 @@ class AfterSalesContract(models.Model):
                 ),
                 user_id=responsible.id,
             )
-
-
-class AfterSalesContractPartRule(models.Model):
-    """R24: how a dealer obtains the spare parts of a product category under its contract."""
-
-    _name = "after_sales.contract.part.rule"
-    _description = "Contract Parts Rule"
-    _order = "contract_id, sequence, id"
-
-    _unique_category = models.Constraint(
-        "UNIQUE(contract_id, product_categ_id)",
-        "A contract has one parts rule per product category.",
-    )
-    _threshold_positive = models.Constraint(
-        "CHECK(threshold_price >= 0)",
-        "The free-below threshold cannot be negative.",
-    )
-
-    # ------------------------------------------------------------
-    # FIELDS
-    # ------------------------------------------------------------
-    sequence = fields.Integer(default=10)
-    contract_id = fields.Many2one(
-        "after_sales.contract", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="contract_id.company_id", store=True)
-    currency_id = fields.Many2one(related="contract_id.currency_id")
-    product_categ_id = fields.Many2one(
-        "product.category", string="Product Category", required=True, ondelete="restrict"
-    )
-    policy = fields.Selection(
-        [
-            ("purchase", "Always Bought by the Dealer"),
-            ("trade_in", "Trade-in (Old Part Back)"),
-            ("free_below", "Free Below a Price"),
-        ],
-        required=True,
-        default="trade_in",
-        help="Bought: the dealer always buys these parts, no trade-in. Trade-in: issued against "
-        "the old part; without it the dealer buys the part at cost. Free below: parts under "
-        "the threshold price are free.",
-    )
-    threshold_price = fields.Monetary(
-        string="Free Below",
-        help="Free-below policy: parts priced under this amount are free.",
-    )
-
-    # ------------------------------------------------------------
-    # CRUD
-    # ------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        rules.contract_id._check_terms_writable({"part_rule_ids": True})
-        return rules
-
-    def write(self, vals):
-        self.contract_id._check_terms_writable({"part_rule_ids": True})
-        result = super().write(vals)
-        if "contract_id" in vals:
-            self.contract_id._check_terms_writable({"part_rule_ids": True})
-        return result
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_if_terms_writable(self):
-        self.contract_id._check_terms_writable({"part_rule_ids": True})
-
-    # ------------------------------------------------------------
-    # BUSINESS
-    # ------------------------------------------------------------
-    def _find_for_category(self, category):
-        """Return the rule among ``self`` for ``category`` or its nearest ancestor."""
-        by_category = {rule.product_categ_id: rule for rule in self}
-        while category:
-            if category in by_category:
-                return by_category[category]
-            category = category.parent_id
-        return self.browse()

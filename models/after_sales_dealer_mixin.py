@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 class AfterSalesDealerMixin(models.AbstractModel):
     """Documents a dealer or sub-dealer raises under its service contract (warranty cards,
     claims, returns): the contract follows the dealer, found with
-    :meth:`after_sales.contract._find_serving_contracts` in one query for the whole batch.
+    :meth:`after_sales.contract._get_serving_contract_multi`, one query per company.
     The inheriting model declares ``dealer_id`` and ``company_id``.
 
     A model whose contract depends on a date (the call of a claim, the receipt of a card)
@@ -75,17 +75,17 @@ class AfterSalesDealerMixin(models.AbstractModel):
     def _serving_contracts(self):
         """``{record: contract}`` for ``self``: the running contract for records without a
         date, else the contract that served the dealer (or the dealer above it) on that date.
-        Two queries at most for the batch."""
+        One query per company for the undated records, one for the dated ones."""
         Contract = self.env["after_sales.contract"]
         dated = {record: record._get_contract_date() for record in self}
-        undated = [r for r, day in dated.items() if not day]
+        undated = self.filtered(lambda r: not dated[r])
         result = {}
-        if undated:
-            running = Contract._find_serving_contracts(
-                {(record.dealer_id, record.company_id) for record in undated}
+        for company, records in undated.grouped("company_id").items():
+            running = (
+                Contract._get_serving_contract_multi(records.dealer_id, company) if company else {}
             )
-            for record in undated:
-                result[record] = running[record.dealer_id, record.company_id]
+            for record in records:
+                result[record] = running.get(record.dealer_id.id, Contract)
         with_date = {r: day for r, day in dated.items() if day}
         if with_date:
             on_date = self._find_contracts_on_dates(

@@ -18,7 +18,9 @@ class AfterSalesDocumentMixin(models.AbstractModel):
 
     The inheriting model declares ``state`` and ``company_id``. Action methods check with
     :meth:`_check_state` / :meth:`_check_group`, then write the new state under ``sudo()``;
-    :meth:`_check_state_write` refuses the same write from any user (ORM or JSON-RPC)."""
+    :meth:`_check_state_write` refuses the same write from any user (ORM or JSON-RPC).
+    Inherited by cards, claims, returns, parts requisitions and old parts: the one home of
+    their state labels, state checks and group checks."""
 
     _name = "after_sales.document.mixin"
     _description = "After-Sales Document Guards"
@@ -31,6 +33,11 @@ class AfterSalesDocumentMixin(models.AbstractModel):
         labels = dict(self._fields["state"]._description_selection(self.env))
         return labels.get(state if state is not None else self.state, state or "")
 
+    def _document_label(self):
+        """The model's description in the user's language ("退货申请" for a return), for
+        messages that name the kind of document."""
+        return self.env["ir.model"].sudo()._get(self._name).name or self._description
+
     def _check_state(self, *states):
         """Refuse unless every record of ``self`` is in one of ``states``, naming it."""
         for record in self:
@@ -38,7 +45,7 @@ class AfterSalesDocumentMixin(models.AbstractModel):
                 raise UserError(
                     self.env._(
                         "%(document)s %(name)s is %(state)s; this needs it to be %(expected)s.",
-                        document=self._description,
+                        document=self._document_label(),
                         name=record.display_name,
                         state=record._state_label(),
                         expected=" / ".join(self._state_label(s) for s in states),

@@ -7,7 +7,7 @@ FUND_KINDS = [
     ("accrual", "Accrual"),
     ("accrual_correction", "Accrual Correction"),
     ("consumption", "Parts Consumption"),
-    ("r5_charge", "Return Charge"),
+    ("return_charge", "Return Charge"),
     ("old_part_charge", "Missing Old Part Charge"),
     ("forfeiture", "Forfeiture"),
     ("overspend_charge", "Overspend Invoiced"),

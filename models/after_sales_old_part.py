@@ -3,8 +3,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
 from ..tools import parts
-
-GROUP_APPRAISER = "after_sales_service.after_sales_service_group_appraiser"
+from .after_sales_document_mixin import GROUP_APPRAISER
 
 
 class AfterSalesOldPart(models.Model):
@@ -18,7 +17,12 @@ class AfterSalesOldPart(models.Model):
 
     _name = "after_sales.old.part"
     _description = "Expected Old Part"
-    _inherit = ["after_sales.sequence.mixin", "after_sales.charge.mixin", "mail.thread"]
+    _inherit = [
+        "after_sales.sequence.mixin",
+        "after_sales.document.mixin",
+        "after_sales.charge.mixin",
+        "mail.thread",
+    ]
     _order = "date_due, id"
     _check_company_auto = True
 
@@ -174,10 +178,7 @@ class AfterSalesOldPart(models.Model):
         """The old part arrived: validate its receipt into the Old Parts location (warehouse or
         technical department). Validating the receipt from the Inventory app does the same."""
         user = self.env.user
-        if not (
-            user.has_group("stock.group_stock_user")
-            or user.has_group("after_sales_service.after_sales_service_group_appraiser")
-        ):
+        if not (user.has_group("stock.group_stock_user") or user.has_group(GROUP_APPRAISER)):
             raise AccessError(
                 self.env._(
                     "Only the warehouse or the technical department receives old parts "
@@ -261,17 +262,14 @@ class AfterSalesOldPart(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
-    def _state_label(self):
-        return dict(self._fields["state"]._description_selection(self.env)).get(self.state)
-
     def _check_appraisal(self):
-        if not self.env.su and not self.env.user.has_group(GROUP_APPRAISER):
-            raise AccessError(
-                self.env._(
-                    "Only the technical department appraises old parts (%(old_part)s).",
-                    old_part=", ".join(self.mapped("display_name")),
-                )
-            )
+        self._check_group(
+            GROUP_APPRAISER,
+            self.env._(
+                "Only the technical department appraises old parts (%(old_part)s).",
+                old_part=", ".join(self.mapped("display_name")),
+            ),
+        )
         for old_part in self:
             if old_part.state != "received":
                 raise UserError(

@@ -4,10 +4,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import parts
+from .after_sales_document_mixin import GROUP_MANAGER, GROUP_USER
 
 URGENT_MODES = ("ems", "rail", "air")
-GROUP_USER = "after_sales_service.after_sales_service_group_user"
-GROUP_MANAGER = "after_sales_service.after_sales_service_group_manager"
 
 
 class AfterSalesPartsRequest(models.Model):
@@ -21,6 +20,7 @@ class AfterSalesPartsRequest(models.Model):
     _description = "Parts Requisition"
     _inherit = [
         "after_sales.sequence.mixin",
+        "after_sales.document.mixin",
         "after_sales.charge.mixin",
         "mail.thread",
         "mail.activity.mixin",
@@ -190,13 +190,15 @@ class AfterSalesPartsRequest(models.Model):
     @api.depends("dealer_id", "company_id")
     def _compute_contract_id(self):
         Contract = self.env["after_sales.contract"]
-        for request in self:
-            current = request.contract_id
-            if current and current.dealer_id == request.dealer_id:
-                continue
-            request.contract_id = Contract._get_running_contract(
-                request.dealer_id, request.company_id
+        to_find = self.filtered(
+            lambda r: not r.contract_id or r.contract_id.dealer_id != r.dealer_id
+        )
+        for company, requests in to_find.grouped("company_id").items():
+            running = Contract._get_serving_contract_multi(
+                requests.dealer_id, company or None, walk_up=False
             )
+            for request in requests:
+                request.contract_id = running.get(request.dealer_id.id, Contract)
 
     @api.depends("shipping_mode", "company_id")
     def _compute_freight_amount(self):
@@ -322,14 +324,13 @@ class AfterSalesPartsRequest(models.Model):
         and sale, post the fund rows, create the delivery, the sale order and the expected old
         parts. Safe to run twice (an approved requisition is left as it is) and under
         concurrency (the dealer's contract row is locked while the fund is drawn)."""
-        if not self.env.su and not self.env.user.has_group(GROUP_USER):
-            raise AccessError(
-                self.env._(
-                    "Only the after-sales service desk can approve parts requisitions "
-                    "(%(request)s).",
-                    request=", ".join(self.mapped("display_name")),
-                )
-            )
+        self._check_group(
+            GROUP_USER,
+            self.env._(
+                "Only the after-sales service desk can approve parts requisitions (%(request)s).",
+                request=", ".join(self.mapped("display_name")),
+            ),
+        )
         for request in self:
             # prices, stock and accounts are the requisition's company's, whatever the user's;
             # the checks above allowed this user the approval, done by the system
@@ -357,10 +358,10 @@ class AfterSalesPartsRequest(models.Model):
         return True
 
     def _unwind_approval(self):
-        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
-            raise AccessError(
-                self.env._("Only an after-sales manager cancels an approved parts requisition.")
-            )
+        self._check_group(
+            GROUP_MANAGER,
+            self.env._("Only an after-sales manager cancels an approved parts requisition."),
+        )
         sudo = self.sudo()
         pickings = sudo.picking_id | sudo.sale_order_id.picking_ids
         shipped = pickings.filtered(lambda p: p.state == "done")
@@ -429,18 +430,15 @@ class AfterSalesPartsRequest(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
-    def _state_label(self):
-        return dict(self._fields["state"]._description_selection(self.env)).get(self.state)
-
     def _check_desk(self):
-        if not self.env.su and not self.env.user.has_group(GROUP_USER):
-            raise AccessError(
-                self.env._(
-                    "Only the after-sales service desk submits, cancels and reopens parts "
-                    "requisitions (%(request)s).",
-                    request=", ".join(self.mapped("display_name")),
-                )
-            )
+        self._check_group(
+            GROUP_USER,
+            self.env._(
+                "Only the after-sales service desk submits, cancels and reopens parts "
+                "requisitions (%(request)s).",
+                request=", ".join(self.mapped("display_name")),
+            ),
+        )
 
     def _preview_split(self):
         """The free / fund / bought split the approval would make now, without writing
@@ -537,18 +535,11 @@ class AfterSalesPartsRequest(models.Model):
 
     def _get_warehouse(self):
         self.ensure_one()
-        warehouse = (
-            self.env["stock.warehouse"].sudo()._after_sales_get_parts_warehouse(self.company_id)
+        return (
+            self.env["stock.warehouse"]
+            .sudo()
+            ._after_sales_get_parts_warehouse(self.company_id, raise_if_not_found=True)
         )
-        if not warehouse:
-            raise UserError(
-                self.env._(
-                    "Company %(company)s has no warehouse with an after-sales parts operation "
-                    "type.",
-                    company=self.company_id.display_name,
-                )
-            )
-        return warehouse
 
     def _create_issue_picking(self):
         """Create and confirm the one after-sales delivery of the free and fund parts."""
@@ -556,24 +547,10 @@ class AfterSalesPartsRequest(models.Model):
         lines = self.line_ids.filtered(lambda line: line.qty_free + line.qty_fund > 0)
         if not lines:
             return self.env["stock.picking"]
-        warehouse = self._get_warehouse()
-        picking_type = warehouse.after_sales_parts_type_id
-        dest = self.dealer_id.with_company(self.company_id).property_stock_customer
-        src = picking_type.default_location_src_id
-        vals = self.env["stock.picking"]._after_sales_prepare_picking_vals(
-            picking_type,
+        vals = self._get_warehouse()._after_sales_prepare_parts_delivery_vals(
             self.dealer_id,
-            src,
-            dest,
             origin=self.name,
-            moves=[
-                {
-                    "product_id": line.product_id.id,
-                    "product_uom_qty": line.qty_free + line.qty_fund,
-                    "product_uom": line.product_id.uom_id.id,
-                }
-                for line in lines
-            ],
+            quantities=[(line.product_id, line.qty_free + line.qty_fund) for line in lines],
             after_sales_parts_request_id=self.id,
         )
         picking = self.env["stock.picking"].sudo().with_company(self.company_id).create(vals)

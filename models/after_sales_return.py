@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from ..tools import returns
+from .after_sales_document_mixin import GROUP_APPRAISER, GROUP_MANAGER, GROUP_USER
 
 RETURN_TYPES = [
     (returns.TYPE_DOA, "Dead on Arrival"),
@@ -25,8 +26,6 @@ RESOLUTIONS = [
     ("exchange", "Exchange"),
     ("refund", "Refund (Credit Note)"),
 ]
-GROUP_MANAGER = "after_sales_service.after_sales_service_group_manager"
-GROUP_APPRAISER = "after_sales_service.after_sales_service_group_appraiser"
 GROUP_STOCK = "stock.group_stock_user"
 OPEN_STATES = ("submitted", "approved", "received", "resolved")
 
@@ -42,6 +41,7 @@ class AfterSalesReturn(models.Model):
     _description = "Return Request"
     _inherit = [
         "after_sales.sequence.mixin",
+        "after_sales.document.mixin",
         "after_sales.dealer.mixin",
         "after_sales.charge.mixin",
         "mail.thread",
@@ -751,13 +751,13 @@ class AfterSalesReturn(models.Model):
     def action_confirm_batch_appraisal(self, note=None):
         """The technical department confirms a batch quality problem (成批质量问题, 合同五 六)
         with its finding: only then may the exchange be approved."""
-        if not self.env.su and not self.env.user.has_group(GROUP_APPRAISER):
-            raise AccessError(
-                self.env._(
-                    "Only the technical department appraises a batch quality problem (%(ret)s).",
-                    ret=", ".join(self.mapped("display_name")),
-                )
-            )
+        self._check_group(
+            GROUP_APPRAISER,
+            self.env._(
+                "Only the technical department appraises a batch quality problem (%(ret)s).",
+                ret=", ".join(self.mapped("display_name")),
+            ),
+        )
         self._check_state("draft", "submitted")
         note = note or (self[:1].batch_appraisal_note if len(self) == 1 else None)
         if not (note or "").strip():
@@ -1373,7 +1373,7 @@ class AfterSalesReturn(models.Model):
                 ],
                 today,
                 label=self.env._("Return %(ret)s charges", ret=ret.name),
-                kind="r5_charge",
+                kind="return_charge",
                 source=ret,
                 note=note,
             )
@@ -1549,46 +1549,27 @@ class AfterSalesReturn(models.Model):
             "view_mode": "form",
         }
 
-    def _state_label(self):
-        return dict(self._fields["state"]._description_selection(self.env)).get(self.state)
-
-    def _check_state(self, *states):
-        labels = dict(self._fields["state"]._description_selection(self.env))
-        for ret in self:
-            if ret.state not in states:
-                raise UserError(
-                    self.env._(
-                        "Return %(ret)s is %(state)s; this needs it to be %(expected)s.",
-                        ret=ret.display_name,
-                        state=labels[ret.state],
-                        expected=" / ".join(labels[s] for s in states),
-                    )
-                )
-
     def _check_manager(self):
         """Approving, refusing and resolving are an after-sales manager's."""
-        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
-            raise AccessError(
-                self.env._("Only an after-sales manager approves, refuses and resolves returns.")
-            )
+        self._check_group(
+            GROUP_MANAGER,
+            self.env._("Only an after-sales manager approves, refuses and resolves returns."),
+        )
 
     def _check_desk(self):
-        if not self.env.su and not self.env.user.has_group(
-            "after_sales_service.after_sales_service_group_user"
-        ):
-            raise AccessError(
-                self.env._("Only the after-sales service desk submits and reopens returns.")
-            )
+        self._check_group(
+            GROUP_USER, self.env._("Only the after-sales service desk submits and reopens returns.")
+        )
 
     def _check_invoicing(self):
         """Credit notes and charge invoices are posted with Odoo's invoicing rights (§9)."""
-        if not self.env.su and not self.env.user.has_group("account.group_account_invoice"):
-            raise AccessError(
-                self.env._(
-                    "Posting the credit notes and invoices of returns needs invoicing rights "
-                    "(Accounting / Invoicing)."
-                )
-            )
+        self._check_group(
+            "account.group_account_invoice",
+            self.env._(
+                "Posting the credit notes and invoices of returns needs invoicing rights "
+                "(Accounting / Invoicing)."
+            ),
+        )
 
 
 class AfterSalesReturnLine(models.Model):

@@ -10,8 +10,9 @@ from ..tools.cn_amount import amount_to_chinese
 from ..tools.settlement import settle_quarter
 from .after_sales_fund import ACCRUAL_KINDS
 
-# Ledger kinds that consume the fund in a quarter (R13): parts drawn, R5 and old-part charges.
-CONSUMING_KINDS = ("consumption", "r5_charge", "old_part_charge")
+# Ledger kinds that consume the fund in a quarter (R13): parts drawn, return (R5) and old-part
+# charges.
+CONSUMING_KINDS = ("consumption", "return_charge", "old_part_charge")
 # Fields only the settlement's own actions write (under sudo()): state, figures, documents.
 PROTECTED_FIELDS = (
     "state",

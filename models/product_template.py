@@ -30,7 +30,7 @@ class ProductTemplate(models.Model):
     # ------------------------------------------------------------
     after_sales_is_plan = fields.Boolean(
         string="Customer Service Plan",
-        help="R29: selling this product gives the customer a service plan (客户服务卡): a number "
+        help="Selling this product gives the customer a service plan (客户服务卡): a number "
         "of visits within a response time, valid for a period.",
     )
     after_sales_plan_response_hours = fields.Integer(string="Plan Response (hours)", default=72)

@@ -47,13 +47,14 @@ class ReportAfterSalesMonthly(models.AbstractModel):
             ],
             order="completion_time, id",
         )
-        serving = self.env["after_sales.contract"]._find_serving_contracts(
-            {(dealer, dealer.company_id or self.env.company) for dealer in dealers}
-        )
+        Contract = self.env["after_sales.contract"]
+        serving = {}
+        for company, company_dealers in dealers.grouped("company_id").items():
+            serving.update(Contract._get_serving_contract_multi(company_dealers, company or None))
         sections = []
         for dealer in dealers:
             mine = claims.filtered(lambda c, d=dealer: d in (c.dealer_id, c.dealer_id.parent_id))
-            contract = serving.get((dealer, dealer.company_id or self.env.company))
+            contract = serving.get(dealer.id)
             summary = monthly.summarize(
                 (
                     monthly.RepairRow(

@@ -18,7 +18,7 @@ class SaleOrder(models.Model):
         tracking=True,
         domain="[('dealer_id', '=', commercial_partner_id), ('state', '=', 'running')]",
         groups="sales_team.group_sale_salesman,after_sales_service.after_sales_service_group_user",
-        help="R30: the dealer's after-sales service contract this order is placed under; "
+        help="The dealer's after-sales service contract this order is placed under; "
         "defaults to the customer's running contract.",
     )
     commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
@@ -40,25 +40,22 @@ class SaleOrder(models.Model):
     def _compute_service_contract_id(self):
         # Whoever creates the order (a salesperson, the shop, a warehouse worker's backorder)
         # gets the dealer's contract, whether or not they may read contracts.
-        contracts = (
-            self.env["after_sales.contract"]
-            .sudo()
-            .search(
-                [
-                    ("state", "=", "running"),
-                    ("dealer_id", "in", self.partner_id.commercial_partner_id.ids),
-                    ("company_id", "in", self.company_id.ids),
-                ]
+        Contract = self.env["after_sales.contract"].sudo()
+        serving = {}
+        for company, orders in self.filtered("company_id").grouped("company_id").items():
+            running = Contract._get_serving_contract_multi(
+                orders.partner_id, company, walk_up=False
             )
-        )
-        by_key = {(c.dealer_id, c.company_id): c.sudo(False) for c in contracts}
+            serving.update(
+                {(p.commercial_partner_id, company): running[p.id] for p in orders.partner_id}
+            )
         for order in self:
             key = (order.partner_id.commercial_partner_id, order.company_id)
             current = order.sudo().service_contract_id
             if current and (current.dealer_id, current.company_id) == key:
                 order.service_contract_id = current.sudo(False)
             else:
-                order.service_contract_id = by_key.get(key, False)
+                order.service_contract_id = serving.get(key, Contract).sudo(False)
 
     def _compute_warranty_card_count(self):
         counts = dict(

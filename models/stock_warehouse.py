@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class StockWarehouse(models.Model):
@@ -151,9 +152,44 @@ class StockWarehouse(models.Model):
                 warehouse.write(picking_type_vals)
         return True
 
-    def _after_sales_get_parts_warehouse(self, company):
-        """Return the warehouse of ``company`` that issues after-sales parts (its first one)."""
-        return self.search(
+    def _after_sales_prepare_parts_delivery_vals(self, dealer, *, origin, quantities, **extra):
+        """The values of a delivery of spare parts from this warehouse's after-sales parts
+        operation type to ``dealer``'s customer location: the free and fund parts of a
+        requisition, a dealer's initial stocking. ``quantities`` are ``(product, quantity)``
+        pairs; ``extra`` adds fields of the picking (its document link)."""
+        self.ensure_one()
+        picking_type = self.after_sales_parts_type_id
+        return self.env["stock.picking"]._after_sales_prepare_picking_vals(
+            picking_type,
+            dealer,
+            picking_type.default_location_src_id,
+            dealer.with_company(self.company_id).property_stock_customer,
+            origin=origin,
+            moves=[
+                {
+                    "product_id": product.id,
+                    "product_uom_qty": quantity,
+                    "product_uom": product.uom_id.id,
+                }
+                for product, quantity in quantities
+            ],
+            **extra,
+        )
+
+    def _after_sales_get_parts_warehouse(self, company, raise_if_not_found=False):
+        """Return the warehouse of ``company`` that issues after-sales parts (its first one);
+        none found: an empty recordset, or with ``raise_if_not_found`` a refusal saying so
+        (requisitions' approval, the initial stocking)."""
+        warehouse = self.search(
             [("company_id", "=", company.id), ("after_sales_parts_type_id", "!=", False)],
             limit=1,
         )
+        if not warehouse and raise_if_not_found:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no warehouse with an after-sales parts operation "
+                    "type.",
+                    company=company.display_name,
+                )
+            )
+        return warehouse

@@ -11,7 +11,20 @@ invoicing rights), ``dealer`` with its sub-dealer company ``subdealer`` and its 
 ``dealer_contact`` (Wang Lei), the products ``heater`` and ``element`` (in ``parts_categ``); the
 helpers ``_contract(**values)`` (running from 1 Jan 2026), ``_payment``, ``_draw`` (parts drawn
 on the fund), ``_cards`` (registered, late or falsified warranty cards) and ``_settle`` (the
-quarterly wizard, with its preview). Classes using fixed dates run under ``freeze_time``.
+quarterly wizard ``after_sales.settlement.create``, with its preview). Classes using fixed dates
+run under ``freeze_time``.
+
+Built on :class:`AfterSalesCase`, beside this file: :class:`~.common_service.ServiceCase`
+(``common_service.py``: products, serials, a running contract with parts rules; ``_lot``,
+``_card``, ``_claim``) for cards, claims, the import and the reports, and
+:class:`~.common_parts.PartsCase` (``common_parts.py``: spare parts and their rules, a budget
+contract with a funded fund, the after-sales operation types, a portal and a warehouse user;
+``_part``, ``_parts_contract``, ``_stock``, ``_request``, ``_validate``) for requisitions, old
+parts and stocking. :class:`~.common_portal.PortalCase` (``common_portal.py``, an ``HttpCase``):
+two dealers with a portal user, a running contract and one document of every kind each.
+
+Property tests (Hypothesis) carry ``@PROPERTY_SETTINGS`` from ``property_settings.py``: no global
+profile is loaded, so other addons' tests keep Hypothesis' defaults.
 """
 
 from datetime import date
@@ -150,7 +163,7 @@ class SettlementCase(AccountTestInvoicingCommon):
         return cards
 
     def _settle(self, contract, year, quarter, preview=True):
-        wizard = self.env["after_sales.settlement.wizard"].create(
+        wizard = self.env["after_sales.settlement.create"].create(
             {"year": year, "quarter": str(quarter), "company_id": self.company.id}
         )
         wizard.contract_ids = contract

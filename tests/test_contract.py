@@ -236,12 +236,15 @@ class TestContract(AfterSalesCase):
             contract.flush_recordset()
 
     def test_running_contract_lookup(self):
-        self.assertFalse(self.env["after_sales.contract"]._get_running_contract(self.dealer))
-        contract = self._running_contract()
+        def running(partner):
+            return Contract._get_serving_contract_multi(partner, walk_up=False)[partner.id]
+
         Contract = self.env["after_sales.contract"]
-        self.assertEqual(Contract._get_running_contract(self.dealer_contact), contract)
-        self.assertEqual(Contract._get_running_contract(self.dealer), contract)
-        self.assertFalse(Contract._get_running_contract(self.other_dealer))
+        self.assertFalse(running(self.dealer))
+        contract = self._running_contract()
+        self.assertEqual(running(self.dealer_contact), contract)
+        self.assertEqual(running(self.dealer), contract)
+        self.assertFalse(running(self.other_dealer))
 
     def test_errors_speak_the_users_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")

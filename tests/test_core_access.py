@@ -316,7 +316,7 @@ class TestCoreAccessAccounting(CoreUserMixin, AccountTestInvoicingCommon):
         )
         cards.action_register()
         wizard = (
-            self.env["after_sales.settlement.wizard"]
+            self.env["after_sales.settlement.create"]
             .with_user(self.finance_manager)
             .create({"year": 2026, "quarter": "1", "company_id": self.company.id})
         )

@@ -310,7 +310,7 @@ class TestNegativePayoutBatch(FundCase):
         self._invoice(10000.0, date(2026, 1, 10), negative)
         self._invoice(20000.0, date(2026, 2, 10), negative, move_type="out_refund")
         self._invoice(50000.0, date(2026, 2, 10), healthy)
-        wizard = self.env["after_sales.settlement.wizard"].create(
+        wizard = self.env["after_sales.settlement.create"].create(
             {"year": 2026, "quarter": "1", "company_id": self.company.id, "post_now": True}
         )
         wizard.contract_ids = neg_contract | ok_contract | bad_contract
@@ -359,7 +359,7 @@ class TestNegativePayoutBatch(FundCase):
             ],
         )
         # settling the quarter again says so
-        again = self.env["after_sales.settlement.wizard"].create(
+        again = self.env["after_sales.settlement.create"].create(
             {"year": 2026, "quarter": "1", "company_id": self.company.id}
         )
         again.contract_ids = neg_contract | ok_contract

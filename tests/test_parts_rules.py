@@ -126,7 +126,7 @@ class TestPartsRules(PartsCase):
         repair = self._deliver(self.dealer, self.heater, 5)
         repair.move_ids.after_sales_return_kind = "delivery"
         wizard = Form(
-            self.env["after_sales.stocking.wizard"].with_context(
+            self.env["after_sales.contract.stocking"].with_context(
                 active_model="after_sales.contract", active_id=contract.id
             )
         ).save()
@@ -139,7 +139,7 @@ class TestPartsRules(PartsCase):
         contract.with_user(self.user_manager).action_terminate("Renewed on new terms")
         renewal = self._parts_contract(fund=0.0)
         wizard = Form(
-            self.env["after_sales.stocking.wizard"].with_context(
+            self.env["after_sales.contract.stocking"].with_context(
                 active_model="after_sales.contract", active_id=renewal.id
             )
         ).save()

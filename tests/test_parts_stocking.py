@@ -72,7 +72,7 @@ class TestPartsStocking(PartsCase):
         # outside the 3 months and to another dealer: not counted
         self._deliver(self.dealer, self.heater, 50, days_ago=120)
         self._deliver(self.other_dealer, self.heater, 40)
-        form = Form(self.env["after_sales.stocking.wizard"])
+        form = Form(self.env["after_sales.contract.stocking"])
         form.contract_id = contract
         wizard = form.save()
         proposed = {
@@ -119,7 +119,7 @@ class TestPartsStocking(PartsCase):
     def test_stocking_refused_without_quantities(self):
         contract = self._parts_contract(fund=0.0)
         wizard = (
-            self.env["after_sales.stocking.wizard"]
+            self.env["after_sales.contract.stocking"]
             .with_context(active_model="after_sales.contract", active_id=contract.id)
             .create({})
         )

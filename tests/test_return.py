@@ -619,9 +619,9 @@ class TestReturnCharges(ReturnCase):
         ret.with_user(self.user_manager).action_resolve()
         return ret
 
-    def _r5_entries(self, contract):
+    def _return_charge_entries(self, contract):
         return self.env["after_sales.fund.entry"].search(
-            [("contract_id", "=", contract.id), ("kind", "=", "r5_charge")]
+            [("contract_id", "=", contract.id), ("kind", "=", "return_charge")]
         )
 
     def test_in_warranty_charges_the_dealers_fund(self):
@@ -630,7 +630,7 @@ class TestReturnCharges(ReturnCase):
             (ret.freight_in_payer, ret.freight_out_payer, ret.parts_payer, ret.labour_payer),
             ("dealer", "manufacturer", "dealer", "manufacturer"),
         )
-        entry = self._r5_entries(self.contract)
+        entry = self._return_charge_entries(self.contract)
         self.assertEqual(len(entry), 1)
         self.assertEqual(entry.amount, -200.0, "R5: return freight 80 + parts 120")
         self.assertEqual(entry.source_ref, ret)
@@ -639,7 +639,7 @@ class TestReturnCharges(ReturnCase):
         self.assertEqual(self.contract.fund_balance, -200.0)
         ret.with_user(self.user_manager).action_post_charges()
         ret._post_charges()
-        self.assertEqual(self._r5_entries(self.contract), entry, "idempotent")
+        self.assertEqual(self._return_charge_entries(self.contract), entry, "idempotent")
         with self.assertRaisesRegex(UserError, "charges are posted"):
             ret.freight_in_amount = 10.0
 
@@ -655,7 +655,7 @@ class TestReturnCharges(ReturnCase):
         self.assertEqual(move.partner_id, self.other_dealer)
         self.assertAlmostEqual(move.amount_total, 260.0, msg="R6: freight 80 + 60, parts 120")
         self.assertEqual(len(move.invoice_line_ids), 3)
-        self.assertFalse(self._r5_entries(self.other_contract))
+        self.assertFalse(self._return_charge_entries(self.other_contract))
         ret.with_user(self.user_manager).action_post_charges()
         self.assertEqual(
             self.env["account.move"].search_count([("invoice_origin", "=", ret.name)]), 1
@@ -683,7 +683,7 @@ class TestReturnCharges(ReturnCase):
                 self.assertEqual(ret.dealer_charge_amount, 0.0)
                 self.assertEqual(ret.manufacturer_cost_amount, 305.0)
                 self.assertFalse(ret.charges_posted)
-        self.assertFalse(self._r5_entries(self.contract))
+        self.assertFalse(self._return_charge_entries(self.contract))
 
     def test_dealer_stock_cases(self):
         rows = [
@@ -699,7 +699,9 @@ class TestReturnCharges(ReturnCase):
                 self.assertAlmostEqual(ret.dealer_charge_amount, dealer_amount)
                 self.assertAlmostEqual(ret.manufacturer_cost_amount, manufacturer_amount)
                 self.assertAlmostEqual(ret.charge_entry_id.amount, -dealer_amount)
-        self.assertAlmostEqual(sum(self._r5_entries(self.contract).mapped("amount")), -325.0)
+        self.assertAlmostEqual(
+            sum(self._return_charge_entries(self.contract).mapped("amount")), -325.0
+        )
 
 
 @tagged("post_install", "-at_install")

@@ -55,7 +55,7 @@ class TestBudgetSettlement(SettlementCase):
         # Q2: 100,000 collected -> 3,000; 1,000 drawn; R5 freight 200 -> 1,800 carried
         self._payment(100000, date(2026, 5, 10))
         self._draw(contract, 1000, date(2026, 6, 1))
-        self._draw(contract, 200, date(2026, 6, 2), kind="r5_charge")
+        self._draw(contract, 200, date(2026, 6, 2), kind="return_charge")
         q2 = self._settle(contract, 2026, 2)
         q2.action_post()
         self.assertRecordValues(
@@ -160,7 +160,7 @@ class TestBudgetSettlement(SettlementCase):
         running = self._contract()
         later_dealer = self.env["res.partner"].create({"name": "New dealer", "is_company": True})
         later = self._contract(dealer_id=later_dealer.id, date_start=date(2026, 4, 1))
-        wizard = self.env["after_sales.settlement.wizard"].create(
+        wizard = self.env["after_sales.settlement.create"].create(
             {"year": 2026, "quarter": "1", "company_id": self.company.id}
         )
         self.assertIn(running, wizard.contract_ids)
@@ -184,7 +184,7 @@ class TestBudgetSettlement(SettlementCase):
         contract = self._contract()
         self._payment(200000, date(2026, 2, 1))
         self._draw(contract, 7500, date(2026, 3, 1))
-        wizard = self.env["after_sales.settlement.wizard"].create(
+        wizard = self.env["after_sales.settlement.create"].create(
             {"year": 2026, "quarter": "1", "company_id": self.company.id, "post_now": True}
         )
         wizard.contract_ids = contract
@@ -399,7 +399,7 @@ class TestSettlementAccess(SettlementCase):
             company_ids=[Command.set(self.company.ids)],
         )
         with self.assertRaises(AccessError):
-            self.env["after_sales.settlement.wizard"].with_user(desk).create(
+            self.env["after_sales.settlement.create"].with_user(desk).create(
                 {"year": 2026, "quarter": "1"}
             )
         with self.assertRaises(AccessError):

@@ -214,7 +214,7 @@ class TestSettlementBatch(SettlementCase):
 
     def test_from_wizard_keeps_forfeitures(self):
         with freeze_time("2026-07-03"):
-            wizard = self.env["after_sales.settlement.wizard"].create(
+            wizard = self.env["after_sales.settlement.create"].create(
                 {"year": 2026, "quarter": "2", "company_id": self.company.id}
             )
             wizard.contract_ids = self.collections | self.units

@@ -383,7 +383,7 @@ class TestPreviewBatched(SettlementCase):
                 allowance_basis=("collections", "sales", "units")[index % 3],
             )
             self._payment(1000.0, date(2026, 2, 1), partner=dealer)
-        wizard = self.env["after_sales.settlement.wizard"].create(
+        wizard = self.env["after_sales.settlement.create"].create(
             {"year": 2026, "quarter": "1", "company_id": self.company.id}
         )
         wizard.contract_ids = contracts

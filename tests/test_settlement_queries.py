@@ -163,7 +163,7 @@ class TestSettlementQueries(SettlementCase):
         contracts._accrue_period(*Q1)
 
     def _preview(self, contracts, _prepared=None):
-        wizard = self.env["after_sales.settlement.wizard"].create(
+        wizard = self.env["after_sales.settlement.create"].create(
             {"year": 2026, "quarter": "1", "company_id": self.company.id}
         )
         wizard.contract_ids = contracts

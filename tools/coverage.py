@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from .periods import add_months
+from .terms import CONTRACT_DEFAULTS
 
 # Reason codes, in the order they are checked: the first that applies is the one shown.
 NO_CONTRACT = "no_contract"
@@ -65,9 +66,9 @@ class Facts:
     card_falsified: bool = False
     cause_category: str | None = None
     contract_state: str | None = None
-    warranty_months: int = 12
-    doa_days: int = 7
-    quality_days: int = 15
+    warranty_months: int = CONTRACT_DEFAULTS["warranty_months"]
+    doa_days: int = CONTRACT_DEFAULTS["doa_days"]
+    quality_days: int = CONTRACT_DEFAULTS["quality_days"]
     extra_warranty_days: int = 0
     part_warranty_end: datetime.date | None = None
 
@@ -109,17 +110,43 @@ def is_card_late(sale_date, date_received, deadline_days):
     return (date_received - sale_date).days > deadline_days
 
 
+def early_defect_window(
+    day,
+    delivery_date=None,
+    sale_date=None,
+    doa_days=CONTRACT_DEFAULTS["doa_days"],
+    quality_days=CONTRACT_DEFAULTS["quality_days"],
+    *,
+    doa_excluded=False,
+    quality_excluded=False,
+):
+    """R3/R4: the early-defect window a defect found on ``day`` falls in, and the days that
+    decided it: ``(WINDOW_DOA, days)`` when found 0..``doa_days`` days after the dealer received
+    the goods, else ``(WINDOW_QUALITY, days)`` when found 0..``quality_days`` days after the
+    retail sale (both windows include their last day), else ``(WINDOW_NONE, None)``. The one
+    home of both windows: claims' coverage (:func:`window`) and returns' suggested type
+    (``returns.suggest``) use it; the caller says which window its case excludes (transport
+    damage, a late card)."""
+    if not doa_excluded and delivery_date and 0 <= (day - delivery_date).days <= doa_days:
+        return WINDOW_DOA, (day - delivery_date).days
+    if not quality_excluded and sale_date and 0 <= (day - sale_date).days <= quality_days:
+        return WINDOW_QUALITY, (day - sale_date).days
+    return WINDOW_NONE, None
+
+
 def window(facts):
-    """R3/R4: which early-defect window the call falls in, if any. DOA counts from the dealer's
-    receipt of the goods, quality defect from the retail sale (both inclusive of the last day).
+    """R3/R4: which early-defect window the call falls in, if any (:func:`early_defect_window`).
     Damage caused in transport is neither (R3: 非运输过程中造成的损坏)."""
-    if facts.cause_category == "transport":
-        return WINDOW_NONE
-    if facts.delivery_date and 0 <= (facts.call_date - facts.delivery_date).days <= facts.doa_days:
-        return WINDOW_DOA
-    if facts.sale_date and 0 <= (facts.call_date - facts.sale_date).days <= facts.quality_days:
-        return WINDOW_QUALITY
-    return WINDOW_NONE
+    transport = facts.cause_category == "transport"
+    return early_defect_window(
+        facts.call_date,
+        facts.delivery_date,
+        facts.sale_date,
+        facts.doa_days,
+        facts.quality_days,
+        doa_excluded=transport,
+        quality_excluded=transport,
+    )[0]
 
 
 def decide(facts):

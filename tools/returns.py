@@ -11,6 +11,9 @@ labour; ``split_costs`` applies it to amounts. Nothing here imports Odoo.
 import datetime
 from dataclasses import dataclass
 
+from . import coverage
+from .terms import CONTRACT_DEFAULTS
+
 # Return types (R27).
 TYPE_DOA = "doa"  # R3 开箱不良
 TYPE_QUALITY = "quality"  # R4 品质不良
@@ -63,8 +66,8 @@ class Facts:
     delivery_date: datetime.date | None = None
     sale_date: datetime.date | None = None
     warranty_end: datetime.date | None = None
-    doa_days: int = 7
-    quality_days: int = 15
+    doa_days: int = CONTRACT_DEFAULTS["doa_days"]
+    quality_days: int = CONTRACT_DEFAULTS["quality_days"]
     # R3: damage from transport is never dead on arrival (非运输过程中造成的损坏).
     transport_damage: bool = False
     # R4 with R2: a late card's unit gets no quality-defect return, only an ordinary one.
@@ -109,12 +112,20 @@ def suggest(facts):
     4. without a card, or before the card's sale date, the unit was still the dealer's stock:
        a dealer stock return.
     Batch quality problems (R8) are never suggested: the technical department decides them."""
-    days = _days_between(facts.delivery_date, facts.defect_date)
-    if days is not None and 0 <= days <= facts.doa_days and not facts.transport_damage:
+    window, days = coverage.early_defect_window(
+        facts.defect_date,
+        facts.delivery_date,
+        facts.sale_date,
+        facts.doa_days,
+        facts.quality_days,
+        doa_excluded=facts.transport_damage,
+        quality_excluded=facts.card_late,
+    )
+    if window == coverage.WINDOW_DOA:
         return Suggestion(TYPE_DOA, REASON_DOA_WINDOW, days)
-    days = _days_between(facts.sale_date, facts.defect_date)
-    if days is not None and 0 <= days <= facts.quality_days and not facts.card_late:
+    if window == coverage.WINDOW_QUALITY:
         return Suggestion(TYPE_QUALITY, REASON_QUALITY_WINDOW, days)
+    days = _days_between(facts.sale_date, facts.defect_date)
     if facts.sale_date is not None and days < 0:
         return Suggestion(TYPE_DEALER_STOCK, REASON_BEFORE_SALE, days)
     if facts.sale_date is not None:

@@ -37,8 +37,8 @@ def settle_quarter(opening, accrued, consumed, use, forfeit=False):
     :param opening: the fund balance at the start of the quarter (never negative after a settled
         quarter, since overspend is invoiced and the fund restarts at 0).
     :param accrued: the quarter's accrued allowance (R12).
-    :param consumed: what the quarter consumed, as a positive amount (parts, R5 and old-part
-        charges, R13).
+    :param consumed: what the quarter consumed, as a positive amount (parts, return and old-part
+        charges, R5, R13).
     :param use: ``budget`` — the allowance stays in the fund and a positive closing carries over;
         ``payout`` — the allowance is paid to the dealer as a credit note (R13).
     :param forfeit: R14: the quarter's allowance is cancelled (falsified cards, breach).

@@ -160,7 +160,7 @@ registry.category("web_tour.tours").add("after_sales_zh_flow", {
         },
         {
             content: "settle a quarter",
-            trigger: ".o-dropdown--menu .dropdown-item[data-menu-xmlid='after_sales_service.after_sales_settlement_wizard_menu']",
+            trigger: ".o-dropdown--menu .dropdown-item[data-menu-xmlid='after_sales_service.after_sales_settlement_create_menu']",
             run: "click",
         },
         {

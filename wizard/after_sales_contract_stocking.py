@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from ..tools import parts, periods
 
 
-class AfterSalesStockingWizard(models.TransientModel):
+class AfterSalesContractStocking(models.TransientModel):
     """Initial parts stocking of a dealer (铺底, DOMAIN.md R23): proposes each spare part's
     quantity from what the dealer really sold of the products it serves over the contract's
     last months (delivered, net of the customer returns, never the manufacturer's own repair
@@ -12,7 +12,7 @@ class AfterSalesStockingWizard(models.TransientModel):
     handed out. The user adjusts the lines and confirms one delivery from the after-sales parts
     operation type, with its stocking list. A dealer is stocked once, whatever its contracts."""
 
-    _name = "after_sales.stocking.wizard"
+    _name = "after_sales.contract.stocking"
     _description = "Initial Parts Stocking"
 
     contract_id = fields.Many2one(
@@ -32,7 +32,7 @@ class AfterSalesStockingWizard(models.TransientModel):
         help="Deliveries to the dealer from this date on count.",
     )
     line_ids = fields.One2many(
-        "after_sales.stocking.wizard.line",
+        "after_sales.contract.stocking.line",
         "wizard_id",
         string="Parts",
         compute="_compute_line_ids",
@@ -114,33 +114,12 @@ class AfterSalesStockingWizard(models.TransientModel):
                 )
             )
         warehouse = self.env["stock.warehouse"]._after_sales_get_parts_warehouse(
-            contract.company_id
+            contract.company_id, raise_if_not_found=True
         )
-        if not warehouse:
-            raise UserError(
-                self.env._(
-                    "Company %(company)s has no warehouse with an after-sales parts operation "
-                    "type.",
-                    company=contract.company_id.display_name,
-                )
-            )
-        picking_type = warehouse.after_sales_parts_type_id
-        dest = contract.dealer_id.with_company(contract.company_id).property_stock_customer
-        src = picking_type.default_location_src_id
-        vals = self.env["stock.picking"]._after_sales_prepare_picking_vals(
-            picking_type,
+        vals = warehouse._after_sales_prepare_parts_delivery_vals(
             contract.dealer_id,
-            src,
-            dest,
             origin=self.env._("Initial stocking %(contract)s", contract=contract.name),
-            moves=[
-                {
-                    "product_id": line.product_id.id,
-                    "product_uom_qty": line.quantity,
-                    "product_uom": line.product_id.uom_id.id,
-                }
-                for line in lines
-            ],
+            quantities=[(line.product_id, line.quantity) for line in lines],
             after_sales_stocking_contract_id=contract.id,
         )
         picking = self.env["stock.picking"].with_company(contract.company_id).create(vals)
@@ -243,11 +222,11 @@ class AfterSalesStockingWizard(models.TransientModel):
         return lines
 
 
-class AfterSalesStockingWizardLine(models.TransientModel):
-    _name = "after_sales.stocking.wizard.line"
+class AfterSalesContractStockingLine(models.TransientModel):
+    _name = "after_sales.contract.stocking.line"
     _description = "Initial Parts Stocking Line"
 
-    wizard_id = fields.Many2one("after_sales.stocking.wizard", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one("after_sales.contract.stocking", required=True, ondelete="cascade")
     product_id = fields.Many2one("product.product", string="Part", required=True)
     delivered_qty = fields.Float(
         string="Products Delivered",

@@ -9,13 +9,13 @@ from ..tools import periods
 BACKGROUND_THRESHOLD = 20
 
 
-class AfterSalesSettlementWizard(models.TransientModel):
+class AfterSalesSettlementCreate(models.TransientModel):
     """The quarterly settlement run (finance, after-sales manager): choose the year, quarter and
     contracts (all contracts in force in the company by default), preview one line per dealer,
     then settle. Settling accrues the quarter's months, creates one draft settlement per contract
     and skips contracts already settled for the quarter."""
 
-    _name = "after_sales.settlement.wizard"
+    _name = "after_sales.settlement.create"
     _description = "Quarterly Repair Fund Settlement"
 
     # ------------------------------------------------------------
@@ -43,7 +43,7 @@ class AfterSalesSettlementWizard(models.TransientModel):
         help="Post the settlements that write off no claim, and send the write-off notice of "
         "the others to their dealers, instead of leaving drafts to review.",
     )
-    line_ids = fields.One2many("after_sales.settlement.wizard.line", "wizard_id", string="Preview")
+    line_ids = fields.One2many("after_sales.settlement.create.line", "wizard_id", string="Preview")
     previewed = fields.Boolean(readonly=True)
     result_message = fields.Html(readonly=True)
     settlement_ids = fields.Many2many("after_sales.settlement", string="Settlements", readonly=True)
@@ -323,13 +323,13 @@ class AfterSalesSettlementWizard(models.TransientModel):
         }
 
 
-class AfterSalesSettlementWizardLine(models.TransientModel):
+class AfterSalesSettlementCreateLine(models.TransientModel):
     """One dealer's line of the settlement preview."""
 
-    _name = "after_sales.settlement.wizard.line"
+    _name = "after_sales.settlement.create.line"
     _description = "Quarterly Settlement Preview Line"
 
-    wizard_id = fields.Many2one("after_sales.settlement.wizard", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one("after_sales.settlement.create", required=True, ondelete="cascade")
     contract_id = fields.Many2one("after_sales.contract", required=True)
     dealer_id = fields.Many2one(related="contract_id.dealer_id")
     allowance_basis = fields.Selection(related="contract_id.allowance_basis", string="Basis")
