@@ -1276,6 +1276,7 @@ class AfterSalesClaimLine(models.Model):
     old_part_due_date = fields.Date(
         string="Old Part Due",
         compute="_compute_old_part_status",
+        compute_sudo=True,
         help="When the old part is due back: its expected old part's due date once the claim is "
         "submitted; before, the repair date plus the contract's return days, or the end of the "
         "half-year when old parts come back twice a year.",
@@ -1289,6 +1290,7 @@ class AfterSalesClaimLine(models.Model):
         ],
         string="Old Part Status",
         compute="_compute_old_part_status",
+        compute_sudo=True,
         help="Where the old part of this line is: expected back, charged at cost because it "
         "did not come back, back with the manufacturer, or rejected by the appraiser.",
     )
@@ -1343,15 +1345,16 @@ class AfterSalesClaimLine(models.Model):
         "claim_id.contract_id.old_part_return_days",
     )
     def _compute_old_part_status(self):
-        """Display of the line's old part, read from its old part records (under ``sudo()``:
-        a sub-dealer sees the state of the part its repair replaced)."""
+        """Display of the line's old part, read from its old part records (computed as
+        superuser: a sub-dealer sees the state of the part its repair replaced, under its
+        parent dealer's contract)."""
         for line in self:
             contract = line.claim_id.contract_id
             if not line._needs_old_part() or not contract:
                 line.old_part_due_date = False
                 line.old_part_state = False
                 continue
-            old_parts = line.sudo()._old_parts()
+            old_parts = line._old_parts()
             if old_parts:
                 line.old_part_due_date = min(old_parts.mapped("date_due"))
             else:
@@ -1362,7 +1365,7 @@ class AfterSalesClaimLine(models.Model):
                 )
             if any(o.state == "rejected" for o in old_parts):
                 line.old_part_state = "rejected"
-            elif line.sudo()._old_part_back():
+            elif line._old_part_back():
                 line.old_part_state = "back"
             elif any(o.state == "charged" for o in old_parts):
                 line.old_part_state = "charged"

@@ -63,14 +63,12 @@ class AfterSalesOldPart(models.Model):
     request_line_id = fields.Many2one("after_sales.parts.request.line", readonly=True)
     claim_id = fields.Many2one(
         "after_sales.claim",
-        string="Claim",
         readonly=True,
         index="btree_not_null",
         check_company=True,
     )
     claim_line_id = fields.Many2one(
         "after_sales.claim.line",
-        string="Claim Line",
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
@@ -120,7 +118,6 @@ class AfterSalesOldPart(models.Model):
     )
     receipt_move_id = fields.Many2one(
         "stock.move",
-        string="Receipt Move",
         readonly=True,
         copy=False,
         check_company=True,
@@ -427,6 +424,7 @@ class AfterSalesOldPart(models.Model):
                     line.product_id,
                     qty,
                     date,
+                    company_id=request.company_id.id,
                     request_id=request.id,
                     request_line_id=line.id,
                 )

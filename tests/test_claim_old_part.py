@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
+from .common_portal import PortalCase
 from .common_service import ServiceCase
 
 
@@ -398,3 +399,49 @@ class TestClaimOldParts(ServiceCase):
             own.with_user(self.user_appraiser).write({"claim_line_id": False})
         with self.assertRaises(AccessError):
             own.with_user(self.user_appraiser).write({"receipt_move_id": False})
+
+
+@tagged("post_install", "-at_install")
+class TestClaimOldPartPortal(PortalCase):
+    """The dealer's claim page tells when each old part is due back and where it is, also for
+    a claim of its sub-dealer."""
+
+    def test_claim_page_shows_the_old_part_due_date_and_state(self):
+        categ = self.env["product.category"].create({"name": "Portal trade-in parts"})
+        element = self.env["product.product"].create(
+            {"name": "Portal Element", "categ_id": categ.id, "list_price": 90.0}
+        )
+        self.contract_a.write(
+            {
+                "old_part_return_mode": "days",
+                "old_part_return_days": 30,
+                "part_rule_ids": [
+                    Command.create({"product_categ_id": categ.id, "policy": "trade_in"})
+                ],
+            }
+        )
+        claim = self.claim_a
+        claim.write(
+            {
+                "line_ids": [
+                    Command.create({"line_type": "part", "product_id": element.id, "quantity": 1})
+                ]
+            }
+        )
+        claim.action_submit()
+        old_part = claim.old_part_ids
+        self.assertEqual(old_part.state, "expected")
+        self.authenticate("as_portal_a", "as_portal_a")
+        lang_env = self.env(context=dict(self.env.context, lang=self.user_a.lang))
+        labels = dict(
+            lang_env["after_sales.claim.line"]
+            ._fields["old_part_state"]
+            ._description_selection(lang_env)
+        )
+        due = lang_env["ir.qweb.field.date"].value_to_html(old_part.date_due, {})
+        page = self.url_open(f"/my/after-sales/claims/{claim.id}").text
+        self.assertIn(f"<span>{due}</span>", page)
+        self.assertIn(f'o_as_old_part_state">{labels["expected"]}</span>', page)
+        old_part.sudo().action_receive()
+        page = self.url_open(f"/my/after-sales/claims/{claim.id}").text
+        self.assertIn(f'o_as_old_part_state">{labels["back"]}</span>', page)
