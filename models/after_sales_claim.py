@@ -3,9 +3,10 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools import coverage, sla
+from ..tools import coverage, parts, sla
 from .after_sales_claim_visit import SATISFACTION
 from .after_sales_document_mixin import GROUP_APPRAISER, GROUP_USER, check_protected_write
+from .after_sales_old_part import BACK_STATES
 
 # Computed or system-managed: no user writes them, through the form or JSON-RPC (issue 10.3).
 PROTECTED_FIELDS = (
@@ -75,8 +76,10 @@ FROZEN_LINE_FIELDS = (
     "quantity",
     "price_unit",
     "old_part_required",
-    "old_part_due_date",
 )
+# A submitted or approved claim owes its trade-in parts' old parts (the seed returns them with
+# the 三包维修记录, before the technical department appraises them); settled, they came back.
+OLD_PARTS_OWED_STATES = ("submitted", "approved", "settled")
 
 CAUSE_CATEGORIES = [
     ("product_defect", "Product Defect"),
@@ -351,6 +354,10 @@ class AfterSalesClaim(models.Model):
         "contract...): the dealer bears it, it is not reimbursed and not charged to the "
         "customer.",
     )
+    old_part_ids = fields.One2many(
+        "after_sales.old.part", "claim_id", string="Old Parts", readonly=True
+    )
+    old_part_count = fields.Integer(compute="_compute_old_part_count")
     old_parts_missing = fields.Boolean(
         compute="_compute_old_parts", store=True, help="A required old part is not back yet."
     )
@@ -543,20 +550,38 @@ class AfterSalesClaim(models.Model):
             else:
                 claim.reimbursable_amount = 0.0
 
+    @api.depends("old_part_ids.state")
+    def _compute_old_part_count(self):
+        counts = dict(
+            self.env["after_sales.old.part"]._read_group(
+                [("claim_id", "in", self.ids), ("state", "!=", "cancelled")],
+                ["claim_id"],
+                ["__count"],
+            )
+        )
+        for claim in self:
+            claim.old_part_count = counts.get(claim, 0)
+
     @api.depends(
         "line_ids.old_part_required",
-        "line_ids.old_part_date_received",
-        "line_ids.old_part_appraisal",
+        "line_ids.product_id",
+        "line_ids.quantity",
+        "old_part_ids.state",
+        "old_part_ids.quantity",
+        "old_part_ids.product_id",
+        "old_part_ids.claim_line_id",
+        "old_part_ids.date_received",
     )
     def _compute_old_parts(self):
+        """The claim's old parts are its expected old part records (R21): missing while a
+        required part line's quantity is not back, rejected when the appraiser rejected one."""
         for claim in self:
-            required = claim.line_ids.filtered("old_part_required")
-            missing = required.filtered(lambda line: not line.old_part_date_received)
+            required = claim.line_ids.filtered(lambda line: line._needs_old_part())
+            missing = required.filtered(lambda line: not line._old_part_back())
+            back = required._old_parts().filtered(lambda o: o.state in BACK_STATES)
             claim.old_parts_missing = bool(missing)
-            claim.old_parts_rejected = any(
-                line.old_part_appraisal == "rejected" for line in required
-            )
-            dates = required.mapped("old_part_date_received")
+            claim.old_parts_rejected = any(o.state == "rejected" for o in back)
+            dates = [claim._local_date(o.date_received) for o in back if o.date_received]
             claim.date_old_parts_back = max(dates) if dates and not missing else False
 
     @api.depends(
@@ -658,7 +683,10 @@ class AfterSalesClaim(models.Model):
             # Settled claims keep their values (_skip_settled): finish pending computations
             # with the state they were approved in.
             self.flush_recordset()
-        return super().write(vals)
+        result = super().write(vals)
+        if {"call_time", "completion_time", "contract_id"} & set(vals):
+            self.filtered(lambda c: c.state in OLD_PARTS_OWED_STATES)._sync_old_parts()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_settled_or_approved(self):
@@ -691,6 +719,7 @@ class AfterSalesClaim(models.Model):
             claim.service_plan_id.sudo()._consume_visit(claim._repair_date())
             claim.sudo().service_plan_visit_used = True
         self.sudo().write({"state": "submitted"})
+        self._sync_old_parts()
         return True
 
     def action_approve(self):
@@ -705,6 +734,7 @@ class AfterSalesClaim(models.Model):
                 "approver_id": self.env.uid,
             }
         )
+        self._sync_old_parts()
         return True
 
     def action_reopen(self, reason):
@@ -731,6 +761,7 @@ class AfterSalesClaim(models.Model):
                 )
             )
         self.sudo().write({"state": "submitted", "date_approved": False, "approver_id": False})
+        self._sync_old_parts()
         for claim in self:
             claim.message_post(
                 body=Markup("%s<br/>%s")
@@ -752,6 +783,7 @@ class AfterSalesClaim(models.Model):
                 )
             )
         self.sudo().write({"state": "rejected", "reject_reason": reason.strip()})
+        self._sync_old_parts()
         return True
 
     def action_open_reopen_wizard(self):
@@ -834,6 +866,7 @@ class AfterSalesClaim(models.Model):
             claim.service_plan_id.sudo()._release_visit()
         used.sudo().write({"service_plan_visit_used": False})
         self.sudo().write({"state": "cancel"})
+        self._sync_old_parts()
         return True
 
     def action_create_return(self):
@@ -845,7 +878,18 @@ class AfterSalesClaim(models.Model):
         """Bring a rejected or cancelled claim back to draft for correction."""
         self._check_state("rejected", "cancel")
         self.sudo().write({"state": "draft", "reject_reason": False})
+        self._sync_old_parts()
         return True
+
+    def action_view_old_parts(self):
+        """Smart button: the old parts this claim owes back."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_old_part_action"
+        )
+        action["domain"] = [("claim_id", "=", self.id)]
+        action["context"] = {}
+        return action
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -917,7 +961,7 @@ class AfterSalesClaim(models.Model):
             return self.env._("The contract does not reimburse claims")
         if self.old_parts_missing:
             lines = self.line_ids.filtered(
-                lambda line: line.old_part_required and not line.old_part_date_received
+                lambda line: line._needs_old_part() and not line._old_part_back()
             )
             return self.env._(
                 "Old parts not returned (不予核销): %(parts)s",
@@ -928,6 +972,75 @@ class AfterSalesClaim(models.Model):
         if not self.reimbursable_amount:
             return self.env._("Nothing to reimburse")
         return ""
+
+    def _sync_old_parts(self):
+        """Keep the claims' expected old parts (``after_sales.old.part``) in line with their
+        trade-in part lines (R21). A submitted or approved claim owes one old part per trade-in
+        part line, due by its contract's return rule from the repair date (N days, or the
+        half-year end); a line corrected after submission or after the appraiser reopened the
+        claim has its expected old part replaced. A claim back in draft, rejected or cancelled
+        owes nothing: its old parts still expected are cancelled with their receipt lines.
+        Called by the claim's workflow actions and by changes of its lines."""
+        OldPart = self.env["after_sales.old.part"].sudo()
+        claims = self.sudo()
+        live = claims.old_part_ids.filtered(lambda o: o.state != "cancelled")
+        to_cancel = OldPart.browse()
+        vals_list = []
+        for claim in claims:
+            mine = live.filtered(lambda o, c=claim: o.claim_id == c)
+            expected = mine.filtered(lambda o: o.state == "expected")
+            contract = claim.contract_id
+            if claim.state not in OLD_PARTS_OWED_STATES or not contract:
+                to_cancel |= expected
+                continue
+            lines = claim.line_ids.filtered(lambda line: line._needs_old_part())
+            to_cancel |= expected.filtered(
+                lambda o, ls=lines: (
+                    o.claim_line_id not in ls or o.product_id != o.claim_line_id.product_id
+                )
+            )
+            repair_date = claim._repair_date()
+            date_due = parts.old_part_due_date(
+                repair_date, contract.old_part_return_mode, contract.old_part_return_days
+            )
+            for line in lines:
+                line_parts = mine.filtered(
+                    lambda o, ln=line: o.claim_line_id == ln and o.product_id == ln.product_id
+                )
+                uom = line.product_id.uom_id
+                owed = line.quantity - sum(line_parts.mapped("quantity"))
+                if uom.compare(owed, 0.0) != 0:
+                    # the line's quantity was corrected: what is still expected is owed anew,
+                    # in one old part, beside what came back or was charged
+                    to_cancel |= line_parts.filtered(lambda o: o.state == "expected")
+                    kept = line_parts.filtered(lambda o: o.state != "expected")
+                    owed = line.quantity - sum(kept.mapped("quantity"))
+                    line_parts = kept
+                line_parts.filtered(
+                    lambda o, d=date_due: o.state == "expected" and o.date_due != d
+                ).write({"date_issued": repair_date, "date_due": date_due})
+                if uom.compare(owed, 0.0) > 0:
+                    vals_list.append(
+                        OldPart._prepare_old_part_vals(
+                            contract,
+                            line.product_id,
+                            uom.round(owed),
+                            repair_date,
+                            company_id=claim.company_id.id,
+                            claim_id=claim.id,
+                            claim_line_id=line.id,
+                        )
+                    )
+        to_cancel._action_cancel()
+        if vals_list:
+            OldPart._create_expected(vals_list)
+
+    def _sync_owed_old_parts(self):
+        """After a change of lines: resynchronise the old parts of the claims that owe them
+        (a draft claim's lines owe nothing yet)."""
+        claims = self.filtered(lambda c: c.state in OLD_PARTS_OWED_STATES)
+        if claims:
+            claims._sync_old_parts()
 
     def _sla_hours(self):
         """R9: the contract's ``(arrange_hours, response_hours)`` for this claim's zone."""
@@ -1157,19 +1270,29 @@ class AfterSalesClaimLine(models.Model):
         readonly=False,
         help="A part under a trade-in rule must come back.",
     )
+    old_part_ids = fields.One2many(
+        "after_sales.old.part", "claim_line_id", string="Old Parts", readonly=True
+    )
     old_part_due_date = fields.Date(
         string="Old Part Due",
-        compute="_compute_old_part_due_date",
-        store=True,
-        readonly=False,
-        help="The repair date plus the contract's return days, or the end of the half-year "
-        "when old parts come back twice a year.",
+        compute="_compute_old_part_status",
+        compute_sudo=True,
+        help="When the old part is due back: its expected old part's due date once the claim is "
+        "submitted; before, the repair date plus the contract's return days, or the end of the "
+        "half-year when old parts come back twice a year.",
     )
-    old_part_date_received = fields.Date(string="Old Part Received", copy=False)
-    old_part_appraisal = fields.Selection(
-        [("reusable", "Reusable"), ("scrap", "Scrap"), ("rejected", "Rejected")],
-        copy=False,
-        help="The technical department's appraisal of the returned part.",
+    old_part_state = fields.Selection(
+        [
+            ("expected", "Expected"),
+            ("charged", "Charged at Cost"),
+            ("back", "Back"),
+            ("rejected", "Rejected"),
+        ],
+        string="Old Part Status",
+        compute="_compute_old_part_status",
+        compute_sudo=True,
+        help="Where the old part of this line is: expected back, charged at cost because it "
+        "did not come back, back with the manufacturer, or rejected by the appraiser.",
     )
     part_warranty_end = fields.Date(
         compute="_compute_part_warranty_end",
@@ -1212,22 +1335,42 @@ class AfterSalesClaimLine(models.Model):
 
     @api.depends(
         "old_part_required",
+        "quantity",
+        "product_id",
+        "old_part_ids.state",
+        "old_part_ids.date_due",
         "claim_id.call_time",
         "claim_id.completion_time",
         "claim_id.contract_id.old_part_return_mode",
         "claim_id.contract_id.old_part_return_days",
     )
-    def _compute_old_part_due_date(self):
+    def _compute_old_part_status(self):
+        """Display of the line's old part, read from its old part records (computed as
+        superuser: a sub-dealer sees the state of the part its repair replaced, under its
+        parent dealer's contract)."""
         for line in self:
             contract = line.claim_id.contract_id
-            if not line.old_part_required or not contract:
+            if not line._needs_old_part() or not contract:
                 line.old_part_due_date = False
+                line.old_part_state = False
                 continue
-            line.old_part_due_date = sla.old_part_due_date(
-                line.claim_id._repair_date(),
-                contract.old_part_return_mode,
-                contract.old_part_return_days,
-            )
+            old_parts = line._old_parts()
+            if old_parts:
+                line.old_part_due_date = min(old_parts.mapped("date_due"))
+            else:
+                line.old_part_due_date = parts.old_part_due_date(
+                    line.claim_id._repair_date(),
+                    contract.old_part_return_mode,
+                    contract.old_part_return_days,
+                )
+            if any(o.state == "rejected" for o in old_parts):
+                line.old_part_state = "rejected"
+            elif line._old_part_back():
+                line.old_part_state = "back"
+            elif any(o.state == "charged" for o in old_parts):
+                line.old_part_state = "charged"
+            else:
+                line.old_part_state = "expected" if old_parts else False
 
     @api.depends(
         "line_type",
@@ -1258,7 +1401,9 @@ class AfterSalesClaimLine(models.Model):
         claims._check_not_approved({"line_ids": True})
         for vals in vals_list:
             check_protected_write(self, vals, LINE_PROTECTED_FIELDS)
-        return super().create(vals_list)
+        lines = super().create(vals_list)
+        lines.claim_id._sync_owed_old_parts()
+        return lines
 
     def write(self, vals):
         self.claim_id._check_not_settled()
@@ -1269,9 +1414,17 @@ class AfterSalesClaimLine(models.Model):
                     {"line_ids": True}
                 )
         check_protected_write(self, vals, LINE_PROTECTED_FIELDS)
-        if "old_part_appraisal" in vals and not self.env.su:
-            self.claim_id._check_appraiser()
-        return super().write(vals)
+        claims = self.claim_id
+        result = super().write(vals)
+        if set(vals) & set(FROZEN_LINE_FIELDS):
+            (claims | self.claim_id)._sync_owed_old_parts()
+        return result
+
+    def unlink(self):
+        claims = self.claim_id
+        result = super().unlink()
+        claims.exists()._sync_owed_old_parts()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_settled(self):
@@ -1279,20 +1432,22 @@ class AfterSalesClaimLine(models.Model):
         self.claim_id._check_not_approved({"line_ids": True})
 
     # ------------------------------------------------------------
-    # ACTION
+    # BUSINESS
     # ------------------------------------------------------------
-    def action_receive_old_part(self):
-        """The warehouse records that the old part came back today (R21)."""
-        for line in self:
-            if not line.old_part_required:
-                raise UserError(
-                    self.env._(
-                        "Line %(line)s of claim %(claim)s does not expect an old part back.",
-                        line=line.product_id.display_name or line.name,
-                        claim=line.claim_id.display_name,
-                    )
-                )
-        self.filtered(lambda line: not line.old_part_date_received).write(
-            {"old_part_date_received": fields.Date.context_today(self)}
+    def _needs_old_part(self):
+        """A part line under a trade-in rule with something replaced owes its old part."""
+        self.ensure_one()
+        return bool(self.old_part_required and self.product_id and self.quantity > 0)
+
+    def _old_parts(self):
+        """The line's old part records that count: of its part, not cancelled."""
+        return self.old_part_ids.filtered(
+            lambda o: o.state != "cancelled" and o.product_id == o.claim_line_id.product_id
         )
-        return True
+
+    def _old_part_back(self):
+        """The line's whole quantity came back (received, then appraised or not)."""
+        self.ensure_one()
+        back = self._old_parts().filtered(lambda o: o.state in BACK_STATES)
+        uom = self.product_id.uom_id
+        return uom.compare(sum(back.mapped("quantity")), self.quantity) >= 0

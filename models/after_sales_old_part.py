@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
@@ -5,15 +7,26 @@ from odoo.fields import Domain
 from ..tools import parts
 from .after_sales_document_mixin import GROUP_APPRAISER
 
+GROUP_STOCK = "stock.group_stock_user"
+# Back in the manufacturer's hands: received, then appraised one way or the other.
+BACK_STATES = ("received", "reusable", "scrapped", "rejected")
+# Owed and not back: still expected, or charged at cost and still welcome back.
+OPEN_STATES = ("expected", "charged")
+
 
 class AfterSalesOldPart(models.Model):
-    """An old part a dealer owes back for a trade-in part it was issued (以旧换新, DOMAIN.md R24,
-    R26). It comes back through a receipt into the warehouse's Old Parts location; the technical
-    appraiser moves it to stock (reusable) or scraps it. When its due date passes without it, a
-    daily cron charges the dealer the part's cost price once: a fund ledger row while its
-    budget contract runs, otherwise an invoice with the part's VAT. A charged part that still
-    comes back is received and its charge reversed (the seed charges cost only when no old
-    part returns: 无旧配件返回由乙方按成本价购买)."""
+    """An old part a dealer owes back (旧件, DOMAIN.md R21, R24, R26): for a trade-in part issued
+    on a requisition (以旧换新), or for a trade-in part replaced by a submitted claim (the seed
+    returns the old parts with the 《三包维修记录》). The one record of both flows: it comes back
+    through a receipt into the warehouse's Old Parts location (the old parts of one dealer due
+    the same day share one receipt), the technical appraiser moves it to stock (reusable),
+    scraps it, or rejects a claim's part (not the part replaced, damaged by misuse: the claim is
+    not reimbursed). When its due date passes without it, a daily cron charges the dealer the
+    part's cost price once: a fund ledger row while its budget contract runs, otherwise an
+    invoice with the part's VAT. A charged part that still comes back is received and its
+    charge reversed (the seed charges cost only when no old part returns: 无旧配件返回由乙方按
+    成本价购买). A claim sent back to draft, rejected or cancelled cancels its old parts still
+    expected."""
 
     _name = "after_sales.old.part"
     _description = "Expected Old Part"
@@ -53,6 +66,19 @@ class AfterSalesOldPart(models.Model):
         check_company=True,
     )
     request_line_id = fields.Many2one("after_sales.parts.request.line", readonly=True)
+    claim_id = fields.Many2one(
+        "after_sales.claim",
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+    )
+    claim_line_id = fields.Many2one(
+        "after_sales.claim.line",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+    )
     product_id = fields.Many2one(
         "product.product", string="Part", required=True, readonly=True, check_company=True
     )
@@ -69,7 +95,9 @@ class AfterSalesOldPart(models.Model):
             ("received", "Received"),
             ("reusable", "Reusable"),
             ("scrapped", "Scrapped"),
+            ("rejected", "Rejected"),
             ("charged", "Charged"),
+            ("cancelled", "Cancelled"),
         ],
         string="Status",
         required=True,
@@ -86,7 +114,20 @@ class AfterSalesOldPart(models.Model):
         help="Still expected after its due date: the cron charges the dealer its cost.",
     )
     receipt_picking_id = fields.Many2one(
-        "stock.picking", string="Receipt", readonly=True, copy=False, check_company=True
+        "stock.picking",
+        string="Receipt",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+    )
+    receipt_move_id = fields.Many2one(
+        "stock.move",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="This old part's own line on its receipt, which other old parts of the dealer may "
+        "share: what it receives is what came back of this part.",
     )
     location_id = fields.Many2one(
         "stock.location",
@@ -96,7 +137,10 @@ class AfterSalesOldPart(models.Model):
     )
     date_received = fields.Datetime(readonly=True, copy=False)
     appraiser_id = fields.Many2one("res.users", readonly=True, copy=False)
-    appraisal_note = fields.Text()
+    appraisal_note = fields.Text(
+        help="The appraiser's findings; say why when the part is rejected (not the part "
+        "replaced, damaged by misuse)."
+    )
     stock_move_id = fields.Many2one(
         "stock.move", string="Move to Stock", readonly=True, copy=False, check_company=True
     )
@@ -122,15 +166,15 @@ class AfterSalesOldPart(models.Model):
     # ------------------------------------------------------------
     @api.depends("state", "date_due")
     def _compute_is_overdue(self):
-        today = fields.Date.context_today(self)
         for old_part in self:
+            today = old_part._company_today(old_part.company_id)
             old_part.is_overdue = old_part.state == "expected" and old_part.date_due < today
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented
         domain = Domain(
-            [("state", "=", "expected"), ("date_due", "<", fields.Date.context_today(self))]
+            [("state", "=", "expected"), ("date_due", "<", self._company_today(self.env.company))]
         )
         positive = True in value
         if operator == "not in":
@@ -146,10 +190,16 @@ class AfterSalesOldPart(models.Model):
             "contract_id",
             "request_id",
             "request_line_id",
+            "claim_id",
+            "claim_line_id",
             "product_id",
             "quantity",
+            "date_issued",
             "date_due",
             "receipt_picking_id",
+            "receipt_move_id",
+            "location_id",
+            "date_received",
             "appraiser_id",
             "stock_move_id",
             "scrap_id",
@@ -171,23 +221,23 @@ class AfterSalesOldPart(models.Model):
             )
         return super().write(vals)
 
+    def unlink(self):
+        # A requisition cancelled before shipping deletes its expected old parts: their lines
+        # leave the (possibly shared) receipt with them.
+        self._cancel_receipt_moves()
+        return super().unlink()
+
     # ------------------------------------------------------------
     # ACTION
     # ------------------------------------------------------------
     def action_receive(self):
-        """The old part arrived: validate its receipt into the Old Parts location (warehouse or
-        technical department). Validating the receipt from the Inventory app does the same."""
-        user = self.env.user
-        if not (user.has_group("stock.group_stock_user") or user.has_group(GROUP_APPRAISER)):
-            raise AccessError(
-                self.env._(
-                    "Only the warehouse or the technical department receives old parts "
-                    "(%(old_part)s).",
-                    old_part=", ".join(self.mapped("display_name")),
-                )
-            )
+        """The old parts arrived: validate their own lines of their receipts into the Old Parts
+        location (warehouse or technical department). Other old parts of a shared receipt stay
+        expected on its backorder. Validating the receipt from the Inventory app does the
+        same."""
+        self._check_receiver()
         for old_part in self:
-            if old_part.state not in ("expected", "charged"):
+            if old_part.state not in OPEN_STATES:
                 raise UserError(
                     self.env._(
                         "Old part %(old_part)s is %(state)s: only an expected (or charged, "
@@ -196,14 +246,47 @@ class AfterSalesOldPart(models.Model):
                         state=old_part._state_label(),
                     )
                 )
-        pickings = self.receipt_picking_id.sudo().filtered(
-            lambda p: p.state not in ("done", "cancel")
-        )
-        for move in pickings.move_ids:
+        self.filtered(lambda rec: not rec._open_receipt_move())._assign_receipts()
+        moves = self.sudo().receipt_move_id.filtered(lambda m: m.state not in ("done", "cancel"))
+        for move in moves:
             move.quantity = move.product_uom_qty
             move.picked = True
-        pickings._action_done()
+        moves.picking_id._action_done()
         return True
+
+    def action_create_return_receipt(self):
+        """The dealer ships these old parts back together (with its service records, or with
+        a delivery truck, 随销售发货车): put them on one new receipt, whatever their due dates,
+        and open it. For the warehouse or the technical department, from the list of expected
+        old parts of one dealer."""
+        self._check_receiver()
+        if not self:
+            return True
+        if len(self.company_id) > 1 or len(self.dealer_id) > 1:
+            raise UserError(
+                self.env._(
+                    "One return receipt is for the old parts of one dealer: %(dealers)s.",
+                    dealers=", ".join(self.dealer_id.mapped("display_name")),
+                )
+            )
+        closed = self.filtered(lambda rec: rec.state not in OPEN_STATES)
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Old part %(old_part)s is %(state)s: only expected (or charged) old parts "
+                    "go on a return receipt.",
+                    old_part=closed[0].display_name,
+                    state=closed[0]._state_label(),
+                )
+            )
+        self._cancel_receipt_moves()
+        picking = self._assign_receipts(join=False)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.picking",
+            "view_mode": "form",
+            "res_id": picking.id,
+        }
 
     def action_appraise_reusable(self):
         """The technical appraiser found the old part reusable: it moves to stock (R26)."""
@@ -238,6 +321,55 @@ class AfterSalesOldPart(models.Model):
     def action_appraise_scrap(self):
         """The technical appraiser found the old part unusable: it is scrapped (R26)."""
         self._check_appraisal()
+        self._scrap("scrapped")
+        return True
+
+    def action_appraise_rejected(self):
+        """The technical appraiser rejects a claim's old part (R21): not the part the repair
+        replaced, or damaged by misuse. The claim is not reimbursed; the part, of no use, is
+        scrapped. A requisition's old part is only reusable or scrap: a wrong part is charged
+        as not returned."""
+        self._check_appraisal()
+        not_claimed = self.filtered(lambda rec: not rec.claim_id)
+        if not_claimed:
+            raise UserError(
+                self.env._(
+                    "Old part %(old_part)s comes from a parts requisition: only a claim's old "
+                    "part is rejected.",
+                    old_part=not_claimed[0].display_name,
+                )
+            )
+        self._scrap("rejected")
+        return True
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    @api.model
+    def _company_today(self, company):
+        """Today where ``company`` works (its partner's time zone, Asia/Shanghai in the demo):
+        an old part is overdue from the day after its due date there, whoever runs the cron."""
+        tz = (company or self.env.company).partner_id.tz or "UTC"
+        return fields.Date.context_today(self.with_context(tz=tz))
+
+    def _check_receiver(self):
+        user = self.env.user
+        if not self.env.su and not (user.has_group(GROUP_STOCK) or user.has_group(GROUP_APPRAISER)):
+            raise AccessError(
+                self.env._(
+                    "Only the warehouse or the technical department receives old parts "
+                    "(%(old_part)s).",
+                    old_part=", ".join(self.mapped("display_name")),
+                )
+            )
+
+    def _open_receipt_move(self):
+        self.ensure_one()
+        move = self.sudo().receipt_move_id
+        return move if move.state not in ("done", "cancel") else move.browse()
+
+    def _scrap(self, state):
+        """Scrap the received old parts out of the Old Parts location, in ``state``."""
         for old_part in self:
             scrap = (
                 self.env["stock.scrap"]
@@ -255,13 +387,9 @@ class AfterSalesOldPart(models.Model):
             )
             scrap.do_scrap()
             old_part.sudo().write(
-                {"state": "scrapped", "scrap_id": scrap.id, "appraiser_id": self.env.uid}
+                {"state": state, "scrap_id": scrap.id, "appraiser_id": self.env.uid}
             )
-        return True
 
-    # ------------------------------------------------------------
-    # BUSINESS
-    # ------------------------------------------------------------
     def _check_appraisal(self):
         self._check_group(
             GROUP_APPRAISER,
@@ -284,100 +412,204 @@ class AfterSalesOldPart(models.Model):
     @api.model
     def _create_for_lines(self, lines, date):
         """Create the expected old parts of the trade-in parts issued on requisition ``lines``
-        (free or on the fund; a sold part is the dealer's) and their receipts. Called by the
-        requisition's approval."""
+        (free or on the fund; a sold part is the dealer's) and put them on receipts. Called by
+        the requisition's approval."""
         vals_list = []
         for line in lines.filtered(lambda rec: rec.policy == "trade_in"):
             qty = line.qty_free + line.qty_fund
             if not qty:
                 continue
             request = line.request_id
-            contract = request.contract_id
             vals_list.append(
-                {
-                    "company_id": request.company_id.id,
-                    "contract_id": contract.id,
-                    "request_id": request.id,
-                    "request_line_id": line.id,
-                    "product_id": line.product_id.id,
-                    "quantity": qty,
-                    "date_issued": date,
-                    "date_due": parts.old_part_due_date(
-                        date, contract.old_part_return_mode, contract.old_part_return_days
-                    ),
-                }
+                self._prepare_old_part_vals(
+                    request.contract_id,
+                    line.product_id,
+                    qty,
+                    date,
+                    company_id=request.company_id.id,
+                    request_id=request.id,
+                    request_line_id=line.id,
+                )
             )
-        old_parts = self.create(vals_list)
-        old_parts._create_receipts()
-        return old_parts
+        return self._create_expected(vals_list)
 
-    def _create_receipts(self):
-        """Create one receipt per old part, from the dealer into the Old Parts location."""
+    @api.model
+    def _prepare_old_part_vals(self, contract, product, quantity, date, **links):
+        """Values of an old part ``contract``'s dealer owes for ``quantity`` of ``product``
+        issued or replaced on ``date``: due back by the contract's return rule (N days, or
+        twice a year). ``links`` name its document (requisition or claim, and its line)."""
+        return {
+            "company_id": contract.company_id.id,
+            "contract_id": contract.id,
+            "product_id": product.id,
+            "quantity": quantity,
+            "date_issued": date,
+            "date_due": parts.old_part_due_date(
+                date, contract.old_part_return_mode, contract.old_part_return_days
+            ),
+            **links,
+        }
+
+    @api.model
+    def _create_expected(self, vals_list):
+        """Create expected old parts and put them on receipts (requisitions and claims)."""
+        old_parts = self.sudo().create(vals_list)
+        old_parts._assign_receipts()
+        return old_parts.with_env(self.env)
+
+    def _assign_receipts(self, join=True):
+        """Put these old parts on receipts from their dealer into the Old Parts location, one
+        line (move) each. With ``join``, the old parts of one dealer due on one day (the same
+        half-year end when parts come back twice a year) share a receipt: an open one of the
+        same dealer and due date is completed, else one is created. Without ``join`` they all go
+        on one new receipt (the "Create Return Receipt" action). Returns the receipts."""
         Picking = self.env["stock.picking"].sudo()
+        Warehouse = self.env["stock.warehouse"].sudo()
+        groups = defaultdict(self.browse)
         for old_part in self:
-            warehouse = (
-                self.env["stock.warehouse"]
-                .sudo()
-                ._after_sales_get_parts_warehouse(old_part.company_id)
-            )
+            key = (old_part.company_id, old_part.dealer_id, join and old_part.date_due)
+            groups[key] |= old_part
+        pickings = Picking.browse()
+        for (company, dealer, date_due), old_parts in groups.items():
+            warehouse = Warehouse._after_sales_get_parts_warehouse(company)
             picking_type = warehouse.after_sales_old_part_type_id
-            src = old_part.dealer_id.with_company(old_part.company_id).property_stock_customer
+            src = dealer.with_company(company).property_stock_customer
             dest = warehouse.after_sales_old_part_loc_id
-            vals = Picking._after_sales_prepare_picking_vals(
-                picking_type,
-                old_part.dealer_id,
-                src,
-                dest,
-                origin=old_part.name,
-                moves=[
+            moves = [old_part._prepare_receipt_move_vals(src, dest) for old_part in old_parts]
+            picking = Picking.browse()
+            if join:
+                picking = Picking.search(
+                    [
+                        ("picking_type_id", "=", picking_type.id),
+                        ("partner_id", "=", dealer.id),
+                        ("company_id", "=", company.id),
+                        ("state", "not in", ("done", "cancel")),
+                        (
+                            "after_sales_old_part_ids",
+                            "any",
+                            [("date_due", "=", date_due), ("state", "in", OPEN_STATES)],
+                        ),
+                    ],
+                    order="id",
+                    limit=1,
+                )
+            if picking:
+                new_moves = (
+                    self.env["stock.move"]
+                    .sudo()
+                    .create([{**move, "picking_id": picking.id} for move in moves])
+                )
+                new_moves._action_confirm()
+                picking.origin = ", ".join(
+                    filter(None, [picking.origin, *old_parts.mapped("name")])
+                )
+            else:
+                vals = Picking._after_sales_prepare_picking_vals(
+                    picking_type,
+                    dealer,
+                    src,
+                    dest,
+                    origin=", ".join(old_parts.mapped("name")),
+                    moves=moves,
+                )
+                picking = Picking.with_company(company).create(vals)
+                picking.action_confirm()
+            for move in picking.move_ids.filtered(
+                lambda m, ops=old_parts: m.after_sales_old_part_id in ops
+            ):
+                move.after_sales_old_part_id.sudo().write(
                     {
-                        "product_id": old_part.product_id.id,
-                        "product_uom_qty": old_part.quantity,
-                        "product_uom": old_part.product_id.uom_id.id,
+                        "receipt_move_id": move.id,
+                        "receipt_picking_id": picking.id,
+                        "location_id": dest.id,
                     }
-                ],
-            )
-            picking = Picking.with_company(old_part.company_id).create(vals)
-            picking.action_confirm()
-            old_part.sudo().write({"receipt_picking_id": picking.id, "location_id": dest.id})
+                )
+            pickings |= picking
+        return pickings
+
+    def _prepare_receipt_move_vals(self, source, dest):
+        """The receipt line (move) of this old part; the picking builder completes it."""
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "product_uom_qty": self.quantity,
+            "product_uom": self.product_id.uom_id.id,
+            "location_id": source.id,
+            "location_dest_id": dest.id,
+            "company_id": self.company_id.id,
+            "after_sales_old_part_id": self.id,
+        }
+
+    def _cancel_receipt_moves(self):
+        """Take these old parts' lines off their open receipts (a receipt left without a
+        line is cancelled with them)."""
+        moves = self.sudo().receipt_move_id.filtered(lambda m: m.state not in ("done", "cancel"))
+        moves._action_cancel()
+
+    def _action_cancel(self):
+        """The old parts are no longer owed (their claim went back to draft, was rejected or
+        cancelled, or its line changed): the expected ones are cancelled with their open
+        receipt lines. What came back, or was charged, stays as it is."""
+        expected = self.filtered(lambda rec: rec.state == "expected")
+        expected._cancel_receipt_moves()
+        expected.sudo().write({"state": "cancelled"})
+        return expected
 
     def _on_receipt_done(self):
-        """Called when an old parts receipt is validated: the quantity actually received is
-        received; what is missing stays expected (on the backorder, if the warehouse made
-        one) and is charged at cost if it never comes back (R24). A charged old part that comes
-        back late is received too, and its charge is reversed."""
-        for old_part in self.filtered(lambda rec: rec.state in ("expected", "charged")):
-            receipt = old_part.receipt_picking_id
-            received = sum(
-                receipt.move_ids.filtered(
-                    lambda m, p=old_part.product_id: m.state == "done" and m.product_id == p
-                ).mapped("quantity")
+        """Called when an old parts receipt is validated, for the old parts on it: each one
+        learns from its own receipt line what came back. A line not received went to the
+        backorder with its old part; the rest of a line partly received stays expected as a
+        new old part, on the backorder's line if the warehouse made one, and is charged at
+        cost if it never comes back (R24). A charged old part that comes back late is
+        received too, and its charge is reversed."""
+        todo = self.filtered(lambda rec: rec.state in OPEN_STATES and rec.receipt_move_id)
+        if not todo:
+            return
+        rest_moves = (
+            self.env["stock.move"]
+            .sudo()
+            .search(
+                [
+                    ("after_sales_old_part_id", "in", todo.ids),
+                    ("state", "not in", ("done", "cancel")),
+                ]
             )
-            rest = old_part.quantity - received
-            if received and rest > 0:
-                backorder = (
-                    self.env["stock.picking"]
-                    .sudo()
-                    .search(
-                        [
-                            ("backorder_id", "=", receipt.id),
-                            ("state", "not in", ("done", "cancel")),
-                        ],
-                        limit=1,
+        )
+        for old_part in todo:
+            move = old_part.receipt_move_id
+            if move.state == "cancel":
+                # the rest was not backordered: still owed, without a receipt
+                old_part.sudo().write({"receipt_move_id": False, "receipt_picking_id": False})
+                continue
+            if move.state != "done":
+                old_part.sudo().receipt_picking_id = move.picking_id
+                continue
+            uom = old_part.product_id.uom_id
+            received = move.product_uom._compute_quantity(move.quantity, uom)
+            rest = uom.round(old_part.quantity - received)
+            if uom.compare(rest, 0.0) > 0:
+                rest_move = rest_moves.filtered(
+                    lambda m, o=old_part: (
+                        m.after_sales_old_part_id == o and m.location_dest_id == o.location_id
                     )
-                )
-                old_part.sudo().copy(
+                )[:1]
+                copy = old_part.sudo().copy(
                     {
                         "quantity": rest,
-                        "receipt_picking_id": backorder.id,
                         "date_due": old_part.date_due,
                         "state": old_part.state,
+                        "receipt_move_id": rest_move.id,
+                        "receipt_picking_id": rest_move.picking_id.id,
+                        "location_id": old_part.location_id.id,
                     }
                 )
+                rest_move.after_sales_old_part_id = copy
                 old_part.sudo().quantity = received
             if old_part.state == "charged":
                 old_part._reverse_charge()
-            old_part.sudo().write({"state": "received", "date_received": receipt.date_done})
+            old_part.sudo().write(
+                {"state": "received", "date_received": move.date or move.picking_id.date_done}
+            )
 
     @api.model
     def _cron_charge_overdue(self):
@@ -403,7 +635,7 @@ class AfterSalesOldPart(models.Model):
         mixin). Its receipt stays open: the part may still come back."""
         self.ensure_one()
         product = self.product_id.with_company(self.company_id)
-        today = fields.Date.context_today(self)
+        today = self._company_today(self.company_id)
         price = product.standard_price
         if self.currency_id and self.currency_id != self.company_id.currency_id:
             price = self.company_id.currency_id._convert(

@@ -17,10 +17,25 @@ class StockMove(models.Model):
         string="Return Move",
         help="Receipt of the returned goods, or the repaired / exchanged goods sent back.",
     )
+    after_sales_old_part_id = fields.Many2one(
+        "after_sales.old.part",
+        string="Old Part",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        groups="stock.group_stock_user,after_sales_service.after_sales_service_group_user",
+        help="The expected old part this move receives; the rest of a partial receipt keeps it "
+        "on the backorder.",
+    )
 
     def _prepare_merge_moves_distinct_fields(self):
         # Two returned serials of one product stay two moves: each belongs to its return line.
-        return [*super()._prepare_merge_moves_distinct_fields(), "after_sales_return_line_id"]
+        # Two old parts of one product on one receipt stay two moves: each is received for itself.
+        return [
+            *super()._prepare_merge_moves_distinct_fields(),
+            "after_sales_return_line_id",
+            "after_sales_old_part_id",
+        ]
 
     def _action_done(self, cancel_backorder=False):
         """R7: the goods of a return that is not approved cannot be received, whatever the way

@@ -114,7 +114,7 @@ class TestClaim(ServiceCase):
         lines = self._lines(claim)
         claim.action_submit()
         claim.with_user(self.user_appraiser).action_approve()
-        lines[0].action_receive_old_part()
+        claim.old_part_ids.with_user(self.user_appraiser).action_receive()
         self.assertTrue(claim.is_reimbursable)
         claim.sudo().write({"state": "settled"})
         manager_claim = claim.with_user(self.user_manager)
@@ -229,27 +229,41 @@ class TestClaim(ServiceCase):
             ),
             claim,
         )
-        with self.assertRaisesRegex(UserError, "does not expect an old part"):
-            labour.action_receive_old_part()
-        element.action_receive_old_part()
-        self.assertEqual(element.old_part_date_received, self.today)
+        # the submitted claim owes one old part, for the trade-in line only
+        old_part = claim.old_part_ids
+        self.assertEqual(old_part.claim_line_id, element)
+        self.assertEqual(str(old_part.date_due), "2026-04-09")
+        self.assertFalse(labour.old_part_ids | igniter.old_part_ids)
+        old_part.with_user(self.user_appraiser).action_receive()
+        self.assertEqual(claim.date_old_parts_back, self.today)
+        self.assertEqual(element.old_part_state, "back")
         self.assertFalse(claim.old_parts_missing)
         self.assertTrue(claim.is_reimbursable)
         self.assertEqual(claim.date_reimbursable, self.today)
         self.assertEqual(claim.reimbursable_amount, 247.5)
         with self.assertRaisesRegex(AccessError, "Only the technical department"):
-            element.with_user(self.user_desk).old_part_appraisal = "scrap"
-        element.with_user(self.user_appraiser).old_part_appraisal = "rejected"
+            old_part.with_user(self.user_desk).action_appraise_scrap()
+        old_part.with_user(self.user_appraiser).action_appraise_rejected()
         self.assertTrue(claim.old_parts_rejected)
         self.assertFalse(claim.is_reimbursable)
         self.assertIn("rejected", claim.reimbursable_note)
-        element.with_user(self.user_appraiser).old_part_appraisal = "reusable"
-        self.assertTrue(claim.is_reimbursable)
+        # an old part appraised reusable keeps its claim reimbursable
+        other = self._claim(completion_time=datetime(2026, 3, 10, 12, 0))
+        self._lines(other)
+        other.action_submit()
+        other.with_user(self.user_appraiser).action_approve()
+        other.old_part_ids.with_user(self.user_appraiser).action_receive()
+        other.old_part_ids.with_user(self.user_appraiser).action_appraise_reusable()
+        self.assertEqual(other.old_part_ids.state, "reusable")
+        self.assertTrue(other.is_reimbursable)
 
     def test_semiannual_old_part_return(self):
         self.contract.with_user(self.user_manager).old_part_return_mode = "semiannual"
         claim = self._claim(completion_time=datetime(2026, 8, 3, 9, 0))
         element = self._lines(claim)[0]
+        self.assertEqual(str(element.old_part_due_date), "2026-12-31")
+        claim.action_submit()
+        self.assertEqual(str(claim.old_part_ids.date_due), "2026-12-31")
         self.assertEqual(str(element.old_part_due_date), "2026-12-31")
 
     # ------------------------------------------------------------

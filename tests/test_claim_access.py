@@ -150,7 +150,9 @@ class TestClaimCardIntegrity(IntegrityCase):
                     attempt(user)
         self.assertEqual((labour.quantity, claim.reimbursable_amount), (2.0, 200.0))
         # the old part still comes back and is appraised after approval
-        element.with_user(self.user_desk).action_receive_old_part()
+        with self.assertRaisesRegex(AccessError, "Only the warehouse or the technical"):
+            claim.old_part_ids.with_user(self.user_desk).action_receive()
+        claim.old_part_ids.with_user(self.user_appraiser).action_receive()
         self.assertTrue(claim.is_reimbursable)
         with self.assertRaisesRegex(AccessError, "Only the technical department"):
             claim.with_user(self.user_desk).action_reopen("Wrong labour hours")

@@ -34,9 +34,18 @@ class TestPartsOldPart(PartsCase):
         self.assertEqual(receipt.picking_type_id, self.warehouse.after_sales_old_part_type_id)
         self.assertEqual(receipt.location_dest_id, self.old_loc)
         self.assertEqual(receipt.location_id, self.dealer.property_stock_customer)
-        self.assertEqual(receipt.move_ids.product_uom_qty, 3.0)
-        # the warehouse validates the receipt: the old part is in the Old Parts location
-        self._validate(receipt, self.user_stock)
+        # both old parts are due the same day: one receipt, one line each
+        self.assertEqual(motor_old.receipt_picking_id, receipt)
+        self.assertEqual(receipt.move_ids, (element_old | motor_old).receipt_move_id)
+        self.assertEqual(element_old.receipt_move_id.product_uom_qty, 3.0)
+        # the warehouse validates the receipt with the element only: the old part is in the Old
+        # Parts location, the motor waits on the backorder
+        element_old.receipt_move_id.quantity = 3.0
+        element_old.receipt_move_id.picked = True
+        receipt.with_user(self.user_stock).with_context(skip_backorder=True).button_validate()
+        self.assertEqual(receipt.state, "done")
+        self.assertEqual(motor_old.state, "expected")
+        self.assertEqual(motor_old.receipt_picking_id.backorder_id, receipt)
         self.assertEqual(element_old.state, "received")
         self.assertTrue(element_old.date_received)
         self.assertEqual(self._qty_at(self.element, self.old_loc), 3.0)

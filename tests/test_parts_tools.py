@@ -52,12 +52,24 @@ class TestPartsTools(BaseCase):
             (datetime.date(2026, 3, 10), "semiannual", 30, datetime.date(2026, 6, 30)),
             (datetime.date(2026, 6, 30), "semiannual", 0, datetime.date(2026, 6, 30)),
             (datetime.date(2026, 7, 1), "semiannual", 0, datetime.date(2026, 12, 31)),
+            (datetime.date(2026, 1, 20), "days", 30, datetime.date(2026, 2, 19)),
+            (datetime.date(2026, 6, 30), "semiannual", 30, datetime.date(2026, 6, 30)),
+            (datetime.date(2026, 7, 1), "semiannual", 30, datetime.date(2026, 12, 31)),
+            (None, "days", 30, None),
         ]
         for issued, mode, days, expected in rows:
             with self.subTest(issued=issued, mode=mode):
                 self.assertEqual(parts.old_part_due_date(issued, mode, days), expected)
         with self.assertRaises(ValueError):
             parts.old_part_due_date(datetime.date(2026, 1, 1), "weekly", 7)
+
+    @PROPERTY_SETTINGS
+    @given(st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2090, 1, 1)))
+    def test_semiannual_due_is_a_half_year_end_within_six_months(self, day):
+        due = parts.old_part_due_date(day, "semiannual", 0)
+        self.assertIn((due.month, due.day), ((6, 30), (12, 31)))
+        self.assertGreaterEqual(due, day)
+        self.assertLess((due - day).days, 184)
 
     @PROPERTY_SETTINGS
     @given(st.integers(min_value=0, max_value=100000), st.floats(min_value=0, max_value=100))

@@ -339,7 +339,9 @@ class TestReimbursementSettlement(SettlementCase):
             covered[0].with_user(self.manager).write({"solution": "changed"})
 
         # the old part comes back in Q2: the claim is reimbursed in Q2, with the late one
-        waiting.line_ids.old_part_date_received = date(2026, 4, 20)
+        with freeze_time("2026-04-20 10:00:00"):
+            waiting.old_part_ids.action_receive()
+        self.assertEqual(waiting.date_old_parts_back, date(2026, 4, 20))
         self.assertTrue(waiting.is_reimbursable)
         q2 = self._settle(self.contract, 2026, 2)
         self.assertEqual(q2.claim_ids, waiting | late)

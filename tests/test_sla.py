@@ -122,15 +122,11 @@ class TestSla(BaseCase):
             sla.is_sla_overdue(call, arranged=None, arrived=None, completed=done, **kwargs)
         )
 
-    def test_return_visits_and_old_part_due(self):
+    def test_return_visits(self):
         self.assertEqual(
             sla.return_visit_dates(D(2026, 12, 28)),
             (D(2026, 12, 31), D(2027, 1, 4), D(2027, 1, 11)),
         )
-        self.assertEqual(sla.old_part_due_date(D(2026, 1, 20), "days", 30), D(2026, 2, 19))
-        self.assertEqual(sla.old_part_due_date(D(2026, 6, 30), "semiannual", 30), D(2026, 6, 30))
-        self.assertEqual(sla.old_part_due_date(D(2026, 7, 1), "semiannual", 30), D(2026, 12, 31))
-        self.assertIsNone(sla.old_part_due_date(None, "days", 30))
 
     @PROPERTY_SETTINGS
     @given(moments, st.integers(0, 240), st.integers(0, 240), st.integers(0, 10000))
@@ -173,11 +169,3 @@ class TestSla(BaseCase):
         self.assertEqual((first_from - day).days, 3)
         self.assertEqual((first_due - day).days, 7)
         self.assertLessEqual((second_due - first_due).days, 7)
-
-    @PROPERTY_SETTINGS
-    @given(st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 1, 1)))
-    def test_semiannual_due_is_a_half_year_end_within_six_months(self, day):
-        due = sla.old_part_due_date(day, "semiannual", 0)
-        self.assertIn((due.month, due.day), ((6, 30), (12, 31)))
-        self.assertGreaterEqual(due, day)
-        self.assertLess((due - day).days, 184)

@@ -93,13 +93,16 @@ def allocate(policy, quantity, price, balance, budget, *, threshold=0.0, step=1)
 
 
 def old_part_due_date(issue_date, mode, days):
-    """Return when a traded-in old part must be back (R21, R24): ``days`` after the issue, or,
-    twice a year, at the end of the half-year of the issue (30 June or 31 December). The one
-    home of this date: expected old parts of requisitions and claims' old-part lines use it."""
+    """Return when a traded-in old part must be back (R21, R24): ``days`` after the issue (a
+    requisition's approval, a claim's repair), or, twice a year, at the end of the half-year of
+    the issue (30 June or 31 December). The one home of this date: expected old parts of
+    requisitions and of claims use it. Without an issue date there is no due date (``None``)."""
+    if not issue_date:
+        return None
     if mode == "semiannual":
         if issue_date.month <= 6:
             return datetime.date(issue_date.year, 6, 30)
         return datetime.date(issue_date.year, 12, 31)
     if mode == "days":
-        return issue_date + datetime.timedelta(days=days)
+        return issue_date + datetime.timedelta(days=days or 0)
     raise ValueError(f"unknown old part return mode {mode!r}")

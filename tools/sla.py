@@ -4,13 +4,11 @@ R9: the dealer arranges a request within ``arrange_hours`` of the call and is on
 urban or suburban response hours. Deadlines are elapsed hours from the call, computed on naive
 UTC datetimes as Odoo stores them, so they cross midnight, month and year ends like any clock.
 R10: the first return visit falls 3 to 7 days after the repair, the second within 7 days of the
-first. R21: an old part is due back N days after the repair, or at the end of the half-year.
-Nothing here imports Odoo.
+first. When an old part is due back (R21) is :func:`parts.old_part_due_date`, for claims and
+requisitions alike. Nothing here imports Odoo.
 """
 
 import datetime
-
-from . import parts
 
 FIRST_VISIT_MIN_DAYS = 3
 FIRST_VISIT_MAX_DAYS = 7
@@ -62,12 +60,3 @@ def return_visit_dates(repair_date):
     first_due = repair_date + datetime.timedelta(days=FIRST_VISIT_MAX_DAYS)
     second_due = first_due + datetime.timedelta(days=SECOND_VISIT_MAX_DAYS)
     return first_from, first_due, second_due
-
-
-def old_part_due_date(repair_date, mode, days):
-    """When a replaced part under a trade-in rule must be back after a repair on
-    ``repair_date`` (``None`` while the repair is not done): the one rule of
-    :func:`parts.old_part_due_date`, which requisitions use too."""
-    if not repair_date:
-        return None
-    return parts.old_part_due_date(repair_date, mode, days or 0)
