@@ -131,7 +131,9 @@ class TestCardImportDealer(ServiceCase):
         # only the example's product (not in this database) is wrong
         wizard.write({"file": base64.b64encode(content), "filename": "template.xlsx"})
         errors = wizard._check_rows(*wizard._read_file())[1]
-        self.assertEqual({(e["row"], e["column"]) for e in errors}, {(2, "产品编码 / Product Code")})
+        self.assertEqual(
+            {(e["row"], e["column"]) for e in errors}, {(2, "产品编码 / Product Code")}
+        )
         # without a dealer the column stays required, and so marked
         wizard.dealer_id = False
         action = wizard.action_download_template()

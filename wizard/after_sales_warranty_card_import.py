@@ -85,7 +85,6 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
     )
     dealer_id = fields.Many2one(
         "res.partner",
-        string="Dealer",
         help="When set, every row is this dealer's: the file's dealer column may be left out "
         "or empty, and a row naming another dealer is refused. The portal sets it to the "
         "dealer uploading the file.",
