@@ -168,9 +168,10 @@ class AfterSalesPortalCards(AfterSalesPortal):
         return card
 
     def _as_import_cards(self, contract, content, filename, mode):
-        """Run the back office's import wizard under sudo on the uploaded file, with every
-        row's dealer forced to the portal dealer (a dealer cannot register another's cards).
-        Returns the counts, the row errors and the bad rows as a downloadable CSV."""
+        """Run the back office's import wizard under sudo on the uploaded file, for the portal
+        dealer (the wizard's dealer): every row is the dealer's, the file needs no dealer
+        column, and a row naming another dealer is refused (a dealer cannot register another's
+        cards). Returns the counts, the row errors and the bad rows as a downloadable CSV."""
         dealer = self._as_dealer()
         Wizard = (
             request.env["after_sales.warranty.card.import"].sudo().with_company(contract.company_id)
@@ -181,11 +182,11 @@ class AfterSalesPortalCards(AfterSalesPortal):
                 "filename": filename,
                 "mode": "good_rows" if mode == "good_rows" else "all_or_nothing",
                 "company_id": contract.company_id.id,
+                "dealer_id": dealer.id,
             }
         )
         # the rows keep the file's numbering: rows[i] is row header_row + 1 + i of the file
         headers, rows, header_row = wizard._read_file()
-        headers, rows = self._as_force_dealer_column(wizard, headers, rows, dealer)
         result = wizard._import_rows(headers, rows, header_row)
         errors = self._as_redact_import_errors(wizard, headers, rows, result["errors"])
         bad_rows = sorted({e["row"] for e in errors})
@@ -241,35 +242,3 @@ class AfterSalesPortalCards(AfterSalesPortal):
                 dict(error, reason=self._as_foreign_serial_message(serial)) if serial else error
             )
         return redacted
-
-    def _as_force_dealer_column(self, wizard, headers, rows, dealer):
-        """Replace (or add) the file's dealer column(s) by the portal dealer's reference or
-        name, so that the wizard's own checks find the dealer and its contract. Headers are
-        matched as the wizard matches them (case-insensitive, each part of "经销商 / Dealer");
-        blank rows stay blank, so that the wizard skips them and keeps the file's numbering."""
-        from ..wizard.after_sales_warranty_card_import import COLUMNS, _text  # noqa: PLC0415
-
-        aliases = set(next(c[2] for c in COLUMNS if c[0] == "dealer"))
-        key = dealer.ref or dealer.name
-        indexes = [
-            i
-            for i, header in enumerate(headers)
-            if (
-                {part.strip().lower() for part in (header or "").split("/")}
-                | {(header or "").strip().lower()}
-            )
-            & aliases
-        ]
-        if not indexes:
-            headers = [*headers, "dealer"]
-            indexes = [len(headers) - 1]
-        width = max(indexes) + 1
-        forced = []
-        for cells in rows:
-            row = list(cells or ())
-            if any(_text(cell) for cell in row):
-                row.extend([None] * (width - len(row)))
-                for index in indexes:
-                    row[index] = key
-            forced.append(row)
-        return headers, forced

@@ -34,6 +34,7 @@ from . import test_claim_coverage
 from . import test_claim_access
 from . import test_claim_old_part
 from . import test_card_import_formats
+from . import test_card_import_dealer
 from . import test_claim_visit
 from . import test_report_layout
 from . import test_settlement_batch

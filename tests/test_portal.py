@@ -378,8 +378,14 @@ class TestDealerPortal(PortalCase):
         cards = self.env["after_sales.warranty.card"].search(
             [("lot_id.name", "in", ("SN-IMP-1", "SN-IMP-2"))]
         )
-        self.assertEqual(len(cards), 2)
+        # the wizard imports for the portal dealer: the row naming another dealer is refused,
+        # the row without a dealer is the portal dealer's
+        self.assertEqual(cards.lot_id.mapped("name"), ["SN-IMP-2"])
         self.assertEqual(cards.dealer_id, self.dealer_a, "the file cannot name another dealer")
+        self.assertIn(
+            f"This file registers the cards of {self.dealer_a.name}: the row names another dealer.",
+            response.text,
+        )
         self.assertIn("o_as_import_error", response.text)
         self.assertIn("SN-BRAVO-1", response.text)
         self.assertIn("data:text/csv;base64,", response.text)

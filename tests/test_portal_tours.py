@@ -1,12 +1,26 @@
-from odoo.tests import tagged
+from datetime import date, datetime
+
+from odoo.tests import freeze_time, tagged
 
 from .common_portal import PortalCase
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-06-15 10:00:00")
 class TestPortalTours(PortalCase):
     """The dealer's portal flows clicked through in headless Chromium, in the dealer's
-    language (the tours use selectors only)."""
+    language (the tours use selectors only).
+
+    The whole class runs frozen on 15 June 2026: the data of ``PortalCase`` is built from that
+    day, and the server thread that answers the browser sees it too (the sale, call and defect
+    dates are checked against the server's today). The browser keeps its own clock, so the
+    tours type dates counted back from the same fixed day (after_sales_portal_tour.js)."""
+
+    def test_frozen_day(self):
+        """The fixture and the tours share one fixed day, whatever the machine's date."""
+        self.assertEqual(self.today, date(2026, 6, 15))
+        self.assertEqual(self.settlement_a.year, 2026)
+        self.assertEqual(self.settlement_a.quarter, "1")
 
     def test_register_card(self):
         self.start_tour("/my", "after_sales_portal_register_card", login="as_portal_a")
@@ -16,6 +30,8 @@ class TestPortalTours(PortalCase):
         self.assertEqual(card.customer_name, "Tour Customer")
         self.assertEqual(card.invoice_number, "INV-TOUR-1")
         self.assertEqual(card.contract_id, self.contract_a)
+        self.assertEqual(card.sale_date, date(2026, 6, 12), "typed three days before the 15th")
+        self.assertEqual(card.date_received, date(2026, 6, 15), "received on the frozen day")
 
     def test_upload_spreadsheet_with_one_bad_row(self):
         self.start_tour(
@@ -27,6 +43,7 @@ class TestPortalTours(PortalCase):
         self.assertEqual(sorted(cards.lot_id.mapped("name")), ["SN-TOUR-IMP-1", "SN-TOUR-IMP-3"])
         self.assertEqual(cards.dealer_id, self.dealer_a)
         self.assertEqual(set(cards.mapped("state")), {"registered"})
+        self.assertEqual(sorted(cards.mapped("sale_date")), [date(2026, 6, 9), date(2026, 6, 10)])
 
     def test_claim_with_photo_and_signature(self):
         self.start_tour("/my/after-sales/cards", "after_sales_portal_claim", login="as_portal_a")
@@ -37,6 +54,8 @@ class TestPortalTours(PortalCase):
         self.assertEqual(claim.cause_category, "product_defect")
         self.assertTrue(claim.onsite)
         self.assertEqual(claim.zone, "urban")
+        # typed 13 June 2026 09:00 in the dealer's time zone (Asia/Shanghai)
+        self.assertEqual(claim.call_time, datetime(2026, 6, 13, 1, 0))
         self.assertTrue(claim.customer_signature)
         self.assertEqual(claim.line_ids.product_id, self.knob)
         self.assertEqual(claim.user_id, self.desk, "the contract's responsible follows it")
@@ -57,6 +76,7 @@ class TestPortalTours(PortalCase):
         self.assertEqual(ret.line_ids.reason, "Cracked on arrival")
         self.assertEqual(ret.return_type, "dealer_stock", "no card: the dealer's stock")
         self.assertEqual(ret.stock_case, "product_fault")
+        self.assertEqual(ret.date_defect, date(2026, 6, 14))
         self.assertEqual(ret.freight_in_payer, "manufacturer", "a product fault: we pay freight")
 
     def test_request_parts(self):

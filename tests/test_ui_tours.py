@@ -1,17 +1,17 @@
-from datetime import date, timedelta
-
-from dateutil.relativedelta import relativedelta
-from freezegun import freeze_time
+from datetime import date
 
 from odoo import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, freeze_time, tagged
 
 
 @tagged("post_install", "-at_install")
 class TestBackendTours(HttpCase):
     """Key backend flows clicked through in headless Chromium."""
 
+    @freeze_time("2026-06-15 10:00:00")
     def test_manager_creates_and_starts_a_contract(self):
+        """The server (and the thread answering the browser) runs frozen on 15 June 2026: the
+        contract starts on that day whatever the machine's date."""
         dealer = self.env["res.partner"].create({"name": "Tour Dealer", "is_company": True})
         self.env.ref("base.user_admin").lang = "en_US"
         self.start_tour("/odoo", "after_sales_contract_start", login="admin")
@@ -19,6 +19,7 @@ class TestBackendTours(HttpCase):
         self.assertEqual(contract.state, "running")
         self.assertEqual(contract.warranty_months, 12)
         self.assertTrue(contract.name.startswith("ASC/"))
+        self.assertEqual(contract.date_start, date(2026, 6, 15), "starts today by default")
 
 
 @tagged("post_install", "-at_install")
@@ -27,7 +28,13 @@ class TestChineseBackOfficeTour(HttpCase):
     approval, quarterly settlement and write-off notice; the tour fails on an English label
     left on those screens (after_sales_zh_flow_tour.js)."""
 
+    @freeze_time("2026-05-20 10:00:00")
     def test_main_flow_in_chinese(self):
+        """Runs frozen on 20 May 2026, in the second quarter: the server thread that answers
+        the browser sees that day too (the claim's call time, the approval date, the wizard's
+        quarter). The browser keeps its own clock, so the tour types the fixed quarter and year
+        (after_sales_zh_flow_tour.js). The quarter is settled, and its notice sent, on the
+        first day of the next quarter (a quarter is never settled before its end)."""
         env = self.env(context=dict(self.env.context, tracking_disable=True))
         self.assertTrue(env["res.lang"]._get_data(code="zh_CN"), "the test database has zh_CN")
         groups = [
@@ -48,15 +55,12 @@ class TestChineseBackOfficeTour(HttpCase):
         dealer = env["res.partner"].create(
             {"name": "顺达测试经销商", "is_company": True, "lang": "zh_CN"}
         )
-        today = date.today()
-        quarter = (today.month - 1) // 3 + 1
-        # the contract starts with this quarter, the one the claim is settled in
-        quarter_start = date(today.year, 3 * quarter - 2, 1)
+        # the contract starts with this quarter (Q2 2026), the one the claim is settled in
         contract = env["after_sales.contract"].create(
             {
                 "dealer_id": dealer.id,
-                "date_start": quarter_start,
-                "date_end": date(today.year, 12, 31),
+                "date_start": date(2026, 4, 1),
+                "date_end": date(2026, 12, 31),
                 "allowance_basis": "none",
                 "claim_reimbursement": "flat",
                 "flat_claim_amount": 50.0,
@@ -70,7 +74,7 @@ class TestChineseBackOfficeTour(HttpCase):
                 "product_id": product.id,
                 "customer_name": "张三",
                 "customer_phone": "13800000001",
-                "sale_date": today - timedelta(days=10),
+                "sale_date": date(2026, 5, 10),
             }
         )
         self.start_tour(
@@ -82,16 +86,19 @@ class TestChineseBackOfficeTour(HttpCase):
         claim = env["after_sales.claim"].search([("card_id", "=", card.id)])
         self.assertEqual(claim.symptom, "风机不转")
         self.assertEqual(claim.approver_id, user)
+        self.assertEqual(claim.date_approved, date(2026, 5, 20))
         # a quarter is settled once it has ended: settle it as finance would on the next
         # quarter's first day, then send the notice from the settlement in Chinese
-        with freeze_time(quarter_start + relativedelta(months=3)):
-            env["after_sales.settlement"]._settle_contracts(contract, today.year, quarter)
-        settlement = env["after_sales.settlement"].search([("contract_id", "=", contract.id)])
-        self.assertEqual(settlement.state, "draft")
-        self.start_tour(
-            f"/odoo/action-after_sales_service.after_sales_settlement_action/{settlement.id}",
-            "after_sales_zh_notice",
-            login="as_zh_manager",
-        )
+        with freeze_time("2026-07-01 02:00:00"):
+            env["after_sales.settlement"]._settle_contracts(contract, 2026, 2)
+            settlement = env["after_sales.settlement"].search([("contract_id", "=", contract.id)])
+            self.assertEqual(settlement.state, "draft")
+            self.start_tour(
+                f"/odoo/action-after_sales_service.after_sales_settlement_action/{settlement.id}",
+                "after_sales_zh_notice",
+                login="as_zh_manager",
+            )
         self.assertEqual(settlement.state, "notified")
+        self.assertEqual(settlement.date_notified, date(2026, 7, 1))
+        self.assertEqual((settlement.year, settlement.quarter), (2026, "2"))
         self.assertIn(claim, settlement.claim_ids)

@@ -23,7 +23,12 @@ COLUMNS = (
         True,
     ),
     ("serial", "Serial Number", ("serial number", "serial", "lot", "序列号", "机身编号"), True),
-    ("dealer", "Dealer", ("dealer", "dealer code", "经销商"), True),
+    (
+        "dealer",
+        "Dealer",
+        ("dealer", "dealer code", "经销商", "dealer (optional)", "经销商（选填）"),
+        True,
+    ),
     ("sale_date", "Sale Date", ("sale date", "retail sale date", "销售日期", "购买日期"), True),
     ("date_received", "Received Date", ("received date", "date received", "收卡日期"), False),
     ("customer_name", "Customer Name", ("customer name", "customer", "客户姓名", "用户姓名"), True),
@@ -31,6 +36,7 @@ COLUMNS = (
     ("customer_address", "Customer Address", ("customer address", "address", "地址"), False),
     ("invoice_number", "Invoice Number", ("invoice number", "invoice", "发票号"), False),
 )
+LABELS = {key: label for key, label, __, __ in COLUMNS}
 MAX_LENGTH = {"serial": 64, **CARD_MAX_LENGTH}
 # One example row of the template, under its Chinese / English headers.
 TEMPLATE_EXAMPLE = {
@@ -44,6 +50,8 @@ TEMPLATE_EXAMPLE = {
     "customer_address": "上海市南京路1号",
     "invoice_number": "INV-0001",
 }
+# The template's dealer header when the import has its dealer: the column may be left out.
+OPTIONAL_DEALER_HEADER = "经销商（选填） / Dealer (optional)"
 # Spreadsheet programs run a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
@@ -74,6 +82,12 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
+    )
+    dealer_id = fields.Many2one(
+        "res.partner",
+        help="When set, every row is this dealer's: the file's dealer column may be left out "
+        "or empty, and a row naming another dealer is refused. The portal sets it to the "
+        "dealer uploading the file.",
     )
     state = fields.Selection(
         [("upload", "Upload"), ("done", "Done")], default="upload", required=True
@@ -123,10 +137,15 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         """Download an XLSX template: one header row (Chinese / English, as the import reads
         them) and one example row."""
         headers = [
-            f"{next(a for a in aliases if not a.isascii())} / {label}"
-            for __, label, aliases, __ in COLUMNS
+            OPTIONAL_DEALER_HEADER
+            if key == "dealer" and self.dealer_id
+            else f"{next(a for a in aliases if not a.isascii())} / {label}"
+            for key, label, aliases, __ in COLUMNS
         ]
-        example = [TEMPLATE_EXAMPLE[key] for key, __, __, __ in COLUMNS]
+        example = [
+            "" if key == "dealer" and self.dealer_id else TEMPLATE_EXAMPLE[key]
+            for key, __, __, __ in COLUMNS
+        ]
         return (
             self.env["ir.attachment"]
             .with_context(active_model=self._name)
@@ -209,7 +228,8 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
 
     def _map_columns(self, headers):
         """Return ``{key: (index, header)}`` for the documented columns found in ``headers``;
-        refuse a file missing a required column."""
+        refuse a file missing a required column (the dealer column is not required when the
+        import has its dealer)."""
         normalized = [
             {part.strip().lower() for part in (h or "").split("/")} | {(h or "").strip().lower()}
             for h in headers
@@ -218,7 +238,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         for key, label, aliases, required in COLUMNS:
             index = next((i for i, h in enumerate(normalized) if h & set(aliases)), None)
             if index is None:
-                if required:
+                if required and not (key == "dealer" and self.dealer_id):
                     raise UserError(
                         self.env._(
                             "The file has no column %(column)s (accepted headers: %(aliases)s).",
@@ -272,12 +292,15 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         errors = []
 
         def error(row, key, reason):
-            errors.append({"row": row, "column": columns[key][1], "reason": reason})
+            # the dealer column may be left out when the import has its dealer
+            column = columns[key][1] if key in columns else LABELS[key]
+            errors.append({"row": row, "column": column, "reason": reason})
 
         # Parse and check each cell alone.
         parsed = []
         for row, raw in records:
             values = {key: _text(raw.get(key)) for key in columns}
+            values.setdefault("dealer", "")
             values["row"] = row
             for key, limit in MAX_LENGTH.items():
                 if key in columns and len(values[key]) > limit:
@@ -288,7 +311,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                 error(row, "serial", self.env._("The serial number is missing."))
             elif re.search(r"\s", values["serial"]):
                 error(row, "serial", self.env._("The serial number contains spaces."))
-            if not values["dealer"]:
+            if not values["dealer"] and not self.dealer_id:
                 error(row, "dealer", self.env._("The dealer is missing."))
             if not values["customer_name"]:
                 error(row, "customer_name", self.env._("The customer name is missing."))
@@ -346,16 +369,24 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         for product in products:
             products_by_code[product.default_code].append(product)
 
-        # Dealers by name or reference: one search; their running contracts: one search.
-        dealer_keys = {v["dealer"] for v in parsed if v["dealer"]}
-        dealers = self.env["res.partner"].search(
-            [
-                "|",
-                ("name", "in", list(dealer_keys)),
-                ("ref", "in", list(dealer_keys)),
-                ("company_id", "in", [False, company.id]),
-            ]
-        )
+        # Dealers by name or reference: one search; their running contracts: one search. An
+        # import with its dealer reads no dealer from the file: a row may only name that one.
+        own_keys = {
+            key
+            for key in (self.dealer_id.name, self.dealer_id.ref, self.dealer_id.display_name)
+            if key
+        }
+        dealer_keys = set() if self.dealer_id else {v["dealer"] for v in parsed if v["dealer"]}
+        dealers = self.env["res.partner"]
+        if dealer_keys:
+            dealers = dealers.search(
+                [
+                    "|",
+                    ("name", "in", list(dealer_keys)),
+                    ("ref", "in", list(dealer_keys)),
+                    ("company_id", "in", [False, company.id]),
+                ]
+            )
         dealers_by_key = defaultdict(set)
         for dealer in dealers:
             for key in (dealer.name, dealer.ref):
@@ -368,6 +399,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                 for v in parsed
                 if len(dealers_by_key.get(v["dealer"], ())) == 1
             }
+            | ({(self.dealer_id, company, today)} if self.dealer_id else set())
         )
 
         # Serials: one search; their active cards: one search.
@@ -422,7 +454,20 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                                 product=product.display_name,
                             ),
                         )
-            if values["dealer"]:
+            if self.dealer_id:
+                if values["dealer"] and values["dealer"] not in own_keys:
+                    error(
+                        row,
+                        "dealer",
+                        self.env._(
+                            "This file registers the cards of %(dealer)s: the row names "
+                            "another dealer.",
+                            dealer=self.dealer_id.display_name,
+                        ),
+                    )
+                else:
+                    dealer = self.dealer_id
+            elif values["dealer"]:
                 found = dealers_by_key.get(values["dealer"], set())
                 if not found:
                     error(
@@ -441,16 +486,17 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                     )
                 else:
                     dealer = next(iter(found))
-                    contract = contract_on.get((dealer, company, today))
-                    if not contract or contract.state != "running":
-                        error(
-                            row,
-                            "dealer",
-                            self.env._(
-                                "Dealer %(dealer)s has no running service contract.",
-                                dealer=dealer.display_name,
-                            ),
-                        )
+            if dealer:
+                contract = contract_on.get((dealer, company, today))
+                if not contract or contract.state != "running":
+                    error(
+                        row,
+                        "dealer",
+                        self.env._(
+                            "Dealer %(dealer)s has no running service contract.",
+                            dealer=dealer.display_name,
+                        ),
+                    )
             serial = values["serial"]
             draft = None
             if serial and product:

@@ -3,8 +3,13 @@ import { registry } from "@web/core/registry";
 // Dealer portal tours (data from tests/common_portal.py). Selectors only: the portal runs in the
 // dealer's language, so no step relies on English text.
 
+// The server runs these tours frozen on 15 June 2026 (test_portal_tours.py, freeze_time); the
+// browser keeps its own clock, so the dates typed are counted back from that fixed day, never
+// from the browser's today.
+const TODAY = Date.UTC(2026, 5, 15);
+
 function isoDate(daysAgo) {
-    const day = new Date(Date.now() - daysAgo * 86400000);
+    const day = new Date(TODAY - daysAgo * 86400000);
     return day.toISOString().slice(0, 10);
 }
 

@@ -44,7 +44,11 @@ const UNTRANSLATED = [
     "Notified",
 ];
 
-const QUARTERS = ["第一季度", "第二季度", "第三季度", "第四季度"];
+// The server runs the flow frozen on 20 May 2026 (test_ui_tours.py, freeze_time): the claim is
+// approved in the second quarter of 2026, the quarter the wizard previews. The browser keeps its
+// own clock, so the tour types that fixed quarter, never the browser's today.
+const YEAR = 2026;
+const QUARTER = "第二季度";
 
 const LABELS = [
     ".o_form_label",
@@ -170,13 +174,13 @@ registry.category("web_tour.tours").add("after_sales_zh_flow", {
         },
         {
             content: "this quarter, when the claim was approved",
-            trigger: `.o_select_menu_item:contains(${QUARTERS[Math.floor(new Date().getMonth() / 3)]})`,
+            trigger: `.o_select_menu_item:contains(${QUARTER})`,
             run: "click",
         },
         {
             content: "this year",
             trigger: ".modal .o_field_widget[name=year] input",
-            run: `edit ${new Date().getFullYear()}`,
+            run: `edit ${YEAR}`,
         },
         checkStep("settlement dialog", ".modal button[name=action_preview]"),
         {
