@@ -30,6 +30,7 @@
         "data/stock_warehouse_data.xml",
         "data/after_sales_claim_cron_data.xml",
         "data/after_sales_settlement_batch_data.xml",
+        "data/after_sales_monthly_submission_data.xml",
         # wizards (before the views whose buttons open them)
         "wizard/after_sales_contract_terminate_views.xml",
         "wizard/after_sales_settlement_create_views.xml",
@@ -64,6 +65,7 @@
         "views/after_sales_service_plan_views.xml",
         "views/after_sales_claim_visit_views.xml",
         "views/after_sales_settlement_batch_views.xml",
+        "views/after_sales_monthly_submission_views.xml",
         # menus last: they reference the actions above
         "views/after_sales_menus.xml",
     ],

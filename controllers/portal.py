@@ -236,12 +236,7 @@ class AfterSalesPortal(CustomerPortal):
                     Model.search_count(section["domain"]) if Model.has_access("read") else 0
                 )
         if "after_sales_monthly_count" in counters:
-            values["after_sales_monthly_count"] = sum(
-                1
-                for duty in self._as_monthly_duties()
-                for report in duty["reports"]
-                if report["status"] in ("due", "late")
-            )
+            values["after_sales_monthly_count"] = self._as_monthly_count()
         if "after_sales_fund_count" in counters:
             values["after_sales_fund_count"] = len(self._as_fund_contracts())
         return values
@@ -359,6 +354,16 @@ class AfterSalesPortal(CustomerPortal):
     def _as_dealer(self):
         """The commercial partner the portal user works for."""
         return request.env.user.commercial_partner_id
+
+    def _as_dealer_domain(self, field="dealer_id"):
+        """The records of the dealers the portal user works for, as its record rules say: its
+        commercial partner's, and its sub-dealers' in the companies where the dealer's running
+        contract lets its portal users see them (for searches under ``sudo()``)."""
+        dealer = self._as_dealer()
+        companies = dealer.sudo().after_sales_portal_sub_dealer_company_ids
+        return Domain(field, "=", dealer.id) | (
+            Domain(field, "child_of", [dealer.id]) & Domain("company_id", "in", companies.ids)
+        )
 
     def _as_check(self, model_name, record_id, access_token=None):
         """The record if the portal user may read it (record rules) or holds its token, sudoed;
@@ -831,77 +836,59 @@ class AfterSalesPortal(CustomerPortal):
     # ------------------------------------------------------------
     # MONTHLY DUTIES (R11)
     # ------------------------------------------------------------
-    def _as_monthly_kinds(self):
-        return [
-            ("repair", request.env._("Monthly repair report")),
-            ("parts", request.env._("Monthly parts replacement list")),
-            ("satisfaction", request.env._("Customer satisfaction statistics")),
-        ]
+    MONTHLY_FILTERS = {
+        "all": {"label": _lt("All"), "domain": []},
+        "open": {"label": _lt("To Send"), "domain": [("state", "in", ("due", "late"))]},
+        "late": {"label": _lt("Late"), "domain": [("state", "=", "late")]},
+    }
 
-    def _as_monthly_duties(self, months=6):
-        """The dealer's monthly reports of its running contract over the last ``months``
-        months: each due by the contract's report day of the next month; submitted (on time
-        or late), due, or late. Submissions are files the dealer uploaded on the contract."""
-        contract = self._as_serving_contract()
-        if not contract or contract.dealer_id != self._as_dealer():
-            return []
-        today = fields.Date.context_today(contract)
-        attachments = (
-            request.env["ir.attachment"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "after_sales.contract"),
-                    ("res_id", "=", contract.id),
-                    ("description", "=like", "after_sales_monthly:%"),
-                ]
-            )
+    def _as_monthly_count(self):
+        """Reports still to send (due or late), as the portal user reads them."""
+        Submission = request.env["after_sales.monthly.submission"]
+        if not Submission.has_access("read"):
+            return 0
+        return Submission.search_count(self.MONTHLY_FILTERS["open"]["domain"])
+
+    @http.route(
+        ["/my/after-sales/monthly", "/my/after-sales/monthly/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_after_sales_monthly(self, page=1, filterby=None, **kwargs):
+        """The dealer's monthly reports (read as the portal user: the record rules keep them to
+        the dealer's own): which are due, submitted or late, with a file input on each one the
+        dealer still may send."""
+        Submission = request.env["after_sales.monthly.submission"]
+        filters = {k: dict(v, label=str(v["label"])) for k, v in self.MONTHLY_FILTERS.items()}
+        filterby = filterby if filterby in filters else "all"
+        domain = filters[filterby]["domain"]
+        count = Submission.search_count(domain)
+        pager = portal_pager(
+            url="/my/after-sales/monthly",
+            url_args={"filterby": filterby},
+            total=count,
+            page=page,
+            step=self._items_per_page,
         )
-        submitted = {}
-        for attachment in attachments.sorted("id"):
-            submitted.setdefault(attachment.description, attachment)
-        duties = []
-        month = today.replace(day=1)
-        for __ in range(months):
-            month = (month - datetime.timedelta(days=1)).replace(day=1)
-            month_end = periods.month_bounds(month.year, month.month)[1]
-            if month_end < contract.date_start or (contract.date_end and month > contract.date_end):
-                continue
-            next_month = month_end + datetime.timedelta(days=1)
-            last_day = periods.month_bounds(next_month.year, next_month.month)[1].day
-            due = next_month.replace(day=min(max(contract.report_day, 1), last_day))
-            reports = []
-            for kind, label in self._as_monthly_kinds():
-                key = f"after_sales_monthly:{kind}:{month:%Y-%m}"
-                attachment = submitted.get(key)
-                if attachment:
-                    on = fields.Datetime.context_timestamp(contract, attachment.create_date).date()
-                    status = "submitted" if on <= due else "submitted_late"
-                else:
-                    on = False
-                    status = "late" if today > due else "due"
-                reports.append(
-                    {
-                        "kind": kind,
-                        "label": label,
-                        "status": status,
-                        "date": on,
-                        "attachment": attachment,
-                    }
-                )
-            duties.append({"month": month, "due": due, "reports": reports})
-        return duties
-
-    @http.route("/my/after-sales/monthly", type="http", auth="user", website=True)
-    def portal_my_after_sales_monthly(self, **kwargs):
-        """The dealer's monthly duties: which reports are due, submitted or late."""
+        submissions = Submission.search(
+            domain,
+            order="month desc, contract_id, kind",
+            limit=self._items_per_page,
+            offset=pager["offset"],
+        )
+        dealer = self._as_dealer()
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "page_name": "after_sales_monthly",
-                "duties": self._as_monthly_duties(),
+                "submissions": submissions.sudo(),
+                "dealer": dealer,
                 "contract": self._as_serving_contract().sudo(),
-                "is_own_contract": self._as_serving_contract().dealer_id == self._as_dealer(),
+                "pager": pager,
+                "default_url": "/my/after-sales/monthly",
+                "searchbar_filters": filters,
+                "filterby": filterby,
                 "message": kwargs.get("message"),
                 "error": kwargs.get("error"),
             }
@@ -909,59 +896,32 @@ class AfterSalesPortal(CustomerPortal):
         return request.render("after_sales_service.portal_my_after_sales_monthly", values)
 
     @http.route(
-        "/my/after-sales/monthly/submit",
+        "/my/after-sales/monthly/<int:submission_id>/submit",
         type="http",
         auth="user",
         methods=["POST"],
         website=True,
     )
-    def portal_after_sales_monthly_submit(self, month=None, kind=None, upload=None, **kwargs):
-        """The dealer uploads one of its monthly reports."""
-        duties = self._as_monthly_duties()
-        kinds = dict(self._as_monthly_kinds())
-        duty = next((d for d in duties if f"{d['month']:%Y-%m}" == month), None)
-        if not duty or kind not in kinds:
+    def portal_after_sales_monthly_submit(self, submission_id, upload=None, **kwargs):
+        """The dealer uploads one of its monthly reports; another dealer's report answers 404."""
+        try:
+            submission = self._as_check("after_sales.monthly.submission", submission_id)
+        except (AccessError, MissingError):
             return self._as_not_found()
+        url = "/my/after-sales/monthly"
         try:
             content = self._as_read_upload(upload)
-        except UserError as error:
-            return self._as_redirect("/my/after-sales/monthly", error=self._as_error_text(error))
-        if not content:
-            return self._as_redirect(
-                "/my/after-sales/monthly", error=request.env._("Choose the file to send.")
-            )
-        self._as_submit_monthly(duty["month"], kind, upload.filename, content)
-        return self._as_redirect("/my/after-sales/monthly", message="submitted")
+            with request.env.cr.savepoint():
+                self._as_submit_monthly(submission, upload.filename if content else "", content)
+        except (UserError, AccessError) as error:
+            return self._as_redirect(url, error=self._as_error_text(error))
+        return self._as_redirect(url, message="submitted")
 
-    def _as_submit_monthly(self, month, kind, filename, content):
-        contract = self._as_serving_contract().sudo()
-        label = dict(self._as_monthly_kinds())[kind]
-        attachment = (
-            request.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": f"{label} {month:%Y-%m} - {filename}",
-                    "datas": base64.b64encode(content),
-                    "res_model": "after_sales.contract",
-                    "res_id": contract.id,
-                    "description": f"after_sales_monthly:{kind}:{month:%Y-%m}",
-                }
-            )
+    def _as_submit_monthly(self, submission, filename, content):
+        """Attach the dealer's file to its report (the report checks the dealer)."""
+        return submission.sudo()._action_submit(
+            request.env.user.partner_id.sudo(), filename, content
         )
-        contract.message_post(
-            body=request.env._(
-                "%(report)s for %(month)s submitted on the portal by %(user)s.",
-                report=label,
-                month=f"{month:%Y-%m}",
-                user=request.env.user.name,
-            ),
-            attachment_ids=attachment.ids,
-            author_id=request.env.user.partner_id.id,
-            message_type="comment",
-            subtype_xmlid="mail.mt_note",
-        )
-        return attachment
 
     @http.route(
         "/my/after-sales/monthly/file/<int:attachment_id>",
@@ -970,16 +930,14 @@ class AfterSalesPortal(CustomerPortal):
         website=True,
     )
     def portal_after_sales_monthly_file(self, attachment_id, **kwargs):
+        """A file sent for one of the dealer's monthly reports (the report's record rule
+        decides)."""
         attachment = request.env["ir.attachment"].sudo().browse(attachment_id).exists()
-        contract = self._as_serving_contract()
-        if (
-            not attachment
-            or not contract
-            or attachment.res_model != "after_sales.contract"
-            or attachment.res_id != contract.id
-            or contract.dealer_id != self._as_dealer()
-            or not (attachment.description or "").startswith("after_sales_monthly:")
-        ):
+        if not attachment or attachment.res_model != "after_sales.monthly.submission":
+            return self._as_not_found()
+        try:
+            self._as_check("after_sales.monthly.submission", attachment.res_id)
+        except (AccessError, MissingError):
             return self._as_not_found()
         return self._as_attachment_response(attachment)
 

@@ -2,6 +2,7 @@ import base64
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.fields import Domain
 from odoo.http import request
 
 from .portal import AfterSalesPortal
@@ -201,8 +202,9 @@ class AfterSalesPortalCards(AfterSalesPortal):
         }
 
     def _as_foreign_cards(self, serials):
-        """Active cards of ``serials`` that belong to another dealer than the portal one (nor
-        its sub-dealers): their numbers and dealers are not the portal user's to read."""
+        """Active cards of ``serials`` that the portal dealer does not see (another dealer's,
+        or a sub-dealer's its contract does not show): their numbers and dealers are not the
+        portal user's to read."""
         serials = [s for s in serials if s]
         if not serials:
             return request.env["after_sales.warranty.card"]
@@ -210,12 +212,12 @@ class AfterSalesPortalCards(AfterSalesPortal):
             request.env["after_sales.warranty.card"]
             .sudo()
             .search(
-                [
-                    ("lot_id.name", "in", serials),
-                    ("state", "!=", "void"),
-                    "!",
-                    ("dealer_id", "child_of", self._as_dealer().id),
-                ]
+                Domain.AND(
+                    [
+                        [("lot_id.name", "in", serials), ("state", "!=", "void")],
+                        ~self._as_dealer_domain(),
+                    ]
+                )
             )
         )
 

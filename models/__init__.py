@@ -31,3 +31,4 @@ from . import ir_actions_report
 from . import after_sales_fund
 from . import after_sales_settlement_batch
 from . import after_sales_settlement_batch_line
+from . import after_sales_monthly_submission

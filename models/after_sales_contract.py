@@ -22,6 +22,7 @@ TERM_FIELDS = (
     "arrange_hours",
     "revisit_ratio_min",
     "report_day",
+    "portal_sub_dealer_access",
     "allowance_basis",
     "allowance_rate",
     "allowance_unit_amount",
@@ -226,6 +227,13 @@ class AfterSalesContract(models.Model):
         tracking=True,
         help="Monthly repair report, parts list and satisfaction statistics are due by this "
         "day of the next month.",
+    )
+    portal_sub_dealer_access = fields.Boolean(
+        string="Portal Users See Sub-Dealers' Records",
+        tracking=True,
+        help="The dealer's portal users also see the warranty cards, claims, returns, parts "
+        "requisitions, old parts, settlements and monthly reports of its sub-dealers. Off: "
+        "each sees only its own.",
     )
 
     # ------------------------------------------------------------
@@ -550,7 +558,14 @@ class AfterSalesContract(models.Model):
                 )
             )
         self._check_terms_writable(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if "portal_sub_dealer_access" in vals or (
+            {"state", "dealer_id", "company_id"} & vals.keys()
+            and any(self.mapped("portal_sub_dealer_access"))
+        ):
+            # the portal record rules read the term (res.partner) and are cached per user
+            self.env.registry.clear_cache()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -16,10 +16,45 @@ class ResPartner(models.Model):
         compute="_compute_after_sales_contract_count",
         groups="after_sales_service.after_sales_service_group_user",
     )
+    # Read by the portal record rules (DOMAIN.md §9): where the dealer's running contract lets
+    # its portal users see its sub-dealers' records.
+    after_sales_portal_sub_dealer_company_ids = fields.Many2many(
+        "res.company",
+        string="Portal Sees Sub-Dealers In",
+        compute="_compute_after_sales_portal_sub_dealer_company_ids",
+        compute_sudo=True,
+        help="Companies in which this dealer's running service contract lets its portal users "
+        "see the records of its sub-dealers.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------
+    @api.depends(
+        "after_sales_contract_ids.state",
+        "after_sales_contract_ids.portal_sub_dealer_access",
+        "after_sales_contract_ids.company_id",
+    )
+    def _compute_after_sales_portal_sub_dealer_company_ids(self):
+        """The companies whose running contract with this partner says its portal users see
+        its sub-dealers' records; empty for a contact or a dealer without that term. A
+        sub-dealer's own contract decides for the sub-dealer's users, never its parent's."""
+        contracts = (
+            self.env["after_sales.contract"]
+            .sudo()
+            .search(
+                [
+                    ("dealer_id", "in", self.ids),
+                    ("state", "=", "running"),
+                    ("portal_sub_dealer_access", "=", True),
+                ]
+            )
+        )
+        for partner in self:
+            partner.after_sales_portal_sub_dealer_company_ids = contracts.filtered(
+                lambda c, p=partner: c.dealer_id == p
+            ).company_id
+
     def _compute_after_sales_contract_count(self):
         counts = dict(
             self.env["after_sales.contract"]._read_group(

@@ -39,3 +39,5 @@ from . import test_claim_visit
 from . import test_report_layout
 from . import test_settlement_batch
 from . import test_settlement_queries
+from . import test_portal_monthly
+from . import test_portal_sub_dealers

@@ -48,6 +48,8 @@ class PortalCase(HttpCase):
         )
         contracts.action_start()
         cls.contract_a, cls.contract_b = contracts
+        # A's portal users see its sub-dealer's records (a contract term, off by default)
+        cls.contract_a.portal_sub_dealer_access = True
         Product = env["product.product"]
         cls.heater = Product.create(
             {
@@ -165,6 +167,12 @@ class PortalCase(HttpCase):
             {"state": "notified", "reimbursed_amount": 80.0}
         )
         cls.settlement_a._portal_ensure_token()
+        # last month's reports owed by both contracts (the monthly cron)
+        Submission = env["after_sales.monthly.submission"]
+        Submission._cron_create_month()
+        cls.monthly_a = Submission.search(
+            [("contract_id", "=", cls.contract_a.id), ("kind", "=", "repair")]
+        )
 
     @classmethod
     def _previous_quarter(cls):

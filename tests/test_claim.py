@@ -361,6 +361,8 @@ class TestClaim(ServiceCase):
                 "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
             }
         )
+        # the contract lets the dealer's portal users see its sub-dealers' records
+        self.contract.portal_sub_dealer_access = True
         visible = self.env["after_sales.claim"].with_user(portal).search([])
         self.assertIn(claim, visible, "a sub-dealer's claim is visible to its dealer")
         self.assertNotIn(other, visible)

@@ -204,7 +204,7 @@ class TestDealerPortal(PortalCase):
             f"/my/after-sales/parts/{self.parts_a.id}/submit",
             f"/my/after-sales/settlements/{self.settlement_a.id}/confirm",
             f"/my/after-sales/settlements/{self.settlement_a.id}/dispute",
-            "/my/after-sales/monthly/submit",
+            f"/my/after-sales/monthly/{self.monthly_a.id}/submit",
         ]
         for url in posts:
             response = self.url_open(url, data={"symptom": "x", "comment": "x", "body": "x"})
@@ -453,16 +453,20 @@ class TestDealerPortal(PortalCase):
         open_status = "late" if self.today > due else "due"
         self.assertGreaterEqual(page.count(f"o_as_duty_{open_status}"), 3)
         token = self._csrf()
+        self.assertEqual(self.monthly_a.month, last_month)
         response = self.url_open(
-            "/my/after-sales/monthly/submit",
-            data={"csrf_token": token, "month": f"{last_month:%Y-%m}", "kind": "repair"},
+            f"/my/after-sales/monthly/{self.monthly_a.id}/submit",
+            data={"csrf_token": token},
             files={"upload": ("repairs.xlsx", b"report", "application/octet-stream")},
         )
         self.assertEqual(response.status_code, 200)
         done = "submitted_late" if self.today > due else "submitted"
         self.assertIn(f"o_as_duty o_as_duty_{done}", response.text)
         attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "after_sales.contract"), ("res_id", "=", self.contract_a.id)]
+            [
+                ("res_model", "=", "after_sales.monthly.submission"),
+                ("res_id", "=", self.monthly_a.id),
+            ]
         )
         self.assertEqual(len(attachment), 1)
         self.assertEqual(

@@ -1,0 +1,398 @@
+import base64
+import datetime
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..tools import periods
+
+GROUP_USER = "after_sales_service.after_sales_service_group_user"
+GROUP_MANAGER = "after_sales_service.after_sales_service_group_manager"
+
+# The reports a dealer owes every month (DOMAIN.md R11).
+REPORT_KINDS = [
+    ("repair", "Monthly Repair Report"),
+    ("parts", "Monthly Parts Replacement List"),
+    ("satisfaction", "Customer Satisfaction Statistics"),
+]
+
+# Written only by the action methods and the crons (under sudo()); a manager may create a
+# missing report with the first three.
+SUBMISSION_FIELDS = (
+    "date_submitted",
+    "submitted_by_id",
+    "attachment_id",
+    "date_accepted",
+    "accepted_by_id",
+    "late_notified",
+)
+PROTECTED_FIELDS = ("contract_id", "month", "kind", *SUBMISSION_FIELDS)
+
+
+class AfterSalesMonthlySubmission(models.Model):
+    """One monthly report a dealer owes under its contract (DOMAIN.md R11: repair report, parts
+    replacement list, customer satisfaction statistics), due by the contract's report day of the
+    next month. The monthly cron creates the month's records for the contracts in force; the
+    dealer uploads the file on the portal; a report still missing after its due date is late
+    and gives the contract's responsible a to-do; the service desk accepts what it received.
+    Missing and late reports count against the dealer's monthly assessment (考核)."""
+
+    _name = "after_sales.monthly.submission"
+    _description = "Dealer Monthly Report"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "month desc, contract_id, kind"
+    _check_company_auto = True
+
+    _unique_report = models.Constraint(
+        "UNIQUE(contract_id, month, kind)",
+        "A contract owes each monthly report once per month.",
+    )
+    _month_first_day = models.Constraint(
+        "CHECK(EXTRACT(DAY FROM month) = 1)",
+        "A monthly report's month is given by its first day.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: what is owed
+    # ------------------------------------------------------------
+    contract_id = fields.Many2one(
+        "after_sales.contract",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        related="contract_id.company_id", store=True, index=True, precompute=True
+    )
+    dealer_id = fields.Many2one(
+        related="contract_id.dealer_id", store=True, index=True, precompute=True
+    )
+    user_id = fields.Many2one(related="contract_id.user_id", string="Responsible")
+    month = fields.Date(
+        required=True, readonly=True, index=True, help="The first day of the reported month."
+    )
+    kind = fields.Selection(REPORT_KINDS, string="Report Kind", required=True, readonly=True)
+    date_due = fields.Date(
+        string="Due Date",
+        compute="_compute_date_due",
+        store=True,
+        help="The contract's report day of the next month (the month's last day when shorter).",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: what the dealer sent
+    # ------------------------------------------------------------
+    date_submitted = fields.Datetime(string="Submitted On", readonly=True, copy=False)
+    submitted_by_id = fields.Many2one("res.partner", readonly=True, copy=False)
+    attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="File",
+        readonly=True,
+        copy=False,
+        help="The file last sent; earlier ones stay in the chatter.",
+    )
+    date_accepted = fields.Datetime(string="Accepted On", readonly=True, copy=False)
+    accepted_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    state = fields.Selection(
+        [
+            ("due", "Due"),
+            ("late", "Late"),
+            ("submitted", "Submitted"),
+            ("submitted_late", "Submitted Late"),
+        ],
+        string="Status",
+        compute="_compute_state",
+        store=True,
+        index=True,
+        tracking=True,
+        help="Late: the due date passed without a file (refreshed daily).",
+    )
+    is_accepted = fields.Boolean(
+        string="Accepted", compute="_compute_is_accepted", search="_search_is_accepted"
+    )
+    late_notified = fields.Boolean(readonly=True, copy=False)
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+    @api.depends("kind", "month", "contract_id.name")
+    def _compute_display_name(self):
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for record in self:
+            record.display_name = " ".join(
+                part
+                for part in (
+                    labels.get(record.kind, ""),
+                    f"{record.month:%Y-%m}" if record.month else "",
+                    record.contract_id.name or "",
+                )
+                if part
+            )
+
+    @api.depends("month", "contract_id.report_day")
+    def _compute_date_due(self):
+        for record in self:
+            record.date_due = (
+                self._due_date(record.month, record.contract_id.report_day)
+                if record.month
+                else False
+            )
+
+    @api.depends("date_submitted", "date_due")
+    def _compute_state(self):
+        """Submitted (on time or late) from the submission date in the company's time zone;
+        otherwise due or late against today: the daily cron refreshes that part."""
+        for record in self:
+            if record.date_submitted:
+                on_time = record._local_date(record.date_submitted) <= record.date_due
+                record.state = "submitted" if on_time else "submitted_late"
+            elif record.date_due and record._local_today() > record.date_due:
+                record.state = "late"
+            else:
+                record.state = "due"
+
+    @api.depends("date_accepted")
+    def _compute_is_accepted(self):
+        for record in self:
+            record.is_accepted = bool(record.date_accepted)
+
+    def _search_is_accepted(self, operator, value):
+        if operator not in ("=", "!="):
+            return NotImplemented
+        accepted = (operator == "=") == bool(value)
+        return [("date_accepted", "!=" if accepted else "=", False)]
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(set(vals) & set(SUBMISSION_FIELDS) for vals in vals_list):
+            raise AccessError(
+                self.env._("A monthly report is submitted and accepted only with its buttons.")
+            )
+        for vals in vals_list:
+            if vals.get("month"):
+                vals["month"] = fields.Date.to_date(vals["month"]).replace(day=1)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """What is owed and what was sent move only through the action methods and the crons
+        (under ``sudo()``)."""
+        protected = set(vals) & set(PROTECTED_FIELDS)
+        if protected and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Monthly report %(report)s: %(fields)s change only through its buttons.",
+                    report=self[:1].display_name,
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(protected)
+                    ),
+                )
+            )
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
+    def action_accept(self):
+        """The service desk accepts the reports it received: the dealer can no longer replace
+        them (service desk button)."""
+        if not self.env.su and not self.env.user.has_group(GROUP_USER):
+            raise AccessError(self.env._("Only the service desk accepts monthly reports."))
+        missing = self.filtered(lambda r: not r.date_submitted)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Monthly report %(report)s has not been submitted yet.",
+                    report=missing[0].display_name,
+                )
+            )
+        todo = self.filtered(lambda r: not r.date_accepted)
+        todo.sudo().write({"date_accepted": fields.Datetime.now(), "accepted_by_id": self.env.uid})
+        todo._message_log_batch(
+            bodies={r.id: self.env._("Accepted by the service desk.") for r in todo}
+        )
+        return True
+
+    def _action_submit(self, partner, filename, content):
+        """The dealer sends this report's file (called by the portal controller with the
+        logged-in user's partner): the file is attached to the report and posted in its
+        chatter; a new file replaces the previous one until the service desk accepted it.
+
+        :param partner: the dealer's contact who sends it (a record or an id); must belong to
+            the report's dealer.
+        :param filename: the uploaded file's name.
+        :param content: the file's bytes.
+        """
+        self.ensure_one()
+        if isinstance(partner, int):
+            partner = self.env["res.partner"].browse(partner)
+        if not partner or partner.commercial_partner_id != self.dealer_id:
+            raise AccessError(self.env._("This monthly report is not yours to send."))
+        if self.date_accepted:
+            raise UserError(
+                self.env._(
+                    "Monthly report %(report)s was accepted: ask the service desk to change it.",
+                    report=self.display_name,
+                )
+            )
+        if not content:
+            raise UserError(self.env._("Choose the file to send."))
+        record = self.sudo()
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": filename or record.display_name,
+                    "datas": base64.b64encode(content),
+                    "res_model": self._name,
+                    "res_id": record.id,
+                }
+            )
+        )
+        record.write(
+            {
+                "date_submitted": fields.Datetime.now(),
+                "submitted_by_id": partner.id,
+                "attachment_id": attachment.id,
+            }
+        )
+        lang_env = record.with_context(lang=record.user_id.lang or self.env.lang).env
+        record.message_post(
+            body=lang_env._(
+                "%(report)s submitted on the portal by %(user)s.",
+                report=record.display_name,
+                user=partner.name,
+            ),
+            attachment_ids=attachment.ids,
+            author_id=partner.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        if record.late_notified:
+            # the responsible's to-do about the late report is done
+            record.activity_feedback(["mail.mail_activity_data_todo"])
+        return attachment
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    @api.model
+    def _due_date(self, month, report_day):
+        """The contract's report day of the month after ``month``, clamped to its last day."""
+        next_month = periods.add_months(month.replace(day=1), 1)
+        last_day = periods.month_bounds(next_month.year, next_month.month)[1].day
+        return next_month.replace(day=min(max(report_day or 1, 1), last_day))
+
+    def _tz(self):
+        """The manufacturer's time zone, that of the company (its responsible's when unset)."""
+        tz = self.company_id.partner_id.tz or self.contract_id.user_id.tz or "UTC"
+        return pytz.timezone(tz)
+
+    def _local_date(self, value):
+        return pytz.UTC.localize(value).astimezone(self._tz()).date()
+
+    def _local_today(self):
+        return self._local_date(fields.Datetime.now())
+
+    @api.model
+    def _prepare_submission_vals(self, contract, month, kind):
+        return {"contract_id": contract.id, "month": month, "kind": kind}
+
+    @api.model
+    def _create_for_month(self, month):
+        """Create the reports owed for ``month`` (any day of it) by the contracts in force at
+        some day of it, skipping those that exist: running it twice creates nothing more.
+        Returns the records created."""
+        start, end = periods.month_bounds(month.year, month.month)
+        contracts = (
+            self.env["after_sales.contract"]
+            .sudo()
+            .search(
+                [
+                    ("state", "in", ("running", "expired", "terminated")),
+                    ("date_start", "<=", end),
+                    "|",
+                    ("date_end", "=", False),
+                    ("date_end", ">=", start),
+                ]
+            )
+            ._in_force_between(start, end)
+        )
+        if not contracts:
+            return self.browse()
+        existing = {
+            (r.contract_id.id, r.kind)
+            for r in self.sudo().search(
+                [("contract_id", "in", contracts.ids), ("month", "=", start)]
+            )
+        }
+        vals_list = [
+            self._prepare_submission_vals(contract, start, kind)
+            for contract in contracts
+            for kind, _label in REPORT_KINDS
+            if (contract.id, kind) not in existing
+        ]
+        return self.sudo().create(vals_list)
+
+    @api.model
+    def _cron_create_month(self, month=None):
+        """Monthly, on the 1st: the reports owed for the month that just ended (``month``
+        for a catch-up run); then the late ones are flagged at once."""
+        month = month or periods.add_months(fields.Date.context_today(self).replace(day=1), -1)
+        self._create_for_month(month)
+        self._cron_flag_late()
+        return True
+
+    @api.model
+    def _cron_flag_late(self):
+        """Daily: a report whose due date passed without a file becomes late (the status depends
+        on today), and its contract's responsible gets one to-do, in the responsible's
+        language."""
+        # a day ahead: the compute decides in the company's time zone
+        horizon = fields.Date.today() + datetime.timedelta(days=1)
+        candidates = self.sudo().search([("state", "=", "due"), ("date_due", "<", horizon)])
+        self.env.add_to_compute(self._fields["state"], candidates)
+        candidates.flush_recordset(["state"])
+        late = self.sudo().search([("state", "=", "late"), ("late_notified", "=", False)])
+        late._schedule_late_activities()
+        late.write({"late_notified": True})
+        return True
+
+    def _schedule_late_activities(self):
+        """One to-do per late report for its contract's responsible (created in one batch)."""
+        if not self:
+            return
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model = self.env["ir.model"]._get_id(self._name)
+        vals_list = []
+        for record in self:
+            responsible = record.contract_id.user_id
+            lang_env = record.with_context(lang=responsible.lang or self.env.lang).env
+            kind = dict(self._fields["kind"]._description_selection(lang_env)).get(record.kind)
+            vals_list.append(
+                {
+                    "res_model_id": model,
+                    "res_id": record.id,
+                    "activity_type_id": activity_type.id,
+                    "automated": True,
+                    "user_id": responsible.id or self.env.uid,
+                    "date_deadline": fields.Date.context_today(record),
+                    "summary": lang_env._("Monthly report late"),
+                    "note": lang_env._(
+                        "%(dealer)s has not sent its %(report)s for %(month)s, due on %(due)s.",
+                        dealer=record.dealer_id.display_name,
+                        report=kind,
+                        month=f"{record.month:%Y-%m}",
+                        due=record.date_due,
+                    ),
+                }
+            )
+        self.env["mail.activity"].sudo().create(vals_list)
