@@ -18,7 +18,7 @@ Q1 = (date(2026, 1, 1), date(2026, 3, 31))
 # A regression to per-record queries fails these. Measured on the code of this branch:
 #   accrual  1: 15, 10: 26     (+1 per accrued month of the 10 contracts' rows, nothing per claim)
 #   preview  1: 22, 10: 24     (the same for 3 and for 10 contracts: one query per basis)
-#   settle   1: 22, 10: 23     (constant)
+#   settle   1: 22, 10: 24-26  (constant)
 #   post     1: 119 / 119, 10: 195 / 217 (3 / 30 claims per dealer): the moves of all dealers
 #            created, posted and reconciled together; 270 more claims add 22 queries in all
 #            (Odoo writes thousands of new move lines in chunks), none per claim
