@@ -853,8 +853,9 @@ class AfterSalesSettlement(models.Model):
         run, after their checks, with the contracts locked): a draft takes its figures and
         claims now; a notified or confirmed one posts exactly the claims and amounts of its
         notice. Batched for a quarter of many dealers: one ``create`` and one ``action_post``
-        for all the invoices and credit notes, one ``create`` for all the ledger rows, one
-        write for all the claims; nothing is queried per claim."""
+        for all the invoices and credit notes, one reconciliation plan for all the credit notes,
+        one ``create`` for all the ledger rows, one write for all the claims, one insert for
+        the links to the moves; nothing is queried per claim."""
         if not self:
             return
         drafts = self.filtered(lambda s: s.state == "draft")
