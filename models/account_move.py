@@ -1,41 +1,66 @@
+from collections import defaultdict
+
 from odoo import models
 
-from ..tools.settlement import allocate_oldest_first
+from ..tools.settlement import allocate_oldest_first, to_money
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
     def _after_sales_reconcile_oldest_first(self):
-        """Reconcile this posted credit note's receivable line against the dealer's open
+        """Reconcile these posted credit notes' receivable lines against their dealers' open
         receivables, oldest due date first (R15, R16: deducted from what the dealer owes).
         Only the receivables of the dealer's commercial partner and of its contacts count,
         never those of a sub-dealer that is a company of its own; what the receivables do not
         absorb stays as open credit. Called by the quarterly settlement for allowance payouts
-        and claim write-offs."""
-        self.ensure_one()
-        credit_line = self.line_ids.filtered(
-            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
-        )
-        if not credit_line:
+        and claim write-offs, with all the credit notes of a run at once.
+
+        Batched: one search for the open receivables of all the dealers, the split computed
+        here credit note after credit note (in the order of ``self``: a dealer's second credit
+        note takes what the first left open), and one reconciliation plan for all the pairs."""
+        receivable_of = {
+            move: move.line_ids.filtered(
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable" and not line.reconciled
+                )
+            )
+            for move in self
+        }
+        receivable_of = {move: lines for move, lines in receivable_of.items() if lines}
+        if not receivable_of:
             return
+        credit_lines = self.env["account.move.line"].concat(*receivable_of.values())
         open_lines = self.env["account.move.line"].search(
             [
-                ("partner_id.commercial_partner_id", "=", self.commercial_partner_id.id),
-                ("account_id", "=", credit_line.account_id.id),
+                ("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("account_id", "in", credit_lines.account_id.ids),
                 ("parent_state", "=", "posted"),
                 ("reconciled", "=", False),
                 ("balance", ">", 0),
-                ("company_id", "=", self.company_id.id),
-                ("move_id", "!=", self.id),
+                ("company_id", "in", self.company_id.ids),
+                ("move_id", "not in", self.ids),
             ],
             order="date_maturity asc, date asc, id asc",
         )
-        allocations = allocate_oldest_first(
-            -credit_line.amount_residual,
-            [(line, line.amount_residual) for line in open_lines],
-        )
-        for line, _amount in allocations:
-            if credit_line.reconciled:
-                break
-            (credit_line | line).reconcile()
+        # open receivables per (dealer, account, company), oldest first, and what is left of
+        # each as the credit notes take their share
+        queues = defaultdict(list)
+        for line in open_lines:
+            key = (line.partner_id.commercial_partner_id, line.account_id, line.company_id)
+            queues[key].append(line)
+        left = {line: to_money(line.amount_residual) for line in open_lines}
+        plan = []
+        for move, lines in receivable_of.items():
+            key = (move.commercial_partner_id, lines.account_id, move.company_id)
+            queue = queues.get(key, ())
+            allocations = allocate_oldest_first(
+                -sum(lines.mapped("amount_residual")),
+                [(line, left[line]) for line in queue if left[line] > 0],
+            )
+            for line, amount in allocations:
+                left[line] -= amount
+                plan.append(lines | line)
+        if plan:
+            # one plan: the pairs are reconciled in order, each on what the previous left
+            self.env["account.move.line"]._reconcile_plan(plan)

@@ -203,9 +203,14 @@ class AfterSalesFund(models.AbstractModel):
         resolve = self.env["after_sales.contract"]._get_serving_contract_resolver(
             partners, contracts.company_id
         )
+        partners_of = self._get_partners_by_basis(contracts, partners)
+        served = {}
 
         def add(basis_name, partner, company, day, value_for):
-            contract = resolve(partner, company, day)
+            key = (partner.id, company.id, day)
+            if key not in served:
+                served[key] = resolve(partner, company, day)
+            contract = served[key]
             if not contract or contract.id not in wanted:
                 return
             if contract.allowance_basis != basis_name:
@@ -228,7 +233,7 @@ class AfterSalesFund(models.AbstractModel):
         if by_basis.get("collections"):
             groups = self.env["account.payment"]._read_group(
                 [
-                    ("partner_id", "in", partners.ids),
+                    ("partner_id", "in", partners_of["collections"]),
                     ("partner_type", "=", "customer"),
                     ("state", "in", ("in_process", "paid")),
                     ("date", ">=", start),
@@ -245,7 +250,7 @@ class AfterSalesFund(models.AbstractModel):
         if by_basis.get("sales"):
             groups = self.env["account.move"]._read_group(
                 [
-                    ("partner_id", "in", partners.ids),
+                    ("partner_id", "in", partners_of["sales"]),
                     ("move_type", "in", ("out_invoice", "out_refund")),
                     ("state", "=", "posted"),
                     ("invoice_date", ">=", start),
@@ -261,7 +266,7 @@ class AfterSalesFund(models.AbstractModel):
         if by_basis.get("units"):
             groups = self.env["after_sales.warranty.card"]._read_group(
                 [
-                    ("dealer_id", "in", partners.ids),
+                    ("dealer_id", "in", partners_of["units"]),
                     ("state", "=", "registered"),
                     ("is_late", "=", False),
                     ("falsified", "=", False),
@@ -275,6 +280,26 @@ class AfterSalesFund(models.AbstractModel):
             for partner, company, day, count in groups:
                 add("units", partner, company, day, lambda _contract, n=count: Decimal(n))
         return result
+
+    @api.model
+    def _get_partners_by_basis(self, contracts, partners):
+        """Return ``{basis: [partner ids]}``: the partners of ``partners`` (the dealers of
+        ``contracts`` and their sub-dealers and contacts) under a dealer whose contract uses
+        each basis, so that each basis reads only their documents (a partner is served by its
+        own contract or by that of a dealer above it). No query: the partners are read."""
+        bases_of_dealer = defaultdict(set)
+        for contract in contracts:
+            bases_of_dealer[contract.dealer_id.id].add(contract.allowance_basis)
+        partners_of = defaultdict(list)
+        for partner in partners:
+            node, seen, bases = partner, set(), set()
+            while node and node.id not in seen:
+                bases |= bases_of_dealer.get(node.id, set())
+                seen.add(node.id)
+                node = node.parent_id
+            for basis_name in bases:
+                partners_of[basis_name].append(partner.id)
+        return partners_of
 
     @api.model
     def _get_accrued_by_month(self, contracts):

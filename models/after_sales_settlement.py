@@ -680,14 +680,20 @@ class AfterSalesSettlement(models.Model):
         """Fill the figures of settlements from the ledger and the claims, and attach the
         claims they reimburse. Once the write-off notice is sent, its claims and amounts are
         what the dealer was asked to confirm: only the fund figures follow the ledger then."""
+        released, links = self.env["after_sales.claim"], []
         for settlement, (values, claims) in self._gather_figures().items():
             if settlement.state not in ("draft", False):
                 values.pop("reimbursed_amount")
                 settlement.sudo().write(values)
                 continue
             settlement.sudo().write(values)
-            (settlement.claim_ids - claims).sudo().write({"settlement_id": False})
-            (claims - settlement.claim_ids).sudo().write({"settlement_id": settlement.id})
+            released |= settlement.claim_ids - claims
+            links.append((settlement, claims - settlement.claim_ids))
+        released.sudo().write({"settlement_id": False})
+        # read the claims to link in one query (each write would read its own otherwise)
+        released.concat(*(claims for _settlement, claims in links)).mapped("settlement_id")
+        for settlement, claims in links:
+            claims.sudo().write({"settlement_id": settlement.id})
 
     def _prepare_notice_vals(self):
         """The frozen content of the write-off notice: each claim's amount, and the tax on
@@ -715,72 +721,115 @@ class AfterSalesSettlement(models.Model):
         self.ensure_one()
         return self._gather_figures()[self][0]
 
+    @api.model
+    def _get_preview_figures(self, contracts, year, quarter, forfeits=()):
+        """Return ``{contract: figures}``: what the settlement of each of ``contracts`` for the
+        quarter would be, computed for all of them at once (the settlement wizard's preview,
+        hundreds of dealers): the same few grouped queries as :meth:`_gather_figures`, no
+        settlement record, nothing per contract. ``forfeits`` holds the contracts whose
+        allowance is forfeited."""
+        date_from, date_to = periods.quarter_bounds(year, int(quarter))
+        figures = self._compute_figures_batch(
+            [
+                (contract, contract, date_from, date_to, contract in forfeits)
+                for contract in contracts
+            ]
+        )
+        return {contract: values for contract, (values, _claims) in figures.items()}
+
     def _gather_figures(self):
         """Return ``{settlement: (figures, claims)}`` read from the ledger and the claims,
-        batched over all of ``self`` (a few queries in all, not per settlement). Works on
-        unsaved records too."""
+        batched over all of ``self`` (see :meth:`_compute_figures_batch`). Works on unsaved
+        records too."""
         if not self:
             return {}
-        Entry = self.env["after_sales.fund.entry"]
-        contracts = self.contract_id
         saved_ids = [sid for sid in self.ids if isinstance(sid, int)]
-        last_end = max(self.mapped("date_to"))
+        return self._compute_figures_batch(
+            [(s, s.contract_id, s.date_from, s.date_to, s.forfeit) for s in self],
+            saved_ids=saved_ids,
+        )
+
+    @api.model
+    def _compute_figures_batch(self, specs, saved_ids=()):
+        """Return ``{key: (figures, claims)}`` for ``specs``, ``(key, contract, date_from,
+        date_to, forfeit)`` tuples: each contract's quarter figures from the ledger and the
+        approved claims not yet settled (or settled by one of ``saved_ids``). One grouped query
+        for the openings (per distinct quarter start), one for the quarters' accruals and
+        consumption, one for the claims to reimburse, whatever the number of contracts and
+        claims; nothing is read record by record."""
+        if not specs:
+            return {}
+        Entry = self.env["after_sales.fund.entry"]
+        contract_ids = list({spec[1].id for spec in specs})
+        first_start = min(spec[2] for spec in specs)
+        last_end = max(spec[3] for spec in specs)
+        saved_ids = list(saved_ids)
         openings = {}
-        for date_from in set(self.mapped("date_from")):
-            openings[date_from] = dict(
-                Entry._read_group(
-                    [("contract_id", "in", contracts.ids), ("date", "<", date_from)],
+        for date_from in {spec[2] for spec in specs}:
+            openings[date_from] = {
+                contract.id: amount
+                for contract, amount in Entry._read_group(
+                    [("contract_id", "in", contract_ids), ("date", "<", date_from)],
                     ["contract_id"],
                     ["amount:sum"],
                 )
-            )
-        entries = Entry.search(
+            }
+        # {contract_id: [(month, effective kind, amount)]}: a reversal counts as the kind of
+        # the row it reverses
+        moves = defaultdict(list)
+        for contract, month, kind, reversed_kind, amount in Entry._read_group(
             [
-                ("contract_id", "in", contracts.ids),
-                ("date", ">=", min(self.mapped("date_from"))),
+                ("contract_id", "in", contract_ids),
+                ("date", ">=", first_start),
                 ("date", "<=", last_end),
                 ("kind", "not in", SETTLEMENT_KINDS),
                 "|",
                 ("settlement_id", "=", False),
                 ("settlement_id", "in", saved_ids),
-            ]
-        )
-        by_contract = defaultdict(Entry.browse)
-        for entry in entries:
-            by_contract[entry.contract_id] |= entry
-        claims = self.env["after_sales.claim"].search(
+            ],
+            ["contract_id", "date:month", "kind", "reversed_entry_id.kind"],
+            ["amount:sum"],
+        ):
+            effective = reversed_kind if kind == "reversal" else kind
+            moves[contract.id].append((month, effective, amount))
+        # {contract_id: [(month reimbursable, amount, claim ids)]}
+        Claim = self.env["after_sales.claim"]
+        waiting = defaultdict(list)
+        for contract, month, amount, claim_ids in Claim._read_group(
             [
-                ("contract_id", "in", contracts.ids),
+                ("contract_id", "in", contract_ids),
                 ("is_reimbursable", "=", True),
                 ("state", "=", "approved"),
                 ("date_reimbursable", "<=", last_end),
                 "|",
                 ("settlement_id", "=", False),
                 ("settlement_id", "in", saved_ids),
-            ]
-        )
+            ],
+            ["contract_id", "date_reimbursable:month"],
+            ["reimbursable_amount:sum", "id:array_agg"],
+        ):
+            waiting[contract.id].append((month, amount, claim_ids))
+        # the claims of all the contracts are read together when the callers use them
+        prefetch = [cid for groups in waiting.values() for *_x, ids in groups for cid in ids]
         result = {}
-        for settlement in self:
-            contract = settlement.contract_id
-            opening = openings[settlement.date_from].get(contract, 0.0)
+        for key, contract, date_from, date_to, forfeit in specs:
+            opening = openings[date_from].get(contract.id, 0.0)
             accrued = consumed = 0.0
-            for row in by_contract[contract]:
-                if not settlement.date_from <= row.date <= settlement.date_to:
+            for month, kind, amount in moves[contract.id]:
+                # a quarter's bounds are months' bounds
+                if not date_from <= month <= date_to:
                     continue
-                kind = row.reversed_entry_id.kind if row.kind == "reversal" else row.kind
                 if kind in ACCRUAL_KINDS:
-                    accrued += row.amount
+                    accrued += amount
                 elif kind in CONSUMING_KINDS:
-                    consumed -= row.amount
-            figures = settle_quarter(
-                opening, accrued, consumed, contract.allowance_use, settlement.forfeit
-            )
-            mine = claims.filtered(
-                lambda c, s=settlement: (
-                    c.contract_id == s.contract_id and c.date_reimbursable <= s.date_to
-                )
-            )
-            result[settlement] = (
+                    consumed -= amount
+            figures = settle_quarter(opening, accrued, consumed, contract.allowance_use, forfeit)
+            reimbursed, claim_ids = 0.0, []
+            for month, amount, ids in waiting[contract.id]:
+                if month <= date_to:
+                    reimbursed += amount
+                    claim_ids += ids
+            result[key] = (
                 {
                     "opening_balance": float(figures.opening),
                     "accrued_amount": float(figures.accrued),
@@ -789,9 +838,9 @@ class AfterSalesSettlement(models.Model):
                     "paid_out_amount": float(figures.paid_out),
                     "overspend_amount": float(figures.overspend),
                     "closing_balance": float(figures.closing),
-                    "reimbursed_amount": sum(mine.mapped("reimbursable_amount")),
+                    "reimbursed_amount": contract.currency_id.round(reimbursed),
                 },
-                mine,
+                Claim.browse(sorted(claim_ids)).with_prefetch(prefetch),
             )
         return result
 
@@ -805,8 +854,9 @@ class AfterSalesSettlement(models.Model):
         run, after their checks, with the contracts locked): a draft takes its figures and
         claims now; a notified or confirmed one posts exactly the claims and amounts of its
         notice. Batched for a quarter of many dealers: one ``create`` and one ``action_post``
-        for all the invoices and credit notes, one ``create`` for all the ledger rows, one
-        write for all the claims; nothing is queried per claim."""
+        for all the invoices and credit notes, one reconciliation plan for all the credit notes,
+        one ``create`` for all the ledger rows, one write for all the claims, one insert for
+        the links to the moves; nothing is queried per claim."""
         if not self:
             return
         drafts = self.filtered(lambda s: s.state == "draft")
@@ -825,6 +875,7 @@ class AfterSalesSettlement(models.Model):
         rows_of = defaultdict(Entry.browse)
         for row in rows:
             rows_of[row.contract_id] |= row
+        means = self._get_posting_means()
         move_vals, owners = [], []
         for settlement in self:
             mine = rows_of[settlement.contract_id].filtered(
@@ -832,29 +883,55 @@ class AfterSalesSettlement(models.Model):
             )
             if mine:
                 mine.write({"settlement_id": settlement.id})
-            vals_list = settlement._prepare_move_vals_list()
+            vals_list = settlement._prepare_move_vals_list(means)
             move_vals += vals_list
             owners += [settlement] * len(vals_list)
         Move = self.env["account.move"]
         moves = Move.create(move_vals) if move_vals else Move
         moves.action_post()
-        for refund in moves.filtered(lambda m: m.move_type == "out_refund"):
-            refund._after_sales_reconcile_oldest_first()
-        moves_of = defaultdict(Move.browse)
+        # all the credit notes of the run reconciled in one plan
+        moves.filtered(lambda m: m.move_type == "out_refund")._after_sales_reconcile_oldest_first()
+        moves_of = defaultdict(list)
         for move, settlement in zip(moves, owners, strict=True):
-            moves_of[settlement] |= move
+            moves_of[settlement].append(move.id)
         Entry.create([vals for stl in self for vals in stl._prepare_ledger_vals_list()])
         self.claim_ids.sudo().write({"state": "settled"})
-        today = fields.Date.context_today(self)
-        for settlement in self:
-            values = {
-                "state": "posted",
-                "date_posted": today,
-                "move_ids": [Command.link(m.id) for m in moves_of[settlement]],
+        # the links to the moves in one insert (each settlement has its own moves)
+        self._fields["move_ids"].write_batch(
+            [(stl, [Command.link(mid) for mid in moves_of[stl]]) for stl in self if moves_of[stl]]
+        )
+        self.modified(["move_ids"])
+        forced = self.filtered(lambda s: s.state != "confirmed") if force_reason else self.browse()
+        values = {"state": "posted", "date_posted": fields.Date.context_today(self)}
+        if forced:
+            forced.write(dict(values, forced_post_reason=force_reason.strip()))
+        (self - forced).write(values)
+
+    def _get_posting_means(self):
+        """``{company: {"journal": journal, kind: product, "line_defaults": values}}`` for the
+        companies of these settlements: the sales journal, the products their moves use and
+        values every move line gets, looked up once per run (not per settlement or claim)."""
+        means = {}
+        for company in self.company_id:
+            journal = company.after_sales_journal_id or self.env["account.journal"].search(
+                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+            )
+            # Odoo looks the analytic distribution models up line by line (a query per claim
+            # line); without any model for the company, every line gets none: say so at once
+            models_exist = bool(
+                self.env["account.analytic.distribution.model"]
+                .sudo()
+                .search_count([("company_id", "in", [False, company.id])], limit=1)
+            )
+            means[company] = {
+                "journal": journal,
+                "line_defaults": {} if models_exist else {"analytic_distribution": False},
+                **{
+                    kind: company._after_sales_product(kind)
+                    for kind in ("overspend", "payout", "reimbursement")
+                },
             }
-            if force_reason and settlement.state != "confirmed":
-                values["forced_post_reason"] = force_reason.strip()
-            settlement.write(values)
+        return means
 
     def _prepare_ledger_vals_list(self):
         """The ledger rows posting this settlement appends (forfeiture, payout, overspend, the
@@ -930,20 +1007,22 @@ class AfterSalesSettlement(models.Model):
             for kind, amount, name, extra in rows
         ]
 
-    def _prepare_move_vals_list(self):
+    def _prepare_move_vals_list(self, means=None):
         """The overspend invoice, the allowance credit note and the write-off credit note of
         this settlement, as ``account.move`` values (lines in the dealer's language); the
-        write-off lines carry exactly the amounts of the notice the dealer confirmed."""
+        write-off lines carry exactly the amounts of the notice the dealer confirmed.
+        ``means`` is what :meth:`_get_posting_means` returns (looked up when not given)."""
         self.ensure_one()
         self = self.with_context(lang=self.dealer_id.lang or self.env.lang)  # noqa: PLW0642
         company = self.company_id
+        means = (means or self._get_posting_means())[company]
         period = f"{self.year} Q{self.quarter}"
         specs = []
         if self.overspend_amount:
             specs.append(
                 (
                     "out_invoice",
-                    company._after_sales_product("overspend"),
+                    means["overspend"],
                     [
                         (
                             self.env._("Repair fund overspend %(period)s", period=period),
@@ -956,7 +1035,7 @@ class AfterSalesSettlement(models.Model):
             specs.append(
                 (
                     "out_refund",
-                    company._after_sales_product("payout"),
+                    means["payout"],
                     [
                         (
                             self.env._("Repair allowance %(period)s", period=period),
@@ -970,7 +1049,7 @@ class AfterSalesSettlement(models.Model):
             specs.append(
                 (
                     "out_refund",
-                    company._after_sales_product("reimbursement"),
+                    means["reimbursement"],
                     [
                         (
                             self.env._("Three-guarantee claim %(claim)s", claim=claim.name),
@@ -982,9 +1061,7 @@ class AfterSalesSettlement(models.Model):
             )
         if not specs:
             return []
-        journal = company.after_sales_journal_id or self.env["account.journal"].search(
-            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
-        )
+        journal = means["journal"]
         if not journal:
             raise UserError(
                 self.env._(
@@ -995,7 +1072,7 @@ class AfterSalesSettlement(models.Model):
                 )
             )
         vals_list = []
-        reimbursement_product = company._after_sales_product("reimbursement")
+        reimbursement_product = means["reimbursement"]
         for move_type, product, lines in specs:
             taxes = product.taxes_id.filtered(lambda t: t.company_id == company)
             if product == reimbursement_product and not company.after_sales_reimbursement_taxed:
@@ -1027,6 +1104,7 @@ class AfterSalesSettlement(models.Model):
                                 "quantity": 1,
                                 "price_unit": amount,
                                 "tax_ids": [Command.set(taxes.ids)],
+                                **means["line_defaults"],
                             }
                         )
                         for name, amount in lines

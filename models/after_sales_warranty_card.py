@@ -616,7 +616,10 @@ class AfterSalesWarrantyCard(models.Model):
             "SELECT nextval(%s) FROM generate_series(1, %s)",
             [f"ir_sequence_{sequence.id:03d}", count],
         )
-        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+        numbers = [number for (number,) in self.env.cr.fetchall()]
+        # the prefix and suffix interpolated once for the batch (get_next_char does it per number)
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for number in numbers]
 
     @api.model
     def _create_customers(self, vals_list):
@@ -656,18 +659,17 @@ class AfterSalesWarrantyCard(models.Model):
                 create.append(vals)
                 if key[1]:
                     new_by_key[key] = [vals]
-        partners = Partner.create(
-            [
-                {
-                    "name": vals["customer_name"],
-                    "phone": vals.get("customer_phone") or False,
-                    "street": vals.get("customer_address") or False,
-                    "type": "contact",
-                    "company_id": vals["company_id"],
-                }
-                for vals in create
-            ]
-        )
+        partner_vals = [
+            {
+                "name": vals["customer_name"],
+                "phone": vals.get("customer_phone") or False,
+                "street": vals.get("customer_address") or False,
+                "type": "contact",
+                "company_id": vals["company_id"],
+            }
+            for vals in create
+        ]
+        partners = Partner.create(_with_batch_defaults(Partner, partner_vals))
         for vals, partner in zip(create, partners, strict=True):
             vals["customer_id"] = partner.id
         # Two new cards of one new customer (same phone) share the partner just created.
@@ -737,3 +739,25 @@ class AfterSalesWarrantyCard(models.Model):
                     ),
                     subtype_xmlid="mail.mt_note",
                 )
+
+
+def _with_batch_defaults(model, vals_list):
+    """``vals_list`` completed with ``model``'s default values, computed once for the batch
+    instead of once per record by ``create`` (a bulk import creates thousands of partners and
+    serials whose values all have the same keys; the defaults, which depend on the
+    environment and not on the values, are the same for each). Values given win."""
+    if len(vals_list) < 2:
+        return vals_list
+    keys = {key for vals in vals_list for key in vals}
+    defaults = model._add_missing_default_values(dict.fromkeys(keys))
+    defaults = {key: value for key, value in defaults.items() if key not in keys}
+    return [
+        {
+            **{
+                key: value.copy() if isinstance(value, (list, dict)) else value
+                for key, value in defaults.items()
+            },
+            **vals,
+        }
+        for vals in vals_list
+    ]

@@ -107,21 +107,13 @@ class AfterSalesSettlementCreate(models.TransientModel):
         # a quarter already settled is shown as it was settled: nothing is accrued for it
         self.env["after_sales.fund"]._accrue(self.contract_ids - done.contract_id, end)
         falsified = self._falsified_cards(start, end)
-        drafts = Settlement.concat(
-            *(
-                Settlement.new(
-                    {
-                        "contract_id": contract.id,
-                        "year": self.year,
-                        "quarter": self.quarter,
-                        "forfeit": bool(falsified.get(contract)),
-                    }
-                )
-                for contract in self.contract_ids - done.contract_id
-            )
+        # all the contracts' figures at once (a few grouped queries, not per dealer)
+        figures_of = Settlement._get_preview_figures(
+            self.contract_ids - done.contract_id, self.year, self.quarter, falsified
         )
         self.line_ids = [fields.Command.clear()] + [
-            fields.Command.create(vals) for vals in self._preview_values(drafts, falsified, done)
+            fields.Command.create(vals)
+            for vals in self._preview_values(figures_of, falsified, done)
         ]
         self.previewed = True
         return self._reopen()
@@ -269,21 +261,20 @@ class AfterSalesSettlementCreate(models.TransientModel):
             "Falsified warranty cards: %(cards)s", cards=", ".join(cards.mapped("name"))
         )
 
-    def _preview_values(self, drafts, falsified, done):
+    def _preview_values(self, figures_of, falsified, done):
         """One line per contract: the settled figures of a contract already settled for the
-        quarter, else what its settlement would be (all drafts gathered in one batch)."""
+        quarter, else what its settlement would be (``figures_of``, all contracts computed
+        in one batch by the settlement model)."""
         values = []
-        figures_of = {
-            draft.contract_id: figures for draft, (figures, _c) in drafts._gather_figures().items()
-        }
-        for draft in drafts | done:
-            contract = draft.contract_id
-            settled = done.filtered(lambda s, c=contract: s.contract_id == c)
+        settled_of = {settlement.contract_id: settlement for settlement in done}
+        for contract in [*figures_of, *settled_of]:
+            settled = settled_of.get(contract)
             if settled:
                 values.append(
                     {
                         "contract_id": contract.id,
-                        "settlement_id": settled[0].id,
+                        "currency_id": contract.currency_id.id,
+                        "settlement_id": settled.id,
                         "opening_balance": settled.opening_balance,
                         "accrued_amount": settled.accrued_amount,
                         "consumed_amount": settled.consumed_amount,
@@ -306,6 +297,7 @@ class AfterSalesSettlementCreate(models.TransientModel):
                     amount_owed=figures["overspend_amount"],
                     amount_credited=figures["paid_out_amount"] + figures["reimbursed_amount"],
                     contract_id=contract.id,
+                    currency_id=contract.currency_id.id,
                     forfeit=bool(cards),
                     forfeit_reason=cards and self._falsified_reason(cards),
                 )
@@ -333,7 +325,9 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
     contract_id = fields.Many2one("after_sales.contract", required=True)
     dealer_id = fields.Many2one(related="contract_id.dealer_id")
     allowance_basis = fields.Selection(related="contract_id.allowance_basis", string="Basis")
-    currency_id = fields.Many2one(related="contract_id.currency_id")
+    # filled by the preview (not related: a related currency is recomputed for every amount
+    # of every line created, most of the preview's time for hundreds of dealers)
+    currency_id = fields.Many2one("res.currency")
     settlement_id = fields.Many2one("after_sales.settlement", string="Already Settled")
     opening_balance = fields.Monetary()
     accrued_amount = fields.Monetary(string="Accrued")

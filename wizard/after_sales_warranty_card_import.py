@@ -11,6 +11,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..models.after_sales_warranty_card import MAX_LENGTH as CARD_MAX_LENGTH
+from ..models.after_sales_warranty_card import _with_batch_defaults
 
 # The documented file layout (README, "Importing warranty cards"): one header row, then one card
 # per row. Headers are matched case-insensitively, in English or Chinese; column order is free.
@@ -577,11 +578,15 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         for values in good:
             if not values["lot"]:
                 missing[(values["product"].id, values["serial"])] = None
-        new_lots = Card.env["stock.lot"].create(
-            [
-                {"product_id": product_id, "name": name, "company_id": self.company_id.id}
-                for product_id, name in missing
-            ]
+        Lot = Card.env["stock.lot"]
+        new_lots = Lot.create(
+            _with_batch_defaults(
+                Lot,
+                [
+                    {"product_id": product_id, "name": name, "company_id": self.company_id.id}
+                    for product_id, name in missing
+                ],
+            )
         )
         lot_by_key = {(lot.product_id.id, lot.name): lot for lot in new_lots}
         vals_list, drafts = [], Card.browse()
@@ -605,7 +610,7 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                 company_id=self.company_id.id, product_id=values["product"].id, lot_id=lot.id
             )
             vals_list.append(vals)
-        cards = drafts | Card.create(vals_list)
+        cards = drafts | Card.create(_with_batch_defaults(Card, vals_list))
         cards.action_register()
         return cards
 
