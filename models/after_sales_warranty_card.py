@@ -325,6 +325,9 @@ class AfterSalesWarrantyCard(models.Model):
     # ------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        # the customers, numbers and details filled below are this call's: the caller's dicts
+        # stay as given (base_import retries a failed batch row by row with the same values)
+        vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
             if vals.get("state", "draft") != "draft":
                 self._check_state_write(vals)
