@@ -377,23 +377,30 @@ class AfterSalesPortal(CustomerPortal):
 
     def _as_serving_contract(self, dealer=None):
         """The running contract serving ``dealer`` (the portal dealer by default): its own, or,
-        for a sub-dealer without one, its parent dealer's."""
+        for a sub-dealer without one, its parent dealer's; in the user's current company first,
+        then in its other companies. The decision is the contract model's
+        (:meth:`after_sales.contract._get_serving_contract_resolver`)."""
         dealer = (dealer or self._as_dealer()).commercial_partner_id
-        chain = []
-        node = dealer
-        while node and node not in chain:
-            chain.append(node)
-            node = node.parent_id.commercial_partner_id
-        contracts = (
-            request.env["after_sales.contract"]
-            .sudo()
-            .search([("state", "=", "running"), ("dealer_id", "in", [p.id for p in chain])])
-        )
-        for partner in chain:
-            mine = contracts.filtered(lambda c, p=partner: c.dealer_id == p)
-            if mine:
-                return mine[:1]
-        return contracts.browse()
+        Contract = request.env["after_sales.contract"].sudo()
+        companies = request.env.company | request.env.user.sudo().company_ids
+        resolve = Contract._get_serving_contract_resolver(dealer, companies)
+        for company in companies:
+            contract = resolve(dealer, company)
+            if contract:
+                return contract
+        return Contract
+
+    def _as_draft_to_edit(self, model_name, record_id, path):
+        """The dealer's draft ``record_id`` opened on its form (a claim, a return, a
+        requisition): ``(record, None)``; or ``(None, response)``: a 404 for an id that is not
+        the dealer's, the document's page once it has left the draft."""
+        try:
+            record = self._as_check(model_name, record_id)
+        except (AccessError, MissingError):
+            return None, self._as_not_found()
+        if record.state != "draft":
+            return None, request.redirect(f"{path}/{record.id}")
+        return record, None
 
     def _as_run_on_document(self, model_name, record_id, path, action, message):
         """The POST of a dealer's button on one of its documents (submit a claim, a return, a

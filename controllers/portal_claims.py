@@ -90,18 +90,20 @@ class AfterSalesPortalClaims(AfterSalesPortal):
     def portal_after_sales_claim_form(self, claim_id=None, card_id=None, **post):
         """The claim form: new from a card (``card_id``) or a draft being corrected."""
         claim = card = None
-        try:
-            if claim_id:
-                claim = self._as_check("after_sales.claim", claim_id)
-                card = claim.card_id
-            else:
+        if claim_id:
+            claim, response = self._as_draft_to_edit(
+                "after_sales.claim", claim_id, "/my/after-sales/claims"
+            )
+            if response:
+                return response
+            card = claim.card_id
+        else:
+            try:
                 card = self._as_check("after_sales.warranty.card", self._as_int(card_id))
-        except (AccessError, MissingError):
-            return self._as_not_found()
-        if claim and claim.state != "draft":
-            return request.redirect(f"/my/after-sales/claims/{claim.id}")
-        if not claim and (card.state not in ("registered", "late") or not card.contract_id):
-            return self._as_not_found()
+            except (AccessError, MissingError):
+                return self._as_not_found()
+            if card.state not in ("registered", "late") or not card.contract_id:
+                return self._as_not_found()
         error = None
         if request.httprequest.method == "POST":
             response, error = self._as_post_draft_form(

@@ -44,12 +44,11 @@ class AfterSalesPortalParts(AfterSalesPortal):
     def portal_after_sales_parts_form(self, request_id=None, **post):
         requisition = None
         if request_id:
-            try:
-                requisition = self._as_check("after_sales.parts.request", request_id)
-            except (AccessError, MissingError):
-                return self._as_not_found()
-            if requisition.state != "draft":
-                return request.redirect(f"/my/after-sales/parts/{requisition.id}")
+            requisition, response = self._as_draft_to_edit(
+                "after_sales.parts.request", request_id, "/my/after-sales/parts"
+            )
+            if response:
+                return response
         contract = requisition.contract_id if requisition else self._as_own_contract()
         error = None
         if request.httprequest.method == "POST":

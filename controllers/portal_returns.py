@@ -62,12 +62,11 @@ class AfterSalesPortalReturns(AfterSalesPortal):
     def portal_after_sales_return_form(self, return_id=None, **post):
         ret = None
         if return_id:
-            try:
-                ret = self._as_check("after_sales.return", return_id)
-            except (AccessError, MissingError):
-                return self._as_not_found()
-            if ret.state != "draft":
-                return request.redirect(f"/my/after-sales/returns/{ret.id}")
+            ret, response = self._as_draft_to_edit(
+                "after_sales.return", return_id, "/my/after-sales/returns"
+            )
+            if response:
+                return response
         contract = ret.contract_id if ret else self._as_serving_contract()
         error = None
         if request.httprequest.method == "POST":

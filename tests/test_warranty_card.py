@@ -20,6 +20,24 @@ class TestWarrantyCard(ServiceCase):
         self.assertEqual(card.warranty_end, periods.add_months(sale, 12))
         self.assertEqual(periods.add_months(date(2026, 1, 31), 1), date(2026, 2, 28))
 
+    def test_create_leaves_the_callers_values_alone(self):
+        """base_import retries a failed batch row by row with the same dicts: create must not
+        leave a customer or a number of the rolled-back batch in them."""
+        vals = {
+            "dealer_id": self.dealer.id,
+            "product_id": self.heater.id,
+            "lot_id": self._lot(self.heater).id,
+            "sale_date": self.today - timedelta(days=10),
+            "date_received": self.today - timedelta(days=5),
+            "customer_name": "Qian Wei",
+            "customer_phone": "13900139000",
+        }
+        given = dict(vals)
+        card = self.env["after_sales.warranty.card"].create([vals])
+        self.assertEqual(vals, given)
+        self.assertEqual(card.customer_id.name, "Qian Wei")
+        self.assertNotEqual(card.name, self.env._("New"))
+
     def test_existing_customer_fills_the_card(self):
         customer = self.env["res.partner"].create({"name": "Zhao Min", "phone": "021-5555"})
         card = self._card(customer_id=customer.id, customer_name=False, customer_phone=False)
