@@ -382,10 +382,15 @@ class TestDealerPortal(PortalCase):
         # the row without a dealer is the portal dealer's
         self.assertEqual(cards.lot_id.mapped("name"), ["SN-IMP-2"])
         self.assertEqual(cards.dealer_id, self.dealer_a, "the file cannot name another dealer")
+        portal_env = self.env(context={"lang": self.user_a.lang})
         self.assertIn(
-            f"This file registers the cards of {self.dealer_a.name}: the row names another dealer.",
+            portal_env._(
+                "This file registers the cards of %(dealer)s: the row names another dealer.",
+                dealer=self.dealer_a.name,
+            ),
             response.text,
         )
+        self.assertIn("此文件只登记", response.text, "refused in the dealer's language")
         self.assertIn("o_as_import_error", response.text)
         self.assertIn("SN-BRAVO-1", response.text)
         self.assertIn("data:text/csv;base64,", response.text)
