@@ -1227,27 +1227,35 @@ class AfterSalesSettlement(models.Model):
         )
         settlements._refresh_figures()
         if post:
-            to_notify = settlements.filtered("reimbursed_amount")
-            to_post = settlements - to_notify
-            try:
-                # the whole quarter at once; should one dealer fail, each goes on its own
-                with self.env.cr.savepoint():
-                    to_post.action_post()
-                to_post = to_post.browse()
-            except (UserError, ValidationError, AccessError):
-                self.env.invalidate_all()
-                if strict:
-                    raise
-            for settlement in to_notify | to_post:
-                try:
-                    with self.env.cr.savepoint():
-                        if settlement.reimbursed_amount:
-                            settlement.action_notify()
-                        else:
-                            settlement.action_post()
-                except (UserError, ValidationError, AccessError) as error:
-                    self.env.invalidate_all()
-                    if strict:
-                        raise
-                    errors.append((settlement.contract_id, str(error)))
+            settlements._post_or_notify(None if strict else errors)
         return settlements
+
+    def _post_or_notify(self, errors=None):
+        """Post these drafts that write off no claim (the whole quarter at once; should one
+        dealer fail, each on its own) and send the others' write-off notices. Called by
+        :meth:`_settle_contracts` with ``post``, and by a settlement run retrying a draft of
+        its own whose posting failed. Without ``errors`` the first refusal is raised; with it,
+        each refused contract is reported there as ``(contract, message)`` and the others go
+        on."""
+        to_notify = self.filtered("reimbursed_amount")
+        to_post = self - to_notify
+        try:
+            with self.env.cr.savepoint():
+                to_post.action_post()
+            to_post = to_post.browse()
+        except (UserError, ValidationError, AccessError):
+            self.env.invalidate_all()
+            if errors is None:
+                raise
+        for settlement in to_notify | to_post:
+            try:
+                with self.env.cr.savepoint():
+                    if settlement.reimbursed_amount:
+                        settlement.action_notify()
+                    else:
+                        settlement.action_post()
+            except (UserError, ValidationError, AccessError) as error:
+                self.env.invalidate_all()
+                if errors is None:
+                    raise
+                errors.append((settlement.contract_id, str(error)))

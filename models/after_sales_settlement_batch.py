@@ -329,9 +329,14 @@ class AfterSalesSettlementBatch(models.Model):
             ]
         )
         done = {settlement.contract_id.id: settlement for settlement in existing}
-        results = {}
+        results, retry_post = {}, {}
         for line in lines:
-            if line.contract_id.id in done:
+            settlement = done.get(line.contract_id.id)
+            own_draft = settlement and settlement.id == line.settlement_id.id
+            if batch.post and own_draft and settlement.state == "draft":
+                # this run's own draft, whose posting failed: posted again, not skipped
+                retry_post[line] = settlement
+            elif settlement:
                 results[line] = (
                     "skipped",
                     self.env._(
@@ -340,6 +345,14 @@ class AfterSalesSettlementBatch(models.Model):
                     ),
                     done[line.contract_id.id].id,
                 )
+        for line, settlement in retry_post.items():
+            errors = []
+            settlement._post_or_notify(errors)
+            results[line] = (
+                ("failed", "\n".join(reason for __, reason in errors), settlement.id)
+                if errors
+                else ("settled", False, settlement.id)
+            )
         todo = lines.filtered(lambda line: line not in results)
         forfeits = {
             line.contract_id.with_env(Settlement.env): line.forfeit_reason

@@ -3,7 +3,7 @@ from datetime import date
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from .test_settlement import SettlementCase
@@ -194,6 +194,41 @@ class TestSettlementBatch(SettlementCase):
         self.assertEqual(set(again.line_ids.mapped("result")), {"skipped"})
         self.assertEqual(self._settlements(contracts), settlements)
         self.assertEqual(settlements.move_ids, moves)
+
+    def test_retry_posts_the_draft_whose_posting_failed(self):
+        """Post and Notify: a dealer whose posting is refused keeps its draft, linked to its
+        failed line; Retry Failed posts that draft instead of skipping it as settled."""
+        contracts = self.collections | self.units
+        batch = self._batch(contracts, post=True)
+        Settlement = type(self.env["after_sales.settlement"])
+        post = Settlement.action_post
+        blocked = self.collections
+
+        def refuse_one(settlements):
+            if blocked & settlements.contract_id:
+                raise UserError("The journal is locked for the test.")
+            return post(settlements)
+
+        with self._cron_commits(), patch.object(Settlement, "action_post", refuse_one):
+            self._run()
+        lines = {line.contract_id: line for line in batch.line_ids}
+        failed = lines[self.collections]
+        self.assertEqual(failed.result, "failed")
+        self.assertIn("The journal is locked for the test.", failed.reason)
+        draft = failed.settlement_id
+        self.assertEqual(draft.state, "draft", "kept as a draft to review")
+        self.assertEqual(lines[self.units].settlement_id.state, "posted")
+
+        with freeze_time("2026-07-03"):
+            batch.action_retry_failed()
+        with self._cron_commits():
+            self._run()
+        self.assertEqual(batch.state, "done")
+        self.assertEqual(failed.result, "settled")
+        self.assertEqual(failed.settlement_id, draft)
+        self.assertEqual(draft.state, "posted")
+        self.assertEqual(draft.accrued_amount, 3000.0)
+        self.assertEqual(len(self._settlements(contracts)), 2, "nothing settled twice")
 
     def test_real_cron_reports_progress(self):
         """Through Odoo's cron runner: each chunk is committed and counted on the job's
