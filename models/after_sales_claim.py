@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_datetime
 
 from ..tools import coverage, parts, sla
 from .after_sales_claim_visit import SATISFACTION
@@ -1136,17 +1137,28 @@ class AfterSalesClaim(models.Model):
         )
         today = fields.Date.context_today(self)
         for claim in overdue.filtered(lambda c: c.id not in already):
+            responsible = claim.user_id or claim.contract_id.user_id or self.env.user
+            # written for the responsible: in its language, the deadlines in the company's time
+            # zone (not UTC, not the time zone of whoever runs the cron)
+            lang_env = claim.with_context(lang=responsible.lang or self.env.lang).env
+            tz = claim._company_tz().zone
+
+            def local(moment, lang_env=lang_env, tz=tz):
+                return (
+                    format_datetime(lang_env, moment, tz=tz, dt_format="short") if moment else "-"
+                )
+
             claim.activity_schedule(
                 "after_sales_service.mail_activity_type_sla_overdue",
                 date_deadline=today,
-                note=self.env._(
+                note=lang_env._(
                     "Claim %(claim)s missed its service deadline (arrange by %(arrange)s, "
                     "on site by %(arrival)s).",
                     claim=claim.display_name,
-                    arrange=claim.arrange_deadline or "-",
-                    arrival=claim.arrival_deadline or "-",
+                    arrange=local(claim.arrange_deadline),
+                    arrival=local(claim.arrival_deadline),
                 ),
-                user_id=claim.user_id.id or claim.contract_id.user_id.id or self.env.uid,
+                user_id=responsible.id,
             )
         return True
 

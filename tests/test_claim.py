@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
+from odoo.tools.misc import format_datetime
 
 from .common_service import ServiceCase
 
@@ -306,6 +307,23 @@ class TestClaim(ServiceCase):
         self.assertEqual(
             len(overdue.activity_ids.filtered(lambda a: a.activity_type_id == sla_type)), 1
         )
+
+    def test_sla_activity_shows_the_deadlines_in_the_company_time_zone(self):
+        """The overdue to-do tells the responsible the deadlines as the company's clock shows
+        them (Asia/Shanghai, UTC+8), not in UTC, whoever runs the cron."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        call = datetime.now().replace(microsecond=0) - timedelta(hours=3)
+        claim = self._claim(call_time=call, onsite=True, zone="urban", user_id=self.user_desk.id)
+        self.env["after_sales.claim"]._cron_check_sla()
+        sla_type = self.env.ref("after_sales_service.mail_activity_type_sla_overdue")
+        note = str(claim.activity_ids.filtered(lambda a: a.activity_type_id == sla_type).note)
+        desk_env = self.env(context={"lang": self.user_desk.lang})
+        for deadline in (claim.arrange_deadline, claim.arrival_deadline):
+            local = format_datetime(desk_env, deadline, tz="Asia/Shanghai", dt_format="short")
+            in_utc = format_datetime(desk_env, deadline, tz="UTC", dt_format="short")
+            self.assertNotEqual(local, in_utc)
+            self.assertIn(local, note)
+            self.assertNotIn(in_utc, note)
 
     def test_complete_schedules_two_return_visits(self):
         claim = self._claim(user_id=self.user_desk.id)
