@@ -206,7 +206,7 @@ class TestSettlementBatch(SettlementCase):
 
         def refuse_one(settlements):
             if blocked & settlements.contract_id:
-                raise UserError("The journal is locked for the test.")
+                raise UserError(self.env._("The journal is locked for the test."))
             return post(settlements)
 
         with self._cron_commits(), patch.object(Settlement, "action_post", refuse_one):
@@ -214,7 +214,7 @@ class TestSettlementBatch(SettlementCase):
         lines = {line.contract_id: line for line in batch.line_ids}
         failed = lines[self.collections]
         self.assertEqual(failed.result, "failed")
-        self.assertIn("The journal is locked for the test.", failed.reason)
+        self.assertIn(self.env._("The journal is locked for the test."), failed.reason)
         draft = failed.settlement_id
         self.assertEqual(draft.state, "draft", "kept as a draft to review")
         self.assertEqual(lines[self.units].settlement_id.state, "posted")
