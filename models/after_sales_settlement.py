@@ -1169,6 +1169,20 @@ class AfterSalesSettlement(models.Model):
         return in_force
 
     @api.model
+    def _get_quarter_settlements(self, contracts, year, quarter):
+        """The settlements (not cancelled) of ``contracts`` for a quarter: what settling again
+        must neither create twice nor recompute. The one home of that question for
+        :meth:`_settle_contracts`, the settlement wizard and the background run."""
+        return self.search(
+            [
+                ("contract_id", "in", contracts.ids),
+                ("year", "=", int(year)),
+                ("quarter", "=", str(quarter)),
+                ("state", "!=", "cancel"),
+            ]
+        )
+
+    @api.model
     def _settle_contracts(  # noqa: PLR0917 (the background batch calls it positionally)
         self, contracts, year, quarter, forfeits=None, post=False, errors=None
     ):
@@ -1194,14 +1208,7 @@ class AfterSalesSettlement(models.Model):
         start, end = periods.quarter_bounds(year, quarter)
         contracts = self._get_settleable_contracts(contracts, start, end)
         contracts._lock_fund()
-        existing = self.search(
-            [
-                ("contract_id", "in", contracts.ids),
-                ("year", "=", year),
-                ("quarter", "=", str(quarter)),
-                ("state", "!=", "cancel"),
-            ]
-        )
+        existing = self._get_quarter_settlements(contracts, year, quarter)
         todo = contracts - existing.contract_id
         refused = self.env["after_sales.fund"]._get_quarter_order_errors(todo, year, quarter)
         if refused and strict:

@@ -320,14 +320,7 @@ class AfterSalesSettlementBatch(models.Model):
         contracts = lines.contract_id.with_env(Settlement.env)
         # Resume: a contract settled for the quarter since the batch was queued (by this run
         # before a crash, or by hand) is not settled again.
-        existing = Settlement.search(
-            [
-                ("contract_id", "in", contracts.ids),
-                ("year", "=", year),
-                ("quarter", "=", str(quarter)),
-                ("state", "!=", "cancel"),
-            ]
-        )
+        existing = Settlement._get_quarter_settlements(contracts, year, quarter)
         done = {settlement.contract_id.id: settlement for settlement in existing}
         results, retry_post = {}, {}
         for line in lines:

@@ -96,14 +96,7 @@ class AfterSalesSettlementCreate(models.TransientModel):
         self.env["after_sales.settlement"]._check_manager()
         start, end = self._bounds()
         Settlement = self.env["after_sales.settlement"]
-        done = Settlement.search(
-            [
-                ("contract_id", "in", self.contract_ids.ids),
-                ("year", "=", self.year),
-                ("quarter", "=", self.quarter),
-                ("state", "!=", "cancel"),
-            ]
-        )
+        done = Settlement._get_quarter_settlements(self.contract_ids, self.year, self.quarter)
         # a quarter already settled is shown as it was settled: nothing is accrued for it
         self.env["after_sales.fund"]._accrue(self.contract_ids - done.contract_id, end)
         falsified = self._falsified_cards(start, end)
@@ -128,14 +121,7 @@ class AfterSalesSettlementCreate(models.TransientModel):
             return self.action_settle_in_background()
         forfeits = self._forfeits()
         Settlement = self.env["after_sales.settlement"]
-        already = Settlement.search(
-            [
-                ("contract_id", "in", self.contract_ids.ids),
-                ("year", "=", self.year),
-                ("quarter", "=", self.quarter),
-                ("state", "!=", "cancel"),
-            ]
-        )
+        already = Settlement._get_quarter_settlements(self.contract_ids, self.year, self.quarter)
         errors = []
         settlements = Settlement._settle_contracts(
             self.contract_ids,
