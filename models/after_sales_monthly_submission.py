@@ -1,8 +1,6 @@
 import base64
 import datetime
 
-import pytz
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -41,7 +39,7 @@ class AfterSalesMonthlySubmission(models.Model):
 
     _name = "after_sales.monthly.submission"
     _description = "Dealer Monthly Report"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["after_sales.document.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "month desc, contract_id, kind"
     _check_company_auto = True
 
@@ -150,7 +148,7 @@ class AfterSalesMonthlySubmission(models.Model):
             if record.date_submitted:
                 on_time = record._local_date(record.date_submitted) <= record.date_due
                 record.state = "submitted" if on_time else "submitted_late"
-            elif record.date_due and record._local_today() > record.date_due:
+            elif record.date_due and record._company_today() > record.date_due:
                 record.state = "late"
             else:
                 record.state = "due"
@@ -290,17 +288,6 @@ class AfterSalesMonthlySubmission(models.Model):
         next_month = periods.add_months(month.replace(day=1), 1)
         last_day = periods.month_bounds(next_month.year, next_month.month)[1].day
         return next_month.replace(day=min(max(report_day or 1, 1), last_day))
-
-    def _tz(self):
-        """The manufacturer's time zone, that of the company (its responsible's when unset)."""
-        tz = self.company_id.partner_id.tz or self.contract_id.user_id.tz or "UTC"
-        return pytz.timezone(tz)
-
-    def _local_date(self, value):
-        return pytz.UTC.localize(value).astimezone(self._tz()).date()
-
-    def _local_today(self):
-        return self._local_date(fields.Datetime.now())
 
     @api.model
     def _prepare_submission_vals(self, contract, month, kind):
