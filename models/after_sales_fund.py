@@ -129,10 +129,9 @@ class AfterSalesFund(models.AbstractModel):
         ``bases`` and ``held`` as returned by :meth:`_get_monthly_bases` and
         :meth:`_get_accrued_by_month`; ``first_open`` the contract's first open quarter."""
         vals_list = []
-        lang_env = self.with_context(lang=contract.dealer_id.lang or self.env.lang).env
-        basis_label = dict(contract._fields["allowance_basis"]._description_selection(lang_env))[
-            contract.allowance_basis
-        ]
+        # the texts in the dealer's language, looked up only when a row is written (a preview
+        # of hundreds of dealers whose months are up to date writes none)
+        lang_env = basis_label = None
         cumulated = {}
         for month in months:
             quarter = periods.quarter_of(month)
@@ -151,6 +150,11 @@ class AfterSalesFund(models.AbstractModel):
             amount, basis_diff = target - held_amount, basis - held_basis
             if not amount and not basis_diff:
                 continue
+            if lang_env is None:
+                lang_env = self.with_context(lang=contract.dealer_id.lang or self.env.lang).env
+                basis_label = dict(
+                    contract._fields["allowance_basis"]._description_selection(lang_env)
+                )[contract.allowance_basis]
             month_label = month.strftime("%Y-%m")
             vals = {
                 "contract_id": contract.id,
