@@ -23,6 +23,7 @@ class AfterSalesDocumentMixin(models.AbstractModel):
     their state labels, state checks and group checks."""
 
     _name = "after_sales.document.mixin"
+    _inherit = ["after_sales.company.check.mixin"]
     _description = "After-Sales Document Guards"
 
     # ------------------------------------------------------------

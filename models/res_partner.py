@@ -2,7 +2,8 @@ from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "after_sales.company.check.mixin"]
 
     # Everyone reads partners; only the sales team and the after-sales users see contracts.
     after_sales_contract_ids = fields.One2many(

@@ -1,0 +1,85 @@
+"""The company check once per combination (``after_sales.company.check.mixin``): a batch
+that points at a record of another company is still refused, whichever record of the batch
+does it, and a consistent batch is checked with one record of each combination."""
+
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.models import BaseModel
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from .common_service import ServiceCase
+
+
+@tagged("post_install", "-at_install")
+class TestCardCompanyCheck(ServiceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company = cls.env["res.company"].create({"name": "Other Manufacturer"})
+        cls.foreign_lot = cls.env["stock.lot"].create(
+            {
+                "product_id": cls.heater.id,
+                "name": "SN-FOREIGN-1",
+                "company_id": cls.other_company.id,
+            }
+        )
+
+    def _vals(self, lot):
+        return {
+            "dealer_id": self.dealer.id,
+            "product_id": self.heater.id,
+            "lot_id": lot.id,
+            "sale_date": self.today,
+            "date_received": self.today,
+            "customer_name": "Li Na",
+            "company_id": self.company.id,
+        }
+
+    def test_last_card_of_a_batch_with_another_companys_serial_is_refused(self):
+        lots = [self._lot() for __ in range(3)]
+        with self.assertRaisesRegex(UserError, "SN-FOREIGN-1"):
+            self.env["after_sales.warranty.card"].create(
+                [self._vals(lot) for lot in lots] + [self._vals(self.foreign_lot)]
+            )
+
+    def test_consistent_batch_checks_one_record_per_combination(self):
+        cards = self.env["after_sales.warranty.card"].create(
+            [self._vals(self._lot()) for __ in range(4)]
+        )
+        sizes = []
+        original = BaseModel._check_company
+
+        def spy(records, fnames=None):
+            sizes.append(len(records))
+            return original(records, fnames)
+
+        with patch.object(BaseModel, "_check_company", spy):
+            # the four cards share their company, product and dealer; their serials differ
+            cards._check_company(["product_id", "dealer_id"])
+            cards._check_company(["lot_id"])
+        self.assertEqual(sizes, [1, 4])
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerCompanyCheck(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company_data = cls.setup_other_company(name="Other Manufacturer")
+
+    def test_partner_batch_with_another_companys_receivable_is_refused(self):
+        foreign = self.other_company_data["default_account_receivable"]
+        vals = [{"name": f"Customer {i}"} for i in range(3)]
+        vals.append({"name": "Customer 3", "property_account_receivable_id": foreign.id})
+        with self.assertRaisesRegex(UserError, "Customer 3"):
+            self.env["res.partner"].create(vals)
+
+    def test_partner_batch_of_the_company_is_created(self):
+        partners = self.env["res.partner"].create([{"name": f"Customer {i}"} for i in range(3)])
+        self.assertEqual(
+            partners.mapped("property_account_receivable_id"),
+            self.company_data["default_account_receivable"],
+        )
