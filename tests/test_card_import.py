@@ -2,12 +2,14 @@ import base64
 import csv
 import io
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import openpyxl
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..wizard import after_sales_warranty_card_import as card_import
 from .common_service import ServiceCase
 
 HEADERS = [
@@ -294,3 +296,37 @@ class TestCardImport(ServiceCase):
             ),
             2000,
         )
+
+    def test_rows_saved_chunk_by_chunk_are_one_import(self):
+        """A large file is saved in chunks (the ORM cache emptied between them): every card,
+        serial and customer is the same as in one go, and a customer created by an earlier
+        chunk is found again by its phone."""
+        existing_lot = self._lot(self.heater, "SN-CHUNK-2")
+        rows = [
+            self._row(f"SN-CHUNK-{i}", **{"Customer Phone": f"+86 139-0000-000{i % 3}"})
+            for i in range(5)
+        ]
+        wizard = self._wizard(self._csv(rows))
+        Wizard = type(wizard)
+        chunks = []
+        save_chunk = Wizard._create_cards_chunk
+
+        def spy(wizard, good):
+            chunks.append(len(good))
+            return save_chunk(wizard, good)
+
+        with (
+            patch.object(card_import, "IMPORT_CHUNK", 2),
+            patch.object(Wizard, "_create_cards_chunk", spy),
+        ):
+            wizard.action_import()
+        self.assertEqual(chunks, [2, 2, 1])
+        self.assertEqual((wizard.imported_count, wizard.error_count), (5, 0))
+        cards = wizard.card_ids.sorted(lambda c: c.lot_id.name)
+        self.assertEqual(cards.mapped("lot_id.name"), [f"SN-CHUNK-{i}" for i in range(5)])
+        self.assertEqual(cards[2].lot_id, existing_lot)
+        self.assertEqual(set(cards.mapped("state")), {"registered"})
+        # rows 0 and 3, 1 and 4 share a phone across chunks: one customer each
+        self.assertEqual(cards[0].customer_id, cards[3].customer_id)
+        self.assertEqual(cards[1].customer_id, cards[4].customer_id)
+        self.assertEqual(len(cards.customer_id), 3)
