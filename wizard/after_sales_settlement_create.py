@@ -311,8 +311,7 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
     contract_id = fields.Many2one("after_sales.contract", required=True)
     dealer_id = fields.Many2one(related="contract_id.dealer_id")
     allowance_basis = fields.Selection(related="contract_id.allowance_basis", string="Basis")
-    # filled by the preview (not related: a related currency is recomputed for every amount
-    # of every line created, most of the preview's time for hundreds of dealers)
+    # filled by the preview with the contract's currency, for the monetary widget
     currency_id = fields.Many2one("res.currency")
     settlement_id = fields.Many2one("after_sales.settlement", string="Already Settled")
     # The amounts are shown, never kept: the figures come rounded to the currency from the
