@@ -1,6 +1,7 @@
-"""The company check once per combination (``after_sales.company.check.mixin``): a batch
-that points at a record of another company is still refused, whichever record of the batch
-does it, and a consistent batch is checked with one record of each combination."""
+"""The company check on a whole batch (``after_sales.company.check.mixin``): a batch that
+points at a record of another company is still refused with Odoo's own message, whichever
+record of the batch does it, and a consistent batch is checked without Odoo's per-record
+check."""
 
 from unittest.mock import patch
 
@@ -45,10 +46,8 @@ class TestCardCompanyCheck(ServiceCase):
                 [self._vals(lot) for lot in lots] + [self._vals(self.foreign_lot)]
             )
 
-    def test_consistent_batch_checks_one_record_per_combination(self):
-        cards = self.env["after_sales.warranty.card"].create(
-            [self._vals(self._lot()) for __ in range(4)]
-        )
+    def _spy_core_check(self):
+        """Patch Odoo's own ``_check_company``; return the sizes of the batches it checks."""
         sizes = []
         original = BaseModel._check_company
 
@@ -56,11 +55,35 @@ class TestCardCompanyCheck(ServiceCase):
             sizes.append(len(records))
             return original(records, fnames)
 
-        with patch.object(BaseModel, "_check_company", spy):
+        return sizes, patch.object(BaseModel, "_check_company", spy)
+
+    def test_consistent_batch_is_checked_without_odoos_per_record_check(self):
+        cards = self.env["after_sales.warranty.card"].create(
+            [self._vals(self._lot()) for __ in range(4)]
+        )
+        sizes, spy = self._spy_core_check()
+        with spy:
             # the four cards share their company, product and dealer; their serials differ
             cards._check_company(["product_id", "dealer_id"])
             cards._check_company(["lot_id"])
-        self.assertEqual(sizes, [1, 4])
+            cards._check_company()
+        self.assertEqual(sizes, [])
+
+    def test_only_the_card_with_the_foreign_serial_is_checked_by_odoo(self):
+        cards = self.env["after_sales.warranty.card"].create(
+            [self._vals(self._lot()) for __ in range(3)]
+        )
+        # written in SQL, as a foreign serial could only come from outside the ORM's checks
+        self.env.cr.execute(
+            "UPDATE after_sales_warranty_card SET lot_id = %s WHERE id = %s",
+            [self.foreign_lot.id, cards[1].id],
+        )
+        cards.invalidate_recordset(["lot_id"])
+        sizes, spy = self._spy_core_check()
+        with spy, self.assertRaisesRegex(UserError, "SN-FOREIGN-1") as refused:
+            cards._check_company(["lot_id"])
+        self.assertIn(cards[1].display_name, str(refused.exception))
+        self.assertEqual(sizes, [1])
 
 
 @tagged("post_install", "-at_install")
