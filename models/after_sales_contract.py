@@ -785,12 +785,14 @@ class AfterSalesContract(models.Model):
     @api.model
     def _get_serving_contract_resolver(self, partners, companies):
         """Load, in one query, the contracts that may serve ``partners`` in ``companies`` and
-        return ``resolve(partner, company, day=None, walk_up=True)``: the contract of the
-        partner's commercial partner or, with ``walk_up``, of the nearest dealer above it that
-        has one (a sub-dealer's sales count for its dealer). Without ``day``, the running
+        return ``resolve(partner, company, day=None, walk_up=True, until=None)``: the contract
+        of the partner's commercial partner or, with ``walk_up``, of the nearest dealer above it
+        that has one (a sub-dealer's sales count for its dealer). Without ``day``, the running
         contract; with ``day``, the contract in force on that day (renewals split at their
-        dates). The one home of that decision: :meth:`_get_serving_contract_multi` and the
-        fund's accrual use it."""
+        dates); with ``day`` and ``until``, the contract serving the partner on every day of
+        [day, until], or ``None`` when a contract that could serve it starts or ends in between
+        (the fund's accrual then reads that month day by day). The one home of that decision:
+        :meth:`_get_serving_contract_multi` and the fund's accrual use it."""
         chains = {}
         for partner in partners:
             chain, node = [], partner.commercial_partner_id
@@ -811,9 +813,22 @@ class AfterSalesContract(models.Model):
         for contract in candidates:
             by_key[contract.dealer_id.id, contract.company_id.id].append(contract)
 
-        def resolve(partner, company, day=None, walk_up=True):
+        def changes_between(nodes, company, start, end):
+            for node in nodes:
+                for contract in by_key.get((node.id, company.id), ()):
+                    if contract.state not in ("running", "expired", "terminated"):
+                        continue
+                    last_day = contract._get_last_day()
+                    if start < contract.date_start <= end or (last_day and start <= last_day < end):
+                        return True
+            return False
+
+        def resolve(partner, company, day=None, walk_up=True, until=None):
             chain = chains.get(partner.id, [])
-            for node in chain if walk_up else chain[:1]:
+            nodes = chain if walk_up else chain[:1]
+            if day and until and changes_between(nodes, company, day, until):
+                return None
+            for node in nodes:
                 for contract in by_key.get((node.id, company.id), ()):
                     if contract._is_in_force_on(day) if day else contract.state == "running":
                         return contract

@@ -195,10 +195,13 @@ class AfterSalesFund(models.AbstractModel):
         units (registered, on-time cards neither falsified nor void). Each document counts for
         the contract that serves its partner on the document's own date (a sub-dealer counts
         for its dealer, a renewal splits at its dates), and only for that contract's own
-        basis, whatever the other contracts of the run use. One grouped query per basis."""
+        basis, whatever the other contracts of the run use.
+
+        One query per basis grouped by partner and month, so the cost does not grow with the
+        number of documents; a month in which a contract that could serve the partner starts
+        or ends (or whose documents need converting at their own date) is read again day by
+        day, in one more query per basis."""
         result = defaultdict(Decimal)
-        by_basis = contracts.grouped("allowance_basis")
-        wanted = set(contracts.ids)
         partners = (
             self.env["res.partner"]
             .with_context(active_test=False)
@@ -208,82 +211,111 @@ class AfterSalesFund(models.AbstractModel):
             partners, contracts.company_id
         )
         partners_of = self._get_partners_by_basis(contracts, partners)
-        served = {}
+        wanted = set(contracts.ids)
+        for basis_name, basis_contracts in contracts.grouped("allowance_basis").items():
+            query = self._prepare_basis_query(
+                basis_name, partners_of[basis_name], basis_contracts.company_id, start, end
+            )
+            if not query:
+                continue
 
-        def add(basis_name, partner, company, day, value_for):
-            key = (partner.id, company.id, day)
-            if key not in served:
-                served[key] = resolve(partner, company, day)
-            contract = served[key]
-            if not contract or contract.id not in wanted:
-                return
-            if contract.allowance_basis != basis_name:
-                return
-            month = day.replace(day=1)
-            result[contract.id, month] += value_for(contract)
+            def counts_for(contract, basis_name=basis_name):
+                return contract and contract.id in wanted and contract.allowance_basis == basis_name
 
-        def money(doc_currency, amount_doc, amount_company, company, day):
-            def value_for(contract):
-                if doc_currency == contract.currency_id:
-                    return to_money(amount_doc)
-                if company.currency_id == contract.currency_id:
-                    return to_money(amount_company)
-                return to_money(
-                    company.currency_id._convert(amount_company, contract.currency_id, company, day)
-                )
+            model, domain, date_field, groupby, aggregates, value_of = query
+            extra = len(groupby) - 2  # the group's keys after partner and company
+            by_day = set()
+            for month, partner, company, *row in model._read_group(
+                domain, [f"{date_field}:month", *groupby], aggregates
+            ):
+                month_end = periods.month_bounds(month.year, month.month)[1]
+                contract = resolve(partner, company, max(month, start), until=min(month_end, end))
+                if contract is not None and not counts_for(contract):
+                    continue
+                value = contract and value_of(row, contract, company, None)
+                if value is None:
+                    by_day.add((partner.id, company.id, month, *row[:extra]))
+                else:
+                    result[contract.id, month] += value
+            if not by_day:
+                continue
+            domain = [*domain, (groupby[0], "in", list({key[0] for key in by_day}))]
+            for day, partner, company, *row in model._read_group(
+                domain, [f"{date_field}:day", *groupby], aggregates
+            ):
+                month = day.replace(day=1)
+                contract = resolve(partner, company, day)
+                key = (partner.id, company.id, month, *row[:extra])
+                if key in by_day and counts_for(contract):
+                    result[contract.id, month] += value_of(row, contract, company, day)
+        return result
 
-            return value_for
-
-        if by_basis.get("collections"):
-            groups = self.env["account.payment"]._read_group(
+    @api.model
+    def _prepare_basis_query(self, basis_name, partner_ids, companies, start, end):
+        """What :meth:`_get_monthly_bases` reads for one allowance basis: ``(model, domain,
+        date field, group by (partner and company first), aggregates, value_of)``, where
+        ``value_of(row, contract, company, day)`` turns a group's other keys and aggregates
+        into the contract's currency, ``None`` when that needs the documents' own day (``day``
+        is ``None`` for a whole month). ``None`` for a basis that reads no document."""
+        if basis_name == "collections":
+            return (
+                self.env["account.payment"],
                 [
-                    ("partner_id", "in", partners_of["collections"]),
+                    ("partner_id", "in", partner_ids),
                     ("partner_type", "=", "customer"),
                     ("state", "in", ("in_process", "paid")),
                     ("date", ">=", start),
                     ("date", "<=", end),
-                    ("company_id", "in", by_basis["collections"].company_id.ids),
+                    ("company_id", "in", companies.ids),
                 ],
-                ["partner_id", "company_id", "currency_id", "payment_type", "date:day"],
+                "date",
+                ["partner_id", "company_id", "currency_id", "payment_type"],
                 ["amount:sum", "amount_company_currency_signed:sum"],
+                lambda row, contract, company, day: _in_contract_currency(
+                    row[0],
+                    row[2] if row[1] == "inbound" else -row[2],
+                    row[3],
+                    company,
+                    contract,
+                    day,
+                ),
             )
-            for partner, company, currency, payment_type, day, amount, amount_company in groups:
-                sign = 1 if payment_type == "inbound" else -1
-                value = money(currency, sign * amount, amount_company, company, day)
-                add("collections", partner, company, day, value)
-        if by_basis.get("sales"):
-            groups = self.env["account.move"]._read_group(
+        if basis_name == "sales":
+            return (
+                self.env["account.move"],
                 [
-                    ("partner_id", "in", partners_of["sales"]),
+                    ("partner_id", "in", partner_ids),
                     ("move_type", "in", ("out_invoice", "out_refund")),
                     ("state", "=", "posted"),
                     ("invoice_date", ">=", start),
                     ("invoice_date", "<=", end),
-                    ("company_id", "in", by_basis["sales"].company_id.ids),
+                    ("company_id", "in", companies.ids),
                 ],
-                ["partner_id", "company_id", "currency_id", "invoice_date:day"],
+                "invoice_date",
+                ["partner_id", "company_id", "currency_id"],
                 ["amount_total_in_currency_signed:sum", "amount_total_signed:sum"],
+                lambda row, contract, company, day: _in_contract_currency(
+                    row[0], row[1], row[2], company, contract, day
+                ),
             )
-            for partner, company, currency, day, amount, amount_company in groups:
-                value = money(currency, amount, amount_company, company, day)
-                add("sales", partner, company, day, value)
-        if by_basis.get("units"):
-            groups = self.env["after_sales.warranty.card"]._read_group(
+        if basis_name == "units":
+            return (
+                self.env["after_sales.warranty.card"],
                 [
-                    ("dealer_id", "in", partners_of["units"]),
+                    ("dealer_id", "in", partner_ids),
                     ("state", "=", "registered"),
                     ("is_late", "=", False),
                     ("falsified", "=", False),
                     ("date_received", ">=", start),
                     ("date_received", "<=", end),
-                    ("company_id", "in", by_basis["units"].company_id.ids),
+                    ("company_id", "in", companies.ids),
                 ],
-                ["dealer_id", "company_id", "date_received:day"],
+                "date_received",
+                ["dealer_id", "company_id"],
                 ["__count"],
+                lambda row, contract, company, day: Decimal(row[0]),
             )
-            for partner, company, day, count in groups:
-                add("units", partner, company, day, lambda _contract, n=count: Decimal(n))
-        return result
+        return None
 
     @api.model
     def _get_partners_by_basis(self, contracts, partners):
@@ -417,3 +449,18 @@ class AfterSalesFund(models.AbstractModel):
                 company_contracts.with_company(company), last_month_end
             )
         return True
+
+
+def _in_contract_currency(currency, amount, amount_company, company, contract, day):  # noqa: PLR0917
+    """A document group's ``amount`` (in ``currency``; ``amount_company`` in its company's
+    currency) in ``contract``'s currency, converted at ``day``; ``None`` when a conversion is
+    needed and ``day`` is ``None`` (a whole month)."""
+    if currency == contract.currency_id:
+        return to_money(amount)
+    if company.currency_id == contract.currency_id:
+        return to_money(amount_company)
+    if day is None:
+        return None
+    return to_money(
+        company.currency_id._convert(amount_company, contract.currency_id, company, day)
+    )

@@ -244,6 +244,40 @@ class TestAccrualFollowsDocuments(FundCase):
         self.assertEqual(settlement.accrued_amount, 735.0)
         self.assertEqual(settlement.currency_id, eur)
 
+    def test_rate_changing_mid_month_converts_each_payment_at_its_date(self):
+        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0), ("2026-01-16", 4.0)])
+        dealer = self._dealer("Euro dealer, mid-month rate")
+        contract = self._contract(dealer_id=dealer.id, currency_id=eur.id, allowance_rate=3.0)
+        # 1,000 USD on 10 Jan at 2 = 2,000 EUR and 1,000 USD on 20 Jan at 4 = 4,000 EUR: 6,000
+        # EUR in January (a month converted at one rate would give 4,000 or 8,000) -> 180.00
+        self._pay(1000.0, date(2026, 1, 10), dealer)
+        self._pay(1000.0, date(2026, 1, 20), dealer)
+        contract._accrue_period(date(2026, 1, 1), date(2026, 3, 31))
+        self.assertRecordValues(
+            self._accruals(contract), [{"basis_amount": 6000.0, "amount": 180.0}]
+        )
+
+    def test_sub_dealer_contract_starting_mid_month_takes_its_documents_from_its_start(self):
+        dealer = self._dealer("Dealer over a sub-dealer")
+        sub_dealer = self.env["res.partner"].create(
+            {"name": "Sub-dealer with its own contract", "is_company": True, "parent_id": dealer.id}
+        )
+        dealer_contract = self._contract(dealer_id=dealer.id, allowance_rate=3.0)
+        own = self._contract(
+            dealer_id=sub_dealer.id, date_start=date(2026, 2, 15), allowance_rate=5.0
+        )
+        self._pay(1000.0, date(2026, 2, 10), sub_dealer)  # before its contract: the dealer's
+        self._pay(2000.0, date(2026, 2, 20), sub_dealer)  # its own contract's
+        self._pay(4000.0, date(2026, 3, 5), sub_dealer)  # its own contract's
+        (dealer_contract | own)._accrue_period(date(2026, 1, 1), date(2026, 3, 31))
+        self.assertRecordValues(
+            self._accruals(dealer_contract), [{"basis_amount": 1000.0, "amount": 30.0}]
+        )
+        self.assertRecordValues(
+            self._accruals(own),
+            [{"basis_amount": 2000.0, "amount": 100.0}, {"basis_amount": 4000.0, "amount": 200.0}],
+        )
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-07-10")
