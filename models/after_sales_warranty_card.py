@@ -672,7 +672,11 @@ class AfterSalesWarrantyCard(models.Model):
             }
             for vals in create
         ]
-        partners = Partner.create(_with_batch_defaults(Partner, partner_vals))
+        # new partners without parent or children have nothing to sync: Odoo's per-partner
+        # sync of commercial and address fields is skipped
+        partners = Partner.with_context(_partners_skip_fields_sync=True).create(
+            _with_batch_defaults(Partner, partner_vals)
+        )
         for vals, partner in zip(create, partners, strict=True):
             vals["customer_id"] = partner.id
         # Two new cards of one new customer (same phone) share the partner just created.

@@ -621,8 +621,13 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                 draft.write(vals)
                 drafts |= draft
                 continue
+            # the contract checked above: the card's own compute would find it again, record
+            # by record (its constraint still checks that it serves the dealer)
             vals.update(
-                company_id=self.company_id.id, product_id=values["product"].id, lot_id=lot_id
+                company_id=self.company_id.id,
+                product_id=values["product"].id,
+                lot_id=lot_id,
+                contract_id=values["contract"].id,
             )
             vals_list.append(vals)
         cards = drafts | Card.create(_with_batch_defaults(Card, vals_list))
