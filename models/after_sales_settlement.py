@@ -733,7 +733,8 @@ class AfterSalesSettlement(models.Model):
             [
                 (contract, contract, date_from, date_to, contract in forfeits)
                 for contract in contracts
-            ]
+            ],
+            with_claims=False,
         )
         return {contract: values for contract, (values, _claims) in figures.items()}
 
@@ -750,13 +751,14 @@ class AfterSalesSettlement(models.Model):
         )
 
     @api.model
-    def _compute_figures_batch(self, specs, saved_ids=()):
+    def _compute_figures_batch(self, specs, saved_ids=(), with_claims=True):
         """Return ``{key: (figures, claims)}`` for ``specs``, ``(key, contract, date_from,
         date_to, forfeit)`` tuples: each contract's quarter figures from the ledger and the
         approved claims not yet settled (or settled by one of ``saved_ids``). One grouped query
         for the openings (per distinct quarter start), one for the quarters' accruals and
         consumption, one for the claims to reimburse, whatever the number of contracts and
-        claims; nothing is read record by record."""
+        claims; nothing is read record by record. Without ``with_claims`` (the preview) only
+        the claims' amounts are summed and the claims returned are empty."""
         if not specs:
             return {}
         Entry = self.env["after_sales.fund.entry"]
@@ -806,9 +808,9 @@ class AfterSalesSettlement(models.Model):
                 ("settlement_id", "in", saved_ids),
             ],
             ["contract_id", "date_reimbursable:month"],
-            ["reimbursable_amount:sum", "id:array_agg"],
+            ["reimbursable_amount:sum", "id:array_agg" if with_claims else "__count"],
         ):
-            waiting[contract.id].append((month, amount, claim_ids))
+            waiting[contract.id].append((month, amount, claim_ids if with_claims else []))
         # the claims of all the contracts are read together when the callers use them
         prefetch = [cid for groups in waiting.values() for *_x, ids in groups for cid in ids]
         result = {}
