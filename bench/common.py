@@ -96,6 +96,26 @@ class Measure:
         return False
 
 
+# runs of a repeatable measure (one that changes nothing the next run sees): the median is kept
+REPEAT = 7
+
+
+def repeated(env, label, function, runs=REPEAT, setup=None):
+    """Run ``function()`` ``runs`` times, each in its own :class:`Measure` (ORM cache emptied
+    before it), and return ``(median measure, last result)``: one cold run tells more about
+    the machine's other work than about the code. For blocks that can be run again on the
+    same data (computations, previews), with baseline and candidate measured alike. With
+    ``setup``, each run is ``function(setup())``, the setup outside the measure."""
+    measures, result = [], None
+    for _run in range(runs):
+        args = (setup(),) if setup else ()
+        with Measure(env, label) as measure:
+            result = function(*args)
+        measures.append(measure)
+    measures.sort(key=lambda m: m.seconds)
+    return measures[len(measures) // 2], result
+
+
 def report(title, baseline, candidate, unit_count, unit, *, target=None):
     """Print the candidate's figures as a ratio of the baseline's, measured in the same run.
     ``target`` is the issue's goal, printed beside the ratio."""
