@@ -690,8 +690,11 @@ class AfterSalesSettlement(models.Model):
             released |= settlement.claim_ids - claims
             links.append((settlement, claims - settlement.claim_ids))
         released.sudo().write({"settlement_id": False})
-        # read the claims to link in one query (each write would read its own otherwise)
-        released.concat(*(claims for _settlement, claims in links)).mapped("settlement_id")
+        # read what the claims' write checks in one query (each write would read its own
+        # otherwise); named, since past Odoo's prefetch size `mapped` reads only the field asked
+        released.concat(*(claims for _settlement, claims in links)).fetch(
+            ["settlement_id", "state", "company_id"]
+        )
         for settlement, claims in links:
             claims.sudo().write({"settlement_id": settlement.id})
 

@@ -1,6 +1,7 @@
 import logging
 from contextlib import closing
 from datetime import date, datetime
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import freeze_time, tagged
@@ -211,6 +212,18 @@ class TestSettlementQueries(SettlementCase):
     def test_settle(self):
         counts = self._guard("settle", self._settle, prepare=self._accrue)
         self._assert_flat_in_claims(counts)
+
+    @warmup
+    def test_settle_past_prefetch_size(self):
+        """Settling more claims than Odoo reads in one prefetch (1,000: 500 dealers with 3
+        claims each) reads the claims to link together, not settlement by settlement: the
+        prefetch size is made smaller than the 300 claims of these 10 dealers."""
+        with patch("odoo.orm.models.PREFETCH_MAX", 50):
+            self._count(
+                lambda _prepared: self._settle(self.many),
+                prepare=lambda: self._accrue(self.many),
+                limit=LIMITS["settle"][10, 30] + 2,
+            )
 
     @warmup
     def test_post(self):
