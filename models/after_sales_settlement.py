@@ -690,11 +690,10 @@ class AfterSalesSettlement(models.Model):
             released |= settlement.claim_ids - claims
             links.append((settlement, claims - settlement.claim_ids))
         released.sudo().write({"settlement_id": False})
-        # read what the claims' write checks in one query (each write would read its own
-        # otherwise); named, since past Odoo's prefetch size `mapped` reads only the field asked
-        released.concat(*(claims for _settlement, claims in links)).fetch(
-            ["settlement_id", "state", "company_id"]
-        )
+        # read the claims to link in one query, all the fields a record read would fetch (each
+        # write would read its own otherwise; past Odoo's prefetch size, `mapped` reads only the
+        # field asked)
+        released.concat(*(claims for _settlement, claims in links)).fetch()
         for settlement, claims in links:
             claims.sudo().write({"settlement_id": settlement.id})
 
