@@ -21,6 +21,16 @@ SCHEMES = [
 ]
 
 
+def _analyze(env):
+    """Planner statistics that see the rows just created (``ANALYZE`` counts this
+    transaction's own rows), as autovacuum gives a live database. On a fresh or rolled-back
+    database the tables look empty, and the core accounting queries of posting (their OR-joins)
+    then take nested loops that ran for minutes at 500 dealers: the 500 x 30 generation did not
+    finish in 45 minutes; with this, it takes about 140 s."""
+    env.flush_all()
+    env.cr.execute("ANALYZE")
+
+
 def _day(rng, month):
     return datetime.date(2026, month, rng.randint(1, 28))
 
@@ -64,6 +74,7 @@ def generate(env, *, dealers=200, claims_per_dealer=30, cards_per_dealer=20, see
             for month in (1, 3)
         ]
     )
+    _analyze(env)
     payments.action_post()
     product = env["product.product"].create(
         {"name": f"{tag} water heater", "list_price": 1299.0, "taxes_id": [(6, 0, [])]}
@@ -91,6 +102,7 @@ def generate(env, *, dealers=200, claims_per_dealer=30, cards_per_dealer=20, see
             for month in (2, 3)
         ]
     )
+    _analyze(env)
     invoices.action_post()
     # the first cards of each dealer are the units its claims are about (sold in January); the
     # others are sold over the quarter; every card reaches the manufacturer within 3 days
@@ -134,6 +146,7 @@ def generate(env, *, dealers=200, claims_per_dealer=30, cards_per_dealer=20, see
             for card in by_dealer[partner.id][:claims_per_dealer]
         ]
     )
+    _analyze(env)
     claims.action_submit()
     claims.action_approve()
     # approved in the quarter (the generator runs on any day)
