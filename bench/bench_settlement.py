@@ -23,7 +23,7 @@ from collections import defaultdict
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import Measure, environment, figures, open_env, repeated, report, scale
+from common import Measure, environment, figures, open_env, repeated, report, scale, vacuum
 from generate import Q1, generate
 
 SQL_FIGURES = """
@@ -266,12 +266,16 @@ def run(registry, dealers, claims):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dealers", type=int)
+    parser.add_argument("--claims", type=int, help="one size of claims per dealer only")
     args, odoo_args = parser.parse_known_args()
     name, sizes = scale()
     registry = open_env(odoo_args)
     dealers = args.dealers or sizes["dealers"]
-    print(f"\n=== settlement bench, SCALE={name}: {dealers} dealers, claims {sizes['claims']}")
-    for claims in sizes["claims"]:
+    sizes_of_claims = [args.claims] if args.claims else list(sizes["claims"])
+    print(f"\n=== settlement bench, SCALE={name}: {dealers} dealers, claims {sizes_of_claims}")
+    for claims in sizes_of_claims:
+        # the benches before this one and each rolled-back run leave dead rows
+        vacuum(registry)
         run(registry, dealers, claims)
 
 
