@@ -23,7 +23,17 @@ from collections import defaultdict
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import Measure, environment, figures, open_env, repeated, report, scale, vacuum
+from common import (
+    Measure,
+    analyze,
+    environment,
+    figures,
+    open_env,
+    repeated,
+    report,
+    scale,
+    vacuum,
+)
 from generate import Q1, generate
 
 SQL_FIGURES = """
@@ -155,11 +165,7 @@ def run(registry, dealers, claims):
     with environment(registry) as env:
         contracts = generate(env, dealers=dealers, claims_per_dealer=claims)
         contracts._accrue_period(*Q1)
-        env.flush_all()
-        # planner statistics that see the generated rows (ANALYZE counts this transaction's
-        # own rows), as autovacuum gives a live database; else core accounting queries with
-        # OR-joins run for minutes
-        env.cr.execute("ANALYZE")
+        analyze(env)
 
         # --- compute: the preview against one SQL aggregate -------------------------------
         # each measured REPEAT times, the median kept (the preview writes nothing on a rerun:

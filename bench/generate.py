@@ -12,6 +12,8 @@ other's accruals shows (issue 18). Batched: a few creates on lists.
 import datetime
 import random
 
+from common import analyze
+
 Q1 = (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
 SCHEMES = [
     {"allowance_basis": "collections", "allowance_rate": 3.0, "allowance_use": "budget"},
@@ -19,16 +21,6 @@ SCHEMES = [
     {"allowance_basis": "sales", "allowance_rate": 2.0, "allowance_use": "payout"},
     {"allowance_basis": "none", "allowance_use": "budget"},
 ]
-
-
-def _analyze(env):
-    """Planner statistics that see the rows just created (``ANALYZE`` counts this
-    transaction's own rows), as autovacuum gives a live database. On a fresh or rolled-back
-    database the tables look empty, and the core accounting queries of posting (their OR-joins)
-    then take nested loops that ran for minutes at 500 dealers: the 500 x 30 generation did not
-    finish in 45 minutes; with this, it takes about 140 s."""
-    env.flush_all()
-    env.cr.execute("ANALYZE")
 
 
 def _day(rng, month):
@@ -74,7 +66,7 @@ def generate(env, *, dealers=200, claims_per_dealer=30, cards_per_dealer=20, see
             for month in (1, 3)
         ]
     )
-    _analyze(env)
+    analyze(env)
     payments.action_post()
     product = env["product.product"].create(
         {"name": f"{tag} water heater", "list_price": 1299.0, "taxes_id": [(6, 0, [])]}
@@ -102,7 +94,7 @@ def generate(env, *, dealers=200, claims_per_dealer=30, cards_per_dealer=20, see
             for month in (2, 3)
         ]
     )
-    _analyze(env)
+    analyze(env)
     invoices.action_post()
     # the first cards of each dealer are the units its claims are about (sold in January); the
     # others are sold over the quarter; every card reaches the manufacturer within 3 days
@@ -146,7 +138,7 @@ def generate(env, *, dealers=200, claims_per_dealer=30, cards_per_dealer=20, see
             for card in by_dealer[partner.id][:claims_per_dealer]
         ]
     )
-    _analyze(env)
+    analyze(env)
     claims.action_submit()
     claims.action_approve()
     # approved in the quarter (the generator runs on any day)
