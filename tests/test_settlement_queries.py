@@ -222,7 +222,7 @@ class TestSettlementQueries(SettlementCase):
             self._count(
                 lambda _prepared: self._settle(self.many),
                 prepare=lambda: self._accrue(self.many),
-                limit=LIMITS["settle"][10, 30] + 2,
+                limit=LIMITS["settle"][10, 30],
             )
 
     @warmup
