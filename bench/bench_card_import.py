@@ -90,10 +90,14 @@ def csv_file(count):
     return buffer.getvalue().encode()
 
 
-def wizard_import(env, content):
-    wizard = env["after_sales.warranty.card.import"].create(
+def new_wizard(env, content):
+    return env["after_sales.warranty.card.import"].create(
         {"file": base64.b64encode(content), "filename": "cards.csv"}
     )
+
+
+def wizard_import(env, content):
+    wizard = new_wizard(env, content)
     wizard.action_import()
     return wizard
 
@@ -104,13 +108,12 @@ def shared_save(env, content, product):
     checked beforehand and serials created beforehand (``base_import`` creates none).
     ``base_import``'s time over this one is the most any import of the file into these cards
     could be as fast as ``base_import``, were its own work free. Returns the measure."""
-    wizard = env["after_sales.warranty.card.import"].create(
-        {"file": base64.b64encode(content), "filename": "cards.csv"}
-    )
+    wizard = new_wizard(env, content)
     headers, rows, header_row = wizard._read_file()
+    serial = HEADERS.index("Serial Number")
     env["stock.lot"].create(
         [
-            {"product_id": product.id, "name": row[1], "company_id": wizard.company_id.id}
+            {"product_id": product.id, "name": row[serial], "company_id": wizard.company_id.id}
             for row in rows
         ]
     )
