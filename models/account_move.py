@@ -1,12 +1,60 @@
 from collections import defaultdict
 
-from odoo import models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..tools.settlement import allocate_oldest_first, to_money
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+    after_sales_kind = fields.Selection(
+        [("settlement", "Repair fund settlement"), ("charge", "Dealer charge")],
+        string="After-Sales Document",
+        readonly=True,
+        copy=True,  # a reversal (cancellation, credit note of a charge) is the same kind
+        index="btree_not_null",
+        help="Set on the invoices and credit notes that the quarterly settlement of the "
+        "repair fund and the dealer charges (freight, refurbishment, old parts not returned) "
+        "create. They are not sales: a sales-based repair allowance leaves them out.",
+    )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Only the after-sales app (under ``sudo()``) marks its own documents; a user's
+        reversal of one of them carries its mark."""
+        if not self.env.su:
+            for vals in vals_list:
+                kind = vals.get("after_sales_kind")
+                if kind and self.browse(vals.get("reversed_entry_id")).after_sales_kind != kind:
+                    raise AccessError(self._after_sales_kind_error())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if (
+            "after_sales_kind" in vals
+            and not self.env.su
+            and any(move.after_sales_kind != vals["after_sales_kind"] for move in self)
+        ):
+            raise AccessError(self._after_sales_kind_error())
+        return super().write(vals)
+
+    def _after_sales_kind_error(self):
+        return self.env._(
+            "Only the after-sales app marks its repair fund settlements and dealer charges; "
+            "they are not sales and a sales-based allowance leaves them out."
+        )
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
 
     def _after_sales_reconcile_oldest_first(self):
         """Reconcile these posted credit notes' receivable lines against their dealers' open

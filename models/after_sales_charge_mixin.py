@@ -67,6 +67,7 @@ class AfterSalesChargeMixin(models.AbstractModel):
             "invoice_date": date,
             "invoice_origin": origin,
             "invoice_line_ids": invoice_lines,
+            "after_sales_kind": "charge",
         }
         journal = company.after_sales_journal_id
         if journal:

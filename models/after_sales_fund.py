@@ -191,8 +191,9 @@ class AfterSalesFund(models.AbstractModel):
     def _get_monthly_bases(self, contracts, start, end):
         """Return ``{(contract_id, month_start): basis}`` (``Decimal``, in the contract's
         currency) for documents dated in [start, end]: collections (posted customer payments
-        net of refunds), invoiced sales (posted invoices net of credit notes, tax included) or
-        units (registered, on-time cards neither falsified nor void). Each document counts for
+        net of refunds), invoiced sales (posted invoices net of credit notes, tax included; the
+        settlements' own moves and the dealer charges are no sales) or units (registered,
+        on-time cards neither falsified nor void). Each document counts for
         the contract that serves its partner on the document's own date (a sub-dealer counts
         for its dealer, a renewal splits at its dates), and only for that contract's own
         basis, whatever the other contracts of the run use.
@@ -287,6 +288,8 @@ class AfterSalesFund(models.AbstractModel):
                     ("partner_id", "in", partner_ids),
                     ("move_type", "in", ("out_invoice", "out_refund")),
                     ("state", "=", "posted"),
+                    # the fund's own credit notes and invoices and the dealer charges are no sales
+                    ("after_sales_kind", "=", False),
                     ("invoice_date", ">=", start),
                     ("invoice_date", "<=", end),
                     ("company_id", "in", companies.ids),

@@ -1100,6 +1100,7 @@ class AfterSalesSettlement(models.Model):
                     "invoice_date": self.date_to,
                     "invoice_origin": self.name,
                     "ref": self.name,
+                    "after_sales_kind": "settlement",
                     "invoice_line_ids": [
                         Command.create(
                             {

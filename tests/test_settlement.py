@@ -503,3 +503,85 @@ class TestAccrual(SettlementCase):
         accruals = contract.fund_entry_ids.filtered(lambda e: e.kind == "accrual")
         self.assertEqual(sorted(accruals.mapped("amount")), [100.0, 1000.0])
         self.assertEqual(contract.fund_balance, 1100.0)
+
+    def test_sales_basis_leaves_out_the_funds_own_moves_and_charges(self):
+        """The payout credit note of Q1 (dated 31 March, posted in April) and a dealer charge
+        invoice are no sales: Q1's basis stays 10,000 and Q2 gets no correction for them."""
+        contract = self._contract(
+            allowance_basis="sales", allowance_rate=3.0, allowance_use="payout"
+        )
+        no_tax = self.env["account.tax"]
+        self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=date(2026, 2, 10),
+            amounts=[10000.0],
+            taxes=no_tax,
+            post=True,
+        )
+        with freeze_time("2026-04-02"):
+            self.env["after_sales.fund"]._cron_accrue_allowances()
+            q1 = self._settle(contract, 2026, 1)
+            q1.with_user(self.manager).action_post()
+        payout = q1.move_ids
+        self.assertRecordValues(
+            payout,
+            [
+                {
+                    "move_type": "out_refund",
+                    "invoice_date": date(2026, 3, 31),
+                    "amount_total": 300.0,
+                    "after_sales_kind": "settlement",
+                }
+            ],
+        )
+        # a return's freight charged to the dealer by invoice, in May
+        with freeze_time("2026-05-06"):
+            charge = (
+                self.env["after_sales.return"]
+                .new({"company_id": self.company.id, "currency_id": self.company.currency_id.id})
+                ._prepare_charge_invoice_vals(
+                    self.dealer, [{"name": "Freight", "price_unit": 80.0}], date(2026, 5, 6), "R1"
+                )
+            )
+            charge = self.env["account.move"].sudo().create(charge)
+            charge.action_post()
+        self.assertEqual(charge.after_sales_kind, "charge")
+        with freeze_time("2026-07-02"):
+            self.env["after_sales.fund"]._cron_accrue_allowances()
+            q2 = self._settle(contract, 2026, 2)
+        self.assertEqual(q1.accrued_amount, 300.0)
+        self.assertEqual(q2.accrued_amount, 0.0)
+        self.assertFalse(q2.move_ids)
+        # cancelling Q2 then Q1 reverses the payout with a credit note of the same kind
+        q2.with_user(self.manager).action_cancel()
+        q1.with_user(self.manager).action_cancel()
+        reversal = self.env["account.move"].search([("reversed_entry_id", "=", payout.id)])
+        self.assertEqual(reversal.after_sales_kind, "settlement")
+
+    def test_only_the_app_marks_its_moves(self):
+        """An invoicing user cannot take a sale out of the allowance basis by marking it, nor
+        put the fund's own credit note back in."""
+        invoice = self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=date(2026, 2, 10),
+            amounts=[1000.0],
+            post=True,
+        )
+        with self.assertRaisesRegex(AccessError, "Only the after-sales app marks"):
+            invoice.with_user(self.manager).write({"after_sales_kind": "charge"})
+        with self.assertRaisesRegex(AccessError, "Only the after-sales app marks"):
+            self.env["account.move"].with_user(self.manager).create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.dealer.id,
+                    "after_sales_kind": "settlement",
+                }
+            )
+        invoice.sudo().after_sales_kind = "charge"
+        with self.assertRaisesRegex(AccessError, "Only the after-sales app marks"):
+            invoice.with_user(self.manager).write({"after_sales_kind": False})
+        # the user's own reversal of a charge carries its mark
+        reversal = invoice.with_user(self.manager)._reverse_moves(cancel=True)
+        self.assertEqual(reversal.after_sales_kind, "charge")
