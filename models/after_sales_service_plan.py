@@ -2,6 +2,7 @@ import datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare
 
 from ..tools import periods
 
@@ -172,23 +173,45 @@ class AfterSalesServicePlan(models.Model):
 
     @api.model
     def _create_from_sale_lines(self, lines):
-        """Create the plans sold by confirmed sale order ``lines`` (one per unit), once: lines
-        that already have plans are skipped. Called by sale order confirmation."""
+        """Create the plans sold by confirmed sale order ``lines`` (one per unit of the plan
+        product, whatever unit the line sells in: a dozen is twelve plans), once: lines that
+        already have plans are skipped. A plan starts on the order's date where the company
+        works. Called by sale order confirmation."""
         existing = self.search([("sale_line_id", "in", lines.ids)])
         vals_list = []
         for line in lines - existing.sale_line_id:
             if not line.product_id.after_sales_is_plan:
                 continue
-            for _unit in range(int(line.product_uom_qty)):
-                vals_list.append(
-                    {
-                        "partner_id": line.order_id.partner_id.id,
-                        "product_id": line.product_id.id,
-                        "sale_line_id": line.id,
-                        "company_id": line.order_id.company_id.id,
-                        "date_start": line.order_id.date_order.date(),
-                    }
+            order = line.order_id
+            units = line.product_uom_id._compute_quantity(
+                line.product_uom_qty, line.product_id.uom_id, round=False
+            )
+            count = round(units)
+            if float_compare(units, count, precision_digits=3):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s: %(quantity)s %(uom)s of service plan %(product)s is "
+                        "not a whole number of plans; a plan is sold per unit.",
+                        order=order.display_name,
+                        quantity=line.product_uom_qty,
+                        uom=line.product_uom_id.display_name,
+                        product=line.product_id.display_name,
+                    )
                 )
+            tz = order.company_id.partner_id.tz or "UTC"
+            date_start = fields.Date.context_today(
+                self.with_context(tz=tz), timestamp=order.date_order
+            )
+            vals_list += [
+                {
+                    "partner_id": order.partner_id.id,
+                    "product_id": line.product_id.id,
+                    "sale_line_id": line.id,
+                    "company_id": order.company_id.id,
+                    "date_start": date_start,
+                }
+                for _unit in range(count)
+            ]
         return self.create(vals_list)
 
     @api.model

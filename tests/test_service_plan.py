@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, freeze_time, tagged
 
@@ -113,3 +114,32 @@ class TestServicePlan(AfterSalesCase):
         self.assertEqual(plan.visits_left, 4)
         claim.action_cancel()
         self.assertEqual(plan.visits_left, 5, "a cancelled request gives its visit back")
+
+    def test_plans_follow_the_unit_and_the_companys_day(self):
+        """A dozen sold is twelve plans; an order confirmed at 01:00 in Shanghai (17:00 UTC the
+        day before) starts its plans on the Shanghai day; half a plan is refused."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        dozen = self.env.ref("uom.product_uom_dozen")
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.single.id,
+                            "product_uom_qty": 1,
+                            "product_uom_id": dozen.id,
+                        }
+                    )
+                ],
+            }
+        )
+        with freeze_time("2026-04-30 17:00:00"):
+            order.action_confirm()
+        plans = self.env["after_sales.service.plan"].search([("sale_order_id", "=", order.id)])
+        self.assertEqual(len(plans), 12)
+        self.assertEqual(len(set(plans.mapped("name"))), 12)
+        self.assertEqual(set(plans.mapped("date_start")), {date(2026, 5, 1)})
+        self.assertEqual(set(plans.mapped("date_end")), {date(2027, 4, 30)})
+        with self.assertRaisesRegex(UserError, "is not a whole number of plans"):
+            self._sell(self.single, qty=1.5)
