@@ -1123,6 +1123,21 @@ class AfterSalesReturn(models.Model):
         products = self.line_ids.product_id
         if not products:
             return self.env["account.move"]
+        # the invoices of the order lines the goods were delivered on (the latest one that
+        # still holds the quantity returned), else the latest invoice of the products
+        sale_lines = self.env["sale.order.line"].concat(
+            *(line._find_sale_line(use_invoice=False) for line in self.line_ids)
+        )
+        invoices = sale_lines.sudo().invoice_lines.move_id.filtered(
+            lambda m: (
+                m.move_type == "out_invoice"
+                and m.state == "posted"
+                and m.company_id == self.company_id
+                and m.commercial_partner_id == self.commercial_dealer_id
+            )
+        )
+        if invoices:
+            return invoices.sorted(lambda m: (m.invoice_date, m.id))[-1:].with_env(self.env)
         line = AML.search(
             [
                 ("move_id.move_type", "=", "out_invoice"),
@@ -1705,8 +1720,17 @@ class AfterSalesReturnLine(models.Model):
             ):
                 line.product_uom_id = product_uom
 
-    @api.depends("product_id", "lot_id", "return_id.origin_invoice_id", "return_id.dealer_id")
+    @api.depends(
+        "product_id",
+        "lot_id",
+        "quantity",
+        "product_uom_id",
+        "return_id.origin_invoice_id",
+        "return_id.dealer_id",
+    )
     def _compute_origin_lines(self):
+        """The sale line and the invoice line the goods come from, one pair: the receipt gives
+        the goods back to that sale line and the credit note refunds that invoice line."""
         for line in self:
             sale_line = line._find_sale_line()
             invoice = line.return_id.origin_invoice_id.sudo()
@@ -1854,55 +1878,72 @@ class AfterSalesReturnLine(models.Model):
         unit = self.product_uom_id or self.product_id.uom_id
         return unit._compute_quantity(quantity, self.product_id.uom_id, round=False)
 
-    def _find_sale_line(self):
-        """The sale line the line's goods were delivered on: the serial's delivery, or the
-        dealer's latest delivered order line of the product."""
+    def _find_sale_line(self, use_invoice=True):
+        """The sale line the line's goods were delivered on: the serial's delivery; else the
+        order line of the return's original invoice (unless ``use_invoice`` is false: the
+        original invoice proposed is looked up from this line); else the dealer's latest
+        delivered order line of the product that still has the quantity to return (the
+        latest one when none has: the submission then says how much is left)."""
         self.ensure_one()
         ret = self.return_id
+        SaleLine = self.env["sale.order.line"].sudo()
         if not self.product_id or not ret.dealer_id:
-            return self.env["sale.order.line"]
-        MoveLine = self.env["stock.move.line"].sudo()
+            return SaleLine.browse()
         if self.lot_id:
-            ml = MoveLine.search(
-                [
-                    ("state", "=", "done"),
-                    ("lot_id", "=", self.lot_id.id),
-                    ("location_dest_id.usage", "=", "customer"),
-                    ("move_id.sale_line_id", "!=", False),
-                    ("move_id.after_sales_return_line_id", "=", False),
-                ],
-                order="date desc, id desc",
-                limit=1,
+            ml = (
+                self.env["stock.move.line"]
+                .sudo()
+                .search(
+                    [
+                        ("state", "=", "done"),
+                        ("lot_id", "=", self.lot_id.id),
+                        ("location_dest_id.usage", "=", "customer"),
+                        ("move_id.sale_line_id", "!=", False),
+                        ("move_id.after_sales_return_line_id", "=", False),
+                    ],
+                    order="date desc, id desc",
+                    limit=1,
+                )
             )
             return ml.move_id.sale_line_id
-        return (
-            self.env["sale.order.line"]
-            .sudo()
-            .search(
-                [
-                    ("order_id.partner_id", "child_of", ret.commercial_dealer_id.id),
-                    ("company_id", "=", ret.company_id.id),
-                    ("product_id", "=", self.product_id.id),
-                    ("qty_delivered", ">", 0),
-                    ("state", "=", "sale"),
-                ],
-                order="id desc",
-                limit=1,
-            )
+        invoice = ret.origin_invoice_id.sudo() if use_invoice else None
+        if invoice:
+            invoiced = invoice.invoice_line_ids.filtered(
+                lambda x: x.display_type == "product" and x.product_id == self.product_id
+            ).sale_line_ids.filtered(lambda sl: sl.qty_delivered > 0)
+            if invoiced:
+                return invoiced.sorted("id", reverse=True)[:1]
+        candidates = SaleLine.search(
+            [
+                ("order_id.partner_id", "child_of", ret.commercial_dealer_id.id),
+                ("company_id", "=", ret.company_id.id),
+                ("product_id", "=", self.product_id.id),
+                ("qty_delivered", ">", 0),
+                ("state", "=", "sale"),
+            ],
+            order="id desc",
         )
+        wanted = self._to_product_qty(self.quantity)
+        uom = self.product_id.uom_id
+        for candidate in candidates:
+            if uom.compare(self._delivered_left(candidate), wanted) >= 0:
+                return candidate
+        return candidates[:1]
 
-    def _other_lines(self, field):
+    def _other_lines(self, field, record=None):
         """Lines of the dealer's other returns, still open or done, on the same ``field``
-        (sale line or invoice line) as this one; refused and draft returns do not count."""
+        (sale line or invoice line) as this one, or on ``record``; refused and draft returns
+        do not count."""
         self.ensure_one()
-        if not self[field]:
+        record = self[field] if record is None else record
+        if not record:
             return self.browse()
         return (
             self.sudo()
             .search(
                 [
-                    (field, "=", self[field].id),
-                    ("return_id", "!=", self.return_id.id),
+                    (field, "=", record.id),
+                    ("return_id", "!=", self.return_id._origin.id),
                     ("return_id.state", "in", (*OPEN_STATES, "done")),
                 ]
             )
@@ -1917,13 +1958,13 @@ class AfterSalesReturnLine(models.Model):
         qty = self.qty_refund if received or self.refund_without_return else self.quantity
         return self._to_product_qty(qty)
 
-    def _delivered_left(self):
-        """What the dealer can still return of the line's sale line, in the product's unit:
-        delivered on it (the manufacturer's own returns deducted, never the after-sales
-        moves), minus the other returns that hold or sent back goods of it. None without a
-        sale line."""
+    def _delivered_left(self, sale_line=None):
+        """What the dealer can still return of the line's sale line (or of ``sale_line``), in
+        the product's unit: delivered on it (the manufacturer's own returns deducted, never
+        the after-sales moves), minus the other returns that hold or sent back goods of it.
+        None without a sale line."""
         self.ensure_one()
-        sale_line = self.sale_line_id.sudo()
+        sale_line = (self.sale_line_id if sale_line is None else sale_line).sudo()
         if not sale_line:
             return None
         uom = self.product_id.uom_id
@@ -1936,7 +1977,7 @@ class AfterSalesReturnLine(models.Model):
                 delivered += qty
             elif move.location_id.usage == "customer" and move.to_refund:
                 delivered -= qty
-        others = self._other_lines("sale_line_id").filtered(
+        others = self._other_lines("sale_line_id", sale_line).filtered(
             lambda x: (
                 not (
                     x.return_id.resolution in ("repair", "exchange") and x.return_id.state == "done"

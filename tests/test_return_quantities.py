@@ -95,6 +95,54 @@ class TestReturnQuantities(ReturnCase):
         more.action_submit()
         self.assertEqual(more.state, "submitted")
 
+    def _sell_one_more_filter(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.dealer.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": self.filter.id, "product_uom_qty": 1, "price_unit": 11.0}
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        order.picking_ids.move_ids.quantity = 1
+        order.picking_ids.move_ids.picked = True
+        order.picking_ids.button_validate()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        return order, invoice
+
+    def test_return_comes_from_the_order_that_holds_it(self):
+        """A dozen filters on the first order (10 each), one more on a later order (11). Three
+        filters come back: the later order has one left, so they come from the dozen, with its
+        invoice, whether the user picks that invoice or lets the return propose one; the
+        receipt and the credit note both go to the dozen's line, the later order is left
+        alone."""
+        later_order, later_invoice = self._sell_one_more_filter()
+        proposed = self._refund_return(self.filter, 3)
+        self.assertEqual(proposed.origin_invoice_id, self.dozen_invoice)
+        self.assertEqual(proposed.line_ids.sale_line_id, self.dozen_order.order_line)
+        proposed.action_submit()
+        chosen = self._refund_return(self.filter, 3, origin_invoice_id=self.dozen_invoice.id)
+        self.assertEqual(chosen.line_ids.sale_line_id, self.dozen_order.order_line)
+        self._receive(self._approve(chosen))
+        chosen.with_user(self.user_manager).action_resolve()
+        self.assertAlmostEqual(chosen.credit_note_id.amount_untaxed, 30.0)
+        sol = self.dozen_order.order_line
+        self.assertAlmostEqual(sol.qty_delivered, 0.75)
+        self.assertAlmostEqual(sol.qty_invoiced, 0.75)
+        self.assertAlmostEqual(sol.qty_to_invoice, 0.0)
+        later = later_order.order_line
+        self.assertRecordValues(
+            later, [{"qty_delivered": 1.0, "qty_invoiced": 1.0, "qty_to_invoice": 0.0}]
+        )
+        # the unit of the later order, returned against its own invoice, is refunded at 11
+        own = self._refund_return(self.filter, 1, origin_invoice_id=later_invoice.id)
+        self.assertEqual(own.line_ids.sale_line_id, later)
+        self.assertAlmostEqual(own.line_ids.price_unit, 11.0)
+
     def test_two_refunds_against_one_invoice(self):
         """Ten knobs invoiced: 6 refunded, then 6 more are refused (4 left), 4 are accepted;
         the order ends at 0 delivered, 0 invoiced, nothing to invoice."""
