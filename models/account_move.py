@@ -37,6 +37,15 @@ class AccountMove(models.Model):
                     raise AccessError(self._after_sales_kind_error())
         return super().create(vals_list)
 
+    def copy_data(self, default=None):
+        """A reversal keeps the mark of what it reverses; a plain duplicate is a new document
+        of the user's, unmarked."""
+        vals_list = super().copy_data(default=default)
+        for vals in vals_list:
+            if not vals.get("reversed_entry_id"):
+                vals.pop("after_sales_kind", None)
+        return vals_list
+
     def write(self, vals):
         if (
             "after_sales_kind" in vals

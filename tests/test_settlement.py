@@ -582,6 +582,8 @@ class TestAccrual(SettlementCase):
         invoice.sudo().after_sales_kind = "charge"
         with self.assertRaisesRegex(AccessError, "Only the after-sales app marks"):
             invoice.with_user(self.manager).write({"after_sales_kind": False})
-        # the user's own reversal of a charge carries its mark
+        # a duplicate is the user's own document; the user's reversal of a charge carries
+        # its mark
+        self.assertFalse(invoice.with_user(self.manager).copy().after_sales_kind)
         reversal = invoice.with_user(self.manager)._reverse_moves(cancel=True)
         self.assertEqual(reversal.after_sales_kind, "charge")
