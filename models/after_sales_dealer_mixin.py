@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .after_sales_document_mixin import model_label
+
 
 class AfterSalesDealerMixin(models.AbstractModel):
     """Documents a dealer or sub-dealer raises under its service contract (warranty cards,
@@ -52,7 +54,7 @@ class AfterSalesDealerMixin(models.AbstractModel):
                     self.env._(
                         "%(document)s %(name)s: contract %(contract)s does not serve dealer "
                         "%(dealer)s on %(date)s%(serving)s.",
-                        document=self._description,
+                        document=model_label(self),
                         name=record.display_name,
                         contract=record.contract_id.display_name,
                         dealer=record.dealer_id.display_name,

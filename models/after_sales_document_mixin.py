@@ -37,7 +37,7 @@ class AfterSalesDocumentMixin(models.AbstractModel):
     def _document_label(self):
         """The model's description in the user's language ("退货申请" for a return), for
         messages that name the kind of document."""
-        return self.env["ir.model"].sudo()._get(self._name).name or self._description
+        return model_label(self)
 
     def _check_state(self, *states):
         """Refuse unless every record of ``self`` is in one of ``states``, naming it."""
@@ -66,7 +66,7 @@ class AfterSalesDocumentMixin(models.AbstractModel):
                 self.env._(
                     "The status of %(document)s changes only through its buttons "
                     "(submit, approve, register...), not by writing it.",
-                    document=self._description,
+                    document=self._document_label(),
                 )
             )
 
@@ -99,6 +99,12 @@ class AfterSalesDocumentMixin(models.AbstractModel):
         return self._local_date(fields.Datetime.now())
 
 
+def model_label(records):
+    """The description of ``records``' model in the user's language ("保修卡" for a warranty
+    card): the one home of the document name in the messages of every after-sales model."""
+    return records.env["ir.model"].sudo()._get(records._name).name or records._description
+
+
 def check_protected_write(records, vals, fnames):
     """Refuse a write of ``fnames`` of ``records``' model unless under ``sudo()``. A module
     function so that lines of documents (which have no state) share it."""
@@ -107,7 +113,7 @@ def check_protected_write(records, vals, fnames):
         raise AccessError(
             records.env._(
                 "%(document)s: %(fields)s are computed and cannot be written.",
-                document=records._description,
+                document=model_label(records),
                 fields=", ".join(
                     records._fields[f]._description_string(records.env) for f in forbidden
                 ),

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import periods
+from .after_sales_document_mixin import model_label
 
 FUND_KINDS = [
     ("accrual", "Accrual"),
@@ -111,7 +112,7 @@ class AfterSalesFundEntry(models.Model):
             "after_sales.old.part",
             "after_sales.return",
         ]
-        return [(m, self.env[m]._description) for m in models_ if m in self.env]
+        return [(m, model_label(self.env[m])) for m in models_ if m in self.env]
 
     # ------------------------------------------------------------
     # COMPUTE

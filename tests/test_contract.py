@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -259,6 +259,29 @@ class TestContract(AfterSalesCase):
                     "date_end": date(2026, 4, 1),
                 }
             )
+
+    def test_guards_name_the_document_in_the_users_language(self):
+        """A refused write names the kind of document as the user reads it, not the model's
+        English description."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["after_sales_service"], ["zh_CN"])
+        self.user_desk.lang = "zh_CN"
+        self.heater = self.env["product.product"].create({"name": "Water heater"})
+        Card = self.env["after_sales.warranty.card"].with_user(self.user_desk)
+        with self.assertRaises(AccessError) as refused:
+            Card.with_context(lang="zh_CN").create(
+                {"dealer_id": self.dealer.id, "product_id": self.heater.id, "state": "registered"}
+            )
+        self.assertIn("三包回执卡 的状态只能通过其按钮", str(refused.exception))
+        claim = self.env["after_sales.claim"].create(
+            {"dealer_id": self.dealer.id, "product_id": self.heater.id}
+        )
+        with self.assertRaises(AccessError) as refused:
+            claim.with_user(self.user_desk).with_context(lang="zh_CN").write(
+                {"reimbursable_amount": 1000.0}
+            )
+        self.assertIn("三包索赔：", str(refused.exception))
+        self.assertIn("不能写入", str(refused.exception))
 
     def test_contract_shows_and_is_found_by_its_dealer(self):
         contract = self._create_contract()
