@@ -38,14 +38,29 @@ class ReportAfterSalesMonthly(models.AbstractModel):
         the summary against its contract's return-visit ratio, and the parts list. Two queries
         in all (claims, then their lines through prefetch)."""
         start, end = periods.month_bounds(year, month)
-        claims = self.env["after_sales.claim"].search(
-            [
-                ("dealer_id", "child_of", dealers.ids),
-                ("state", "not in", ("draft", "cancel")),
-                ("completion_time", ">=", datetime.datetime.combine(start, datetime.time.min)),
-                ("completion_time", "<=", datetime.datetime.combine(end, datetime.time.max)),
-            ],
-            order="completion_time, id",
+        # a day either side in UTC holds the month of every time zone; the claim's own
+        # company day decides (a repair at 01:30 in Shanghai on the 1st is that month's)
+        day = datetime.timedelta(days=1)
+        claims = (
+            self.env["after_sales.claim"]
+            .search(
+                [
+                    ("dealer_id", "child_of", dealers.ids),
+                    ("state", "not in", ("draft", "cancel")),
+                    (
+                        "completion_time",
+                        ">=",
+                        datetime.datetime.combine(start - day, datetime.time.min),
+                    ),
+                    (
+                        "completion_time",
+                        "<=",
+                        datetime.datetime.combine(end + day, datetime.time.max),
+                    ),
+                ],
+                order="completion_time, id",
+            )
+            .filtered(lambda c: start <= c._local_date(c.completion_time) <= end)
         )
         Contract = self.env["after_sales.contract"]
         serving = {}
@@ -53,7 +68,7 @@ class ReportAfterSalesMonthly(models.AbstractModel):
             serving.update(Contract._get_serving_contract_multi(company_dealers, company or None))
         sections = []
         for dealer in dealers:
-            mine = claims.filtered(lambda c, d=dealer: d in (c.dealer_id, c.dealer_id.parent_id))
+            mine = claims.filtered(lambda c, d=dealer: d in _dealer_and_above(c.dealer_id))
             contract = serving.get(dealer.id)
             summary = monthly.summarize(
                 (
@@ -84,3 +99,13 @@ class ReportAfterSalesMonthly(models.AbstractModel):
                 }
             )
         return sections
+
+
+def _dealer_and_above(partner):
+    """``partner`` and every partner above it (a sub-dealer's dealer, that dealer's own...):
+    the dealers whose monthly report holds ``partner``'s repairs."""
+    chain = partner.browse()
+    while partner and partner not in chain:
+        chain |= partner
+        partner = partner.parent_id
+    return chain

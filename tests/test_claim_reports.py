@@ -75,6 +75,28 @@ class TestClaimReports(ServiceCase):
         self.assertNotIn("overflow: hidden", html)
         self.assertIn("overflow-wrap: anywhere", html)
 
+    def test_documents_carry_the_company_day_whoever_prints(self):
+        """A repair finished at 01:30 on 20 March in Shanghai (17:30 UTC on the 19th): the
+        receipt and the claim form say the 20th, also printed by a user in UTC."""
+        self.company.partner_id.tz = "Asia/Shanghai"
+        self.user_desk.tz = "UTC"
+        claim = self._claim(
+            call_time=datetime(2026, 3, 19, 16, 10),
+            completion_time=datetime(2026, 3, 19, 17, 30),
+        )
+        Report = self.env["ir.actions.report"].with_user(self.user_desk)
+        receipt = Report._render_qweb_html(
+            "after_sales_service.action_report_after_sales_service_receipt", claim.ids
+        )[0].decode()
+        self.assertEqual(receipt.count(format_date(self.env, date(2026, 3, 20))), 2)
+        self.assertNotIn(format_date(self.env, date(2026, 3, 19)), receipt)
+        form = Report._render_qweb_html(
+            "after_sales_service.action_report_after_sales_claim", claim.ids
+        )[0].decode()
+        day = format_date(self.env, date(2026, 3, 20))
+        self.assertIn(f"{day} 00:10:00", form, "called at 00:10 in Shanghai")
+        self.assertIn(f"{day} 01:30:00", form)
+
     def test_claim_form_report(self):
         claim = self._claim(symptom="不出热水 No hot water", technician_name="Zhou")
         claim.write(

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from odoo import Command
 from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools.misc import format_date
 from odoo.tools.pdf import PdfFileReader
 
 from ..tools import monthly
@@ -129,6 +130,71 @@ class TestMonthlyReport(AfterSalesCase):
         for text in ("Noise 10", "Noise 12", "Noise 20", "Fan motor", "Below the contract"):
             self.assertIn(text, html)
         self.assertNotIn("April, not in March", html)
+
+    def test_month_of_the_company_and_dealers_at_every_level(self):
+        """A repair finished at 01:30 in Shanghai on 1 April (17:30 UTC on 31 March) is
+        April's, as the return-visit report counts it; a repair by the sub-dealer of a
+        sub-dealer is in the dealer's report, in the PDF and the XLSX, dated where it was done."""
+        self.company.partner_id.tz = "Asia/Shanghai"
+        self.user_desk.tz = "UTC"
+        grandchild = self.env["res.partner"].create(
+            {"name": "Taicang shop", "is_company": True, "parent_id": self.subdealer.id}
+        )
+        Claim = self.env["after_sales.claim"]
+        product = self.claims[0].product_id
+        late_night, by_grandchild = Claim.create(
+            [
+                {
+                    "dealer_id": self.dealer.id,
+                    "product_id": product.id,
+                    "call_time": datetime(2026, 3, 31, 12, 0),
+                    "completion_time": datetime(2026, 3, 31, 17, 30),
+                    "symptom": "Shanghai's first of April",
+                },
+                {
+                    "dealer_id": grandchild.id,
+                    "product_id": product.id,
+                    "call_time": datetime(2026, 3, 31, 6, 0),
+                    "completion_time": datetime(2026, 3, 31, 6, 30),
+                    "symptom": "Taicang repair",
+                },
+            ]
+        )
+        (late_night | by_grandchild).action_submit()
+        report = self.env["report.after_sales_service.report_monthly_repair"]
+        (march,) = report._sections(self.dealer, 2026, 3)
+        self.assertEqual(march["claims"], self.claims | by_grandchild)
+        (april,) = report._sections(self.dealer, 2026, 4)
+        self.assertIn(late_night, april["claims"])
+        self.assertNotIn(by_grandchild, april["claims"])
+        (sub_march,) = report._sections(self.subdealer, 2026, 3)
+        self.assertEqual(sub_march["claims"], self.claims[1] | by_grandchild)
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(self.user_desk)
+            ._render_qweb_html(
+                "after_sales_service.action_report_monthly_repair",
+                self.dealer.ids,
+                data={"year": 2026, "month": 3, "dealer_ids": self.dealer.ids},
+            )[0]
+            .decode()
+        )
+        self.assertIn("Taicang repair", html)
+        self.assertIn(format_date(self.env, date(2026, 3, 31)), html)
+        self.assertNotIn("Shanghai&#39;s first of April", html)
+        self.assertNotIn("Shanghai's first of April", html)
+        wizard = (
+            self.env["after_sales.monthly.report"]
+            .with_user(self.user_desk)
+            .create({"year": 2026, "month": "4", "dealer_ids": [Command.set(self.dealer.ids)]})
+        )
+        action = wizard.action_export_xlsx()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
+        dates = [row[0].value for row in book.worksheets[0].iter_rows(min_row=2)]
+        self.assertEqual(dates[0].date(), date(2026, 4, 1), "the repair's day in Shanghai")
 
     def test_xlsx_export(self):
         wizard = self.env["after_sales.monthly.report"].create(

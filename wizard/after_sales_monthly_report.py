@@ -60,7 +60,7 @@ class AfterSalesMonthlyReport(models.TransientModel):
         _ = self.env._
         repairs = [
             [
-                claim.completion_time.date(),
+                claim._local_date(claim.completion_time),
                 section["dealer"].display_name,
                 claim.name,
                 claim.product_id.display_name,
