@@ -67,6 +67,23 @@ class TestCardImportFormats(ServiceCase):
         self.assertEqual(card.state, "registered")
         self.assertIn("<td>6</td>", wizard.error_report)
 
+    def test_dates_written_with_their_time(self):
+        """A spreadsheet saved as CSV writes date cells with a time; the day is the date. A
+        time that is not one is still refused."""
+        text = (
+            f"{HEADERS}\n"
+            "T-WH-60,SN-DT1,Dealer Shunda,2026-06-01 00:00:00,2026/6/5 0:00,Li Lei,13800138001,x\n"
+            "T-WH-60,SN-DT2,Dealer Shunda,2026-06-02T00:00,2026-06-06,Li Lei,13800138002,x\n"
+            "T-WH-60,SN-DT3,Dealer Shunda,2026-06-02 noon,2026-06-06,Li Lei,13800138003,x\n"
+        ).encode()
+        errors = self._errors(text)
+        self.assertEqual([(e["row"], e["column"]) for e in errors], [(4, "Sale Date")])
+        wizard = self._import(text, mode="good_rows")
+        self.assertEqual(
+            wizard.card_ids.sorted("id").mapped(lambda c: (c.sale_date, c.date_received)),
+            [(date(2026, 6, 1), date(2026, 6, 5)), (date(2026, 6, 2), date(2026, 6, 6))],
+        )
+
     def test_semicolons_and_chinese_encodings(self):
         header = "产品编码;序列号;经销商;销售日期;收卡日期;客户姓名;联系电话;地址"
         for encoding, bom in (

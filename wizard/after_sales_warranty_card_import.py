@@ -695,12 +695,28 @@ def _parse_date(value):
     if isinstance(value, datetime.date):
         return value
     text = _text(value)
+    # a spreadsheet saved as CSV writes a date cell with its time ("2024-03-05 00:00:00",
+    # "2024/3/5 0:00"): the day is the sale date
+    day, __, time = text.replace("T", " ", 1).partition(" ")
+    if time and _parse_time(time.strip()):
+        text = day
     for fmt in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return None
+
+
+def _parse_time(text):
+    """Whether ``text`` is a time of day (``H:MM`` or ``H:MM:SS``, fractions of seconds too)."""
+    for fmt in ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f"):
+        try:
+            datetime.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _safe_cell(text):
