@@ -324,7 +324,13 @@ class AfterSalesClaim(models.Model):
         compute="_compute_coverage",
         store=True,
     )
-    warranty_end = fields.Date(compute="_compute_coverage", store=True)
+    warranty_end = fields.Date(
+        compute="_compute_coverage",
+        store=True,
+        help="The retail sale date plus the contract's warranty months, plus the days the unit "
+        "spent under three-guarantee repair before this call (the warranty does not run while "
+        "the unit is repaired).",
+    )
     coverage_payer = fields.Selection(
         PAYERS,
         string="Cost Borne By",
@@ -504,6 +510,10 @@ class AfterSalesClaim(models.Model):
         "contract_id.doa_days",
         "contract_id.quality_days",
         "replaced_line_id.part_warranty_end",
+        "card_id.claim_ids.state",
+        "card_id.claim_ids.call_time",
+        "card_id.claim_ids.completion_time",
+        "card_id.claim_ids.cause_category",
     )
     def _compute_coverage(self):
         for claim in self._skip_settled(
@@ -947,6 +957,32 @@ class AfterSalesClaim(models.Model):
             warranty_months=contract.warranty_months if contract else 12,
             doa_days=contract.doa_days if contract else 7,
             quality_days=contract.quality_days if contract else 15,
+            extra_warranty_days=self._repair_days_before(),
+        )
+
+    def _repair_days_before(self):
+        """The days the unit spent under repair before this call, from each earlier repair's
+        call to its completion (company-local days): the three-guarantee period does not run
+        while the unit is repaired or waits for parts (三包规定 第八条; a 15-day repair moves
+        the end 15 days). Repairs the customer caused, rejected claims and claims cancelled
+        as entered by mistake do not count."""
+        self.ensure_one()
+        if not self.call_time:
+            return 0
+        earlier = self.card_id.claim_ids.filtered(
+            lambda c: (
+                c != self
+                and c._origin != self._origin
+                and c.state not in ("rejected", "cancel")
+                and c.cause_category != "customer_misuse"
+                and c.call_time
+                and c.completion_time
+                and c.completion_time <= self.call_time
+            )
+        )
+        return sum(
+            max((self._local_date(c.completion_time) - self._local_date(c.call_time)).days, 0)
+            for c in earlier
         )
 
     def _reimbursable_blocker(self):

@@ -186,3 +186,93 @@ class TestClaimCoverageByCallDate(ServiceCase):
             )
             self.assertEqual(after_part.coverage_reason, "out_of_warranty")
             self.assertEqual(after_part.coverage_payer, "customer")
+
+    def test_days_under_repair_extend_the_warranty(self):
+        """三包规定 第八条: the period does not run while the unit is under repair. A 15-day
+        repair moves the end of a warranty sold on 1 June 2025 from 1 June to 16 June 2026; a
+        repair the customer caused and a cancelled claim move nothing. The card keeps the
+        sale date plus the contract's months."""
+        card = self._shop_card(date(2025, 6, 1), date(2025, 6, 5))
+        with freeze_time("2025-10-20 02:00:00"):
+            repair = self._shop_claim(
+                card,
+                datetime(2025, 9, 1, 2, 0),
+                completion_time=datetime(2025, 9, 16, 2, 0),
+            )
+            repair.action_submit()
+            misuse = self._shop_claim(
+                card,
+                datetime(2025, 10, 1, 2, 0),
+                completion_time=datetime(2025, 10, 11, 2, 0),
+                cause_category="customer_misuse",
+            )
+            mistake = self._shop_claim(
+                card,
+                datetime(2025, 10, 12, 2, 0),
+                completion_time=datetime(2025, 10, 19, 2, 0),
+            )
+            mistake.action_cancel()
+        self.assertEqual(card.warranty_end, date(2026, 6, 1))
+        self.assertEqual(repair.warranty_end, date(2026, 6, 1), "nothing before it")
+        self.assertEqual(misuse.warranty_end, date(2026, 6, 16))
+        with freeze_time("2026-06-20 02:00:00"):
+            # 23:30 on 16 June in Shanghai: the last day of the extended warranty
+            last_day = self._shop_claim(card, datetime(2026, 6, 16, 15, 30))
+            day_after = self._shop_claim(card, datetime(2026, 6, 16, 16, 30))
+        self.assertEqual(last_day.warranty_end, date(2026, 6, 16))
+        self.assertTrue(last_day.is_covered)
+        self.assertEqual(last_day.coverage_payer, "manufacturer")
+        self.assertFalse(day_after.is_covered)
+        self.assertEqual(day_after.coverage_reason, "out_of_warranty")
+        # the earlier repair corrected to 10 days: the later claims follow
+        repair.completion_time = datetime(2025, 9, 11, 2, 0)
+        self.assertEqual(last_day.warranty_end, date(2026, 6, 11))
+        self.assertFalse(last_day.is_covered)
+
+    def test_unsold_unit_dead_on_arrival_needs_no_card(self):
+        """R3: a unit still in the dealer's stock (never sold, so no warranty card) found
+        defective within the dead-on-arrival days of its delivery is repaired at the
+        manufacturer's cost; after those days, or damaged in transport, it is the dealer's."""
+        lot = self._lot()
+        values = {
+            "dealer_id": self.shop.id,
+            "product_id": self.heater.id,
+            "lot_id": lot.id,
+            "call_time": datetime(2026, 6, 15, 1, 0),
+            "cause_category": "product_defect",
+            "line_ids": [
+                Command.create({"line_type": "labour", "product_id": self.labour.id, "quantity": 1})
+            ],
+        }
+        Claim = self.env["after_sales.claim"]
+        doa = Claim.create(dict(values, delivery_date=date(2026, 6, 8)))
+        self.assertEqual(doa.contract_id, self.shop_contract)
+        self.assertEqual(
+            (doa.is_covered, doa.coverage_window, doa.coverage_payer),
+            (True, "doa", "manufacturer"),
+        )
+        self.assertEqual(doa.reimbursable_amount, 50.0)
+        draft_card = self._card(
+            register=False, dealer_id=self.shop.id, sale_date=False, date_received=False
+        )
+        from_delivery = Claim.create(
+            dict(
+                {k: v for k, v in values.items() if k not in ("product_id", "lot_id")},
+                card_id=draft_card.id,
+                delivery_date=date(2026, 6, 12),
+            )
+        )
+        self.assertEqual(from_delivery.coverage_window, "doa")
+        self.assertTrue(from_delivery.is_covered)
+        too_late = Claim.create(dict(values, delivery_date=date(2026, 6, 7)))
+        self.assertEqual(
+            (too_late.is_covered, too_late.coverage_reason, too_late.coverage_payer),
+            (False, "no_card", "dealer"),
+        )
+        transport = Claim.create(
+            dict(values, delivery_date=date(2026, 6, 12), cause_category="transport")
+        )
+        self.assertEqual(transport.coverage_reason, "no_card")
+        doa.with_user(self.user_desk).action_submit()
+        doa.with_user(self.user_appraiser).action_approve()
+        self.assertTrue(doa.is_reimbursable, doa.reimbursable_note)

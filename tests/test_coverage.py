@@ -113,6 +113,58 @@ class TestCoverage(BaseCase):
                 coverage.WINDOW_NONE,
             ),
             (
+                "unsold unit dead on arrival, no card",
+                {"card_state": None, "sale_date": None, "delivery_date": D(2026, 5, 25)},
+                True,
+                coverage.COVERED,
+                coverage.WINDOW_DOA,
+            ),
+            (
+                "unsold unit with a draft card from the delivery",
+                {"card_state": "draft", "sale_date": None, "delivery_date": D(2026, 5, 28)},
+                True,
+                coverage.COVERED,
+                coverage.WINDOW_DOA,
+            ),
+            (
+                "unsold unit a day past the dead-on-arrival days",
+                {"card_state": None, "sale_date": None, "delivery_date": D(2026, 5, 24)},
+                False,
+                coverage.NO_CARD,
+                "none",
+            ),
+            (
+                "unsold unit damaged in transport",
+                {
+                    "card_state": None,
+                    "sale_date": None,
+                    "delivery_date": D(2026, 5, 28),
+                    "cause_category": "transport",
+                },
+                False,
+                coverage.NO_CARD,
+                "none",
+            ),
+            (
+                "sold unit with its card left in draft is not unsold",
+                {"card_state": "draft", "delivery_date": D(2026, 5, 28)},
+                False,
+                coverage.NO_CARD,
+                "none",
+            ),
+            (
+                "unsold unit without a running contract",
+                {
+                    "card_state": None,
+                    "sale_date": None,
+                    "delivery_date": D(2026, 5, 28),
+                    "contract_state": "expired",
+                },
+                False,
+                "contract_not_running",
+                "none",
+            ),
+            (
                 "first failure wins: no contract before late card",
                 {"contract_state": None, "card_state": "late"},
                 False,
@@ -139,7 +191,11 @@ class TestCoverage(BaseCase):
     @given(facts)
     def test_never_covered_after_warranty_end(self, f):
         decision = coverage.decide(f)
-        if decision.covered:
+        if decision.covered and coverage.unsold_dead_on_arrival(f):
+            # never sold, so no warranty runs yet: covered as dead on arrival (R3) only
+            self.assertEqual(decision.window, coverage.WINDOW_DOA)
+            self.assertLessEqual((f.call_date - f.delivery_date).days, f.doa_days)
+        elif decision.covered:
             self.assertIsNotNone(decision.warranty_end)
             self.assertLessEqual(f.call_date, decision.warranty_end)
             self.assertGreaterEqual(f.call_date, f.sale_date)
@@ -151,6 +207,8 @@ class TestCoverage(BaseCase):
         (A call dated before the sale is a data error, not a coverage fact.)"""
         if f.sale_date is not None and f.call_date < f.sale_date:
             return
+        if f.delivery_date is not None and f.call_date < f.delivery_date:
+            return
         later = replace(f, call_date=f.call_date + datetime.timedelta(days=days))
         if not coverage.decide(f).covered:
             self.assertFalse(coverage.decide(later).covered)
@@ -161,7 +219,10 @@ class TestCoverage(BaseCase):
         decision = coverage.decide(f)
         if decision.covered:
             self.assertEqual(f.contract_state, "running")
-            self.assertEqual(f.card_state, "registered")
+            if coverage.unsold_dead_on_arrival(f):
+                self.assertIn(f.card_state, (None, "draft"))
+            else:
+                self.assertEqual(f.card_state, "registered")
             self.assertFalse(f.card_falsified)
             self.assertNotEqual(f.cause_category, "customer_misuse")
         else:

@@ -186,7 +186,33 @@ def _out_of_warranty(facts, end):
     return not (facts.part_warranty_end and facts.call_date <= facts.part_warranty_end)
 
 
+def unsold_dead_on_arrival(facts):
+    """R3: a unit still in the dealer's stock (no card, or a draft card without a retail sale
+    pre-filled from the delivery) found defective within ``doa_days`` of the dealer receiving
+    it, not in transport nor by misuse. It was never sold, so no warranty card is owed: the
+    manufacturer bears the repair."""
+    unsold = facts.card_state is None or (facts.card_state == "draft" and not facts.sale_date)
+    return (
+        unsold
+        and not facts.card_falsified
+        and facts.cause_category not in ("transport", "customer_misuse")
+        and early_defect_window(
+            facts.call_date,
+            facts.delivery_date,
+            doa_days=facts.doa_days,
+            quality_excluded=True,
+        )[0]
+        == WINDOW_DOA
+    )
+
+
 def _first_failure(facts, end):
+    if unsold_dead_on_arrival(facts):
+        unsold_checks = (
+            (NO_CONTRACT, facts.contract_state is None),
+            (CONTRACT_NOT_RUNNING, facts.contract_state not in (None, "running")),
+        )
+        return next((reason for reason, failed in unsold_checks if failed), None)
     checks = (
         (NO_CONTRACT, facts.contract_state is None),
         (CONTRACT_NOT_RUNNING, facts.contract_state not in (None, "running")),
