@@ -2,7 +2,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import periods
-from .after_sales_document_mixin import model_label
 
 FUND_KINDS = [
     ("accrual", "Accrual"),
@@ -112,7 +111,7 @@ class AfterSalesFundEntry(models.Model):
             "after_sales.old.part",
             "after_sales.return",
         ]
-        return [(m, model_label(self.env[m])) for m in models_ if m in self.env]
+        return [(m, self.env[m]._description) for m in models_ if m in self.env]
 
     # ------------------------------------------------------------
     # COMPUTE
