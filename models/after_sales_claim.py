@@ -627,12 +627,7 @@ class AfterSalesClaim(models.Model):
         """Issue 10.7: a claim's dealer is the card's dealer or one of its sub-dealers."""
         for claim in self.filtered("card_id"):
             card_dealer = claim.card_id.dealer_id.commercial_partner_id
-            node = claim.dealer_id.commercial_partner_id
-            chain = self.env["res.partner"]
-            while node and node not in chain:
-                chain |= node
-                node = node.parent_id.commercial_partner_id
-            if card_dealer not in chain:
+            if card_dealer not in claim.dealer_id._after_sales_dealer_chain():
                 raise ValidationError(
                     self.env._(
                         "Claim %(claim)s: dealer %(dealer)s neither sold the unit of warranty "
@@ -971,8 +966,7 @@ class AfterSalesClaim(models.Model):
             return 0
         earlier = self.card_id.claim_ids.filtered(
             lambda c: (
-                c != self
-                and c._origin != self._origin
+                c._origin != self._origin
                 and c.state not in ("rejected", "cancel")
                 and c.cause_category != "customer_misuse"
                 and c.call_time

@@ -68,7 +68,11 @@ class ReportAfterSalesMonthly(models.AbstractModel):
             serving.update(Contract._get_serving_contract_multi(company_dealers, company or None))
         sections = []
         for dealer in dealers:
-            mine = claims.filtered(lambda c, d=dealer: d in _dealer_and_above(c.dealer_id))
+            mine = claims.filtered(
+                lambda c, d=dealer: (
+                    d.commercial_partner_id in c.dealer_id._after_sales_dealer_chain()
+                )
+            )
             contract = serving.get(dealer.id)
             summary = monthly.summarize(
                 (
@@ -99,13 +103,3 @@ class ReportAfterSalesMonthly(models.AbstractModel):
                 }
             )
         return sections
-
-
-def _dealer_and_above(partner):
-    """``partner`` and every partner above it (a sub-dealer's dealer, that dealer's own...):
-    the dealers whose monthly report holds ``partner``'s repairs."""
-    chain = partner.browse()
-    while partner and partner not in chain:
-        chain |= partner
-        partner = partner.parent_id
-    return chain

@@ -92,6 +92,18 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _after_sales_dealer_chain(self):
+        """This partner's dealer and every dealer above it, nearest first (a sub-dealer, its
+        dealer, that dealer's own...), safe from a loop of parents. The one home of "is this
+        dealer's or one of its sub-dealers'": a claim's dealer against its card's, the card
+        import's dealer column, the monthly report's sections."""
+        self.ensure_one()
+        chain, node = self.browse(), self.commercial_partner_id
+        while node and node not in chain:
+            chain |= node
+            node = node.parent_id.commercial_partner_id
+        return chain
+
     def _after_sales_clear_portal_rules(self):
         """A contact that moves to another dealer (its parent or company flag changed) changes
         the commercial partner of its portal users, and the dealer record rules read it

@@ -207,20 +207,16 @@ def unsold_dead_on_arrival(facts):
 
 
 def _first_failure(facts, end):
-    if unsold_dead_on_arrival(facts):
-        unsold_checks = (
-            (NO_CONTRACT, facts.contract_state is None),
-            (CONTRACT_NOT_RUNNING, facts.contract_state not in (None, "running")),
-        )
-        return next((reason for reason, failed in unsold_checks if failed), None)
+    # an unsold unit owes no card and has no sale date; nothing else it could fail applies
+    sold = not unsold_dead_on_arrival(facts)
     checks = (
         (NO_CONTRACT, facts.contract_state is None),
         (CONTRACT_NOT_RUNNING, facts.contract_state not in (None, "running")),
-        (NO_CARD, facts.card_state is None or facts.card_state == "draft"),
+        (NO_CARD, sold and facts.card_state in (None, "draft")),
         (CARD_VOID, facts.card_state == "void"),
         (CARD_LATE, facts.card_state == "late"),
         (CARD_FALSIFIED, facts.card_falsified),
-        (NO_SALE_DATE, facts.sale_date is None),
+        (NO_SALE_DATE, sold and facts.sale_date is None),
         (CALL_BEFORE_SALE, facts.sale_date is not None and facts.call_date < facts.sale_date),
         (OUT_OF_WARRANTY, _out_of_warranty(facts, end)),
         (CUSTOMER_MISUSE, facts.cause_category == "customer_misuse"),

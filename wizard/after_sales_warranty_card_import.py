@@ -729,11 +729,4 @@ def _safe_cell(text):
 
 def _sold_by(dealer, card_dealer):
     """Whether ``dealer`` is ``card_dealer`` or one of its sub-dealers."""
-    node, seen = dealer.commercial_partner_id, set()
-    target = card_dealer.commercial_partner_id
-    while node and node.id not in seen:
-        if node == target:
-            return True
-        seen.add(node.id)
-        node = node.parent_id.commercial_partner_id
-    return False
+    return card_dealer.commercial_partner_id in dealer._after_sales_dealer_chain()
