@@ -1,4 +1,5 @@
 from . import after_sales_company_check_mixin
+from . import after_sales_computed_guard_mixin
 from . import after_sales_sequence_mixin
 from . import after_sales_document_mixin
 from . import after_sales_dealer_mixin

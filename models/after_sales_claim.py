@@ -36,22 +36,6 @@ PROTECTED_FIELDS = (
     "service_plan_visit_used",
     "currency_id",
 )
-# What an approval rests on: frozen once approved, until the appraiser reopens the claim.
-FROZEN_WHEN_APPROVED = (
-    "card_id",
-    "dealer_id",
-    "contract_id",
-    "company_id",
-    "product_id",
-    "lot_id",
-    "line_ids",
-    "call_time",
-    "cause_category",
-    "onsite",
-    "delivery_date",
-    "replaced_line_id",
-    "service_plan_id",
-)
 LINE_PROTECTED_FIELDS = ("subtotal", "part_warranty_end", "company_id", "currency_id")
 # What a dealer reports from the portal; coverage, amounts and appraisal are the manufacturer's.
 PORTAL_FIELDS = (
@@ -68,6 +52,21 @@ PORTAL_FIELDS = (
     "result",
     "technician_name",
     "delivery_date",
+)
+# What an approved claim's coverage, deadlines, reimbursement and printed receipt rest on: frozen
+# for every user until the technical department reopens it (issue 10.3).
+FROZEN_WHEN_APPROVED = (
+    "card_id",
+    "dealer_id",
+    "contract_id",
+    "company_id",
+    "product_id",
+    "lot_id",
+    "customer_id",
+    "line_ids",
+    "replaced_line_id",
+    "service_plan_id",
+    *PORTAL_FIELDS,
 )
 # Claim line fields that make the money; the old part's receipt and appraisal stay open.
 FROZEN_LINE_FIELDS = (
@@ -675,7 +674,6 @@ class AfterSalesClaim(models.Model):
         for vals in vals_list:
             if vals.get("state", "draft") != "draft":
                 self._check_state_write(vals)
-            self._check_protected_write(vals, PROTECTED_FIELDS)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -856,7 +854,11 @@ class AfterSalesClaim(models.Model):
         }
 
     def action_cancel(self):
-        """Cancel a claim that is not settled."""
+        """Cancel claims that are not settled (service desk). A cancelled claim brought back to
+        draft is submitted and approved again before it is reimbursed."""
+        self._check_group(
+            GROUP_USER, self.env._("Only the after-sales service desk cancels claims.")
+        )
         self._check_state("draft", "submitted", "approved", "rejected")
         on_settlement = self.filtered("settlement_id")
         if on_settlement:
@@ -881,7 +883,10 @@ class AfterSalesClaim(models.Model):
         return self.env["after_sales.return"].action_create_from_claims(self)
 
     def action_draft(self):
-        """Bring a rejected or cancelled claim back to draft for correction."""
+        """Bring rejected or cancelled claims back to draft for correction (service desk)."""
+        self._check_group(
+            GROUP_USER, self.env._("Only the after-sales service desk corrects claims.")
+        )
         self._check_state("rejected", "cancel")
         self.sudo().write({"state": "draft", "reject_reason": False})
         self._sync_old_parts()
@@ -1268,6 +1273,9 @@ class AfterSalesClaim(models.Model):
                 )
             )
 
+    def _after_sales_system_fields(self):
+        return PROTECTED_FIELDS
+
     def _check_appraiser(self):
         self._check_group(
             GROUP_APPRAISER,
@@ -1281,6 +1289,7 @@ class AfterSalesClaimLine(models.Model):
 
     _name = "after_sales.claim.line"
     _description = "Warranty Claim Line"
+    _inherit = ["after_sales.computed.guard.mixin"]
     _order = "claim_id, sequence, id"
     _check_company_auto = True
 

@@ -23,6 +23,7 @@ class AfterSalesClaimVisit(models.Model):
 
     _name = "after_sales.claim.visit"
     _description = "Return Visit"
+    _inherit = ["after_sales.computed.guard.mixin"]
     _order = "claim_id, sequence, id"
     _check_company_auto = True
 

@@ -45,6 +45,9 @@ TERM_FIELDS = (
     "date_end",
     "dealer_id",
 )
+# Who the contract binds and in which money: fixed once it was put in force, even for a manager
+# (its cards, claims, fund rows and posted statements belong to that dealer in that currency).
+PARTY_FIELDS = ("dealer_id", "company_id", "currency_id")
 # Fields only the action methods write (under sudo()).
 STATE_FIELDS = ("state", "termination_reason", "termination_date")
 PERCENT_FIELDS = ("allowance_rate", "revisit_ratio_min", "stocking_percent")
@@ -73,7 +76,12 @@ class AfterSalesContract(models.Model):
 
     _name = "after_sales.contract"
     _description = "Dealer Service Contract"
-    _inherit = ["after_sales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "after_sales.sequence.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "after_sales.computed.guard.mixin",
+    ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "dealer_id"]
@@ -708,17 +716,35 @@ class AfterSalesContract(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _after_sales_system_fields(self):
+        return STATE_FIELDS
+
     def _check_terms_writable(self, vals):
         """Refuse changes to the terms of a contract that was put in force (running, expired or
         terminated) by anyone but an after-sales manager: cards, claims and settlements already
         rely on them. Its state cannot be written back to draft, so a draft is one that never
-        ran."""
-        changed = [name for name in vals if name in TERM_FIELDS]
+        ran. Its dealer, company and currency change for no one (a new contract is started).
+        Called by write."""
+        changed = [name for name in vals if name in TERM_FIELDS or name in PARTY_FIELDS]
         if not changed or self.env.su:
             return
+        started = self.filtered(lambda c: c.state != "draft")
+        parties = [
+            name
+            for name in changed
+            if name in PARTY_FIELDS and any(c[name].id != (vals[name] or False) for c in started)
+        ]
+        if parties:
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s was put in force: its %(fields)s no longer change; "
+                    "terminate it and start a new contract instead.",
+                    contract=started[0].display_name,
+                    fields=", ".join(self._field_label(name) for name in parties),
+                )
+            )
         if self.env.user.has_group(GROUP_MANAGER):
             return
-        started = self.filtered(lambda c: c.state != "draft")
         if started:
             raise AccessError(
                 self.env._(

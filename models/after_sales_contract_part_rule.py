@@ -6,6 +6,7 @@ class AfterSalesContractPartRule(models.Model):
 
     _name = "after_sales.contract.part.rule"
     _description = "Contract Parts Rule"
+    _inherit = ["after_sales.computed.guard.mixin"]
     _order = "contract_id, sequence, id"
 
     _unique_category = models.Constraint(

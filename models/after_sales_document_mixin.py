@@ -5,6 +5,12 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .after_sales_computed_guard_mixin import (  # noqa: F401 (shared by the models)
+    check_number_kept,
+    check_protected_write,
+    model_label,
+)
+
 # The after-sales groups, named once (DOMAIN.md §9).
 GROUP_USER = "after_sales_service.after_sales_service_group_user"
 GROUP_APPRAISER = "after_sales_service.after_sales_service_group_appraiser"
@@ -23,7 +29,7 @@ class AfterSalesDocumentMixin(models.AbstractModel):
     their state labels, state checks and group checks."""
 
     _name = "after_sales.document.mixin"
-    _inherit = ["after_sales.company.check.mixin"]
+    _inherit = ["after_sales.company.check.mixin", "after_sales.computed.guard.mixin"]
     _description = "After-Sales Document Guards"
 
     # ------------------------------------------------------------
@@ -97,25 +103,3 @@ class AfterSalesDocumentMixin(models.AbstractModel):
     def _company_today(self):
         """Today in the company's time zone."""
         return self._local_date(fields.Datetime.now())
-
-
-def model_label(records):
-    """The description of ``records``' model in the user's language ("保修卡" for a warranty
-    card): the one home of the document name in the messages of every after-sales model."""
-    return records.env["ir.model"].sudo()._get(records._name).name or records._description
-
-
-def check_protected_write(records, vals, fnames):
-    """Refuse a write of ``fnames`` of ``records``' model unless under ``sudo()``. A module
-    function so that lines of documents (which have no state) share it."""
-    forbidden = sorted(set(vals) & set(fnames))
-    if forbidden and not records.env.su:
-        raise AccessError(
-            records.env._(
-                "%(document)s: %(fields)s are computed and cannot be written.",
-                document=model_label(records),
-                fields=", ".join(
-                    records._fields[f]._description_string(records.env) for f in forbidden
-                ),
-            )
-        )

@@ -29,6 +29,7 @@ class AfterSalesFundEntry(models.Model):
 
     _name = "after_sales.fund.entry"
     _description = "Repair Fund Ledger Entry"
+    _inherit = ["after_sales.computed.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "contract_id", "dealer_id"]

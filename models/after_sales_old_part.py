@@ -14,6 +14,32 @@ BACK_STATES = ("received", "reusable", "scrapped", "rejected")
 OPEN_STATES = ("expected", "charged")
 
 
+# Written by the old part's receipt, appraisal and charge only (under sudo()).
+SYSTEM_FIELDS = (
+    "state",
+    "contract_id",
+    "request_id",
+    "request_line_id",
+    "claim_id",
+    "claim_line_id",
+    "product_id",
+    "quantity",
+    "date_issued",
+    "date_due",
+    "receipt_picking_id",
+    "receipt_move_id",
+    "location_id",
+    "date_received",
+    "appraiser_id",
+    "stock_move_id",
+    "scrap_id",
+    "charge_amount",
+    "charge_entry_id",
+    "charge_invoice_id",
+    "charge_reversal_id",
+)
+
+
 class AfterSalesOldPart(models.Model):
     """An old part a dealer owes back (旧件, DOMAIN.md R21, R24, R26): for a trade-in part issued
     on a requisition (以旧换新), or for a trade-in part replaced by a submitted claim (the seed
@@ -185,29 +211,7 @@ class AfterSalesOldPart(models.Model):
     # CRUD
     # ------------------------------------------------------------
     def write(self, vals):
-        guarded = {
-            "state",
-            "contract_id",
-            "request_id",
-            "request_line_id",
-            "claim_id",
-            "claim_line_id",
-            "product_id",
-            "quantity",
-            "date_issued",
-            "date_due",
-            "receipt_picking_id",
-            "receipt_move_id",
-            "location_id",
-            "date_received",
-            "appraiser_id",
-            "stock_move_id",
-            "scrap_id",
-            "charge_amount",
-            "charge_entry_id",
-            "charge_invoice_id",
-            "charge_reversal_id",
-        } & set(vals)
+        guarded = set(vals) & set(SYSTEM_FIELDS)
         if guarded and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -219,7 +223,21 @@ class AfterSalesOldPart(models.Model):
                     ),
                 )
             )
+        if "appraisal_note" in vals and not self.env.su:
+            appraised = self.filtered(lambda p: p.state not in ("expected", "received"))
+            if appraised:
+                raise UserError(
+                    self.env._(
+                        "Old part %(old_part)s is %(state)s: its appraisal note is the record "
+                        "of that appraisal and can no longer change.",
+                        old_part=appraised[0].display_name,
+                        state=appraised[0]._state_label(),
+                    )
+                )
         return super().write(vals)
+
+    def _after_sales_system_fields(self):
+        return SYSTEM_FIELDS
 
     def unlink(self):
         # A requisition cancelled before shipping deletes its expected old parts: their lines

@@ -9,6 +9,18 @@ from .after_sales_document_mixin import GROUP_MANAGER, GROUP_USER
 URGENT_MODES = ("ems", "rail", "air")
 
 
+# Written by the requisition's actions only (under sudo()): its status, dates and documents.
+SYSTEM_FIELDS = (
+    "state",
+    "date_submitted",
+    "date_approved",
+    "date_shipped",
+    "picking_id",
+    "sale_order_id",
+    "payment_before_shipping",
+)
+
+
 class AfterSalesPartsRequest(models.Model):
     """A dealer's parts requisition (《维修配件备料》单, DOMAIN.md R25). On approval each line is
     split: parts free under their rule, parts drawn on the repair fund while its balance allows,
@@ -254,15 +266,7 @@ class AfterSalesPartsRequest(models.Model):
     # CRUD
     # ------------------------------------------------------------
     def write(self, vals):
-        guarded = {
-            "state",
-            "date_submitted",
-            "date_approved",
-            "date_shipped",
-            "picking_id",
-            "sale_order_id",
-            "payment_before_shipping",
-        } & set(vals)
+        guarded = set(vals) & set(SYSTEM_FIELDS)
         if guarded and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -274,19 +278,31 @@ class AfterSalesPartsRequest(models.Model):
                     ),
                 )
             )
-        frozen = {"dealer_id", "contract_id", "company_id", "line_ids", "shipping_mode"}
+        frozen = {
+            "dealer_id",
+            "contract_id",
+            "company_id",
+            "line_ids",
+            "shipping_mode",
+            "request_type",
+            "date_request",
+            "freight_amount",
+        }
         if frozen & set(vals) and not self.env.su:
             approved = self.filtered(lambda r: r.state not in ("draft", "submitted"))
             if approved:
                 raise UserError(
                     self.env._(
-                        "Parts requisition %(request)s is %(state)s: its dealer, contract and "
-                        "parts can no longer change.",
+                        "Parts requisition %(request)s is %(state)s: its dealer, contract, "
+                        "parts, type, date and freight can no longer change.",
                         request=approved[0].display_name,
                         state=approved[0]._state_label(),
                     )
                 )
         return super().write(vals)
+
+    def _after_sales_system_fields(self):
+        return SYSTEM_FIELDS
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -669,6 +685,7 @@ class AfterSalesPartsRequestLine(models.Model):
 
     _name = "after_sales.parts.request.line"
     _description = "Parts Requisition Line"
+    _inherit = ["after_sales.computed.guard.mixin"]
     _order = "request_id, sequence, id"
     _check_company_auto = True
 

@@ -29,6 +29,10 @@ RESOLUTIONS = [
 GROUP_STOCK = "stock.group_stock_user"
 OPEN_STATES = ("submitted", "approved", "received", "resolved")
 
+# What a resolved or done return still takes from a user: who follows it up. Its goods, money
+# and decisions are what the dealer was credited or charged for.
+OPEN_WHEN_RESOLVED = ("user_id",)
+
 
 class AfterSalesReturn(models.Model):
     """A dealer's return request (退货 / 返修, DOMAIN.md R27-R28 with R3-R8): products, serials,
@@ -608,6 +612,25 @@ class AfterSalesReturn(models.Model):
                     ret=self[:1].display_name,
                 )
             )
+        closed = self.filtered(lambda r: r.state in ("resolved", "done"))
+        if closed and not self.env.su:
+            changed = [
+                name
+                for name in vals
+                if name not in OPEN_WHEN_RESOLVED and not name.startswith(("message_", "activity_"))
+            ]
+            if changed:
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s is %(state)s: %(fields)s can no longer change.",
+                        ret=closed[0].display_name,
+                        state=closed[0]._state_label(),
+                        fields=", ".join(
+                            self._fields[name]._description_string(self.env)
+                            for name in sorted(changed)
+                        ),
+                    )
+                )
         locked = {
             "freight_in_amount",
             "freight_out_amount",
@@ -615,6 +638,8 @@ class AfterSalesReturn(models.Model):
             "labour_amount",
             "return_type",
             "stock_case",
+            "restocking_fee_type",
+            "restocking_fee_value",
         }
         fixed = {"return_type", "type_override", "stock_case"} & set(vals)
         if fixed and not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
@@ -649,6 +674,9 @@ class AfterSalesReturn(models.Model):
         return super().write(vals)
 
     @api.model
+    def _after_sales_system_fields(self):
+        return tuple(self._guarded_fields())
+
     def _guarded_fields(self):
         """Fields only the return's actions (under sudo) write: its state and what records
         the approval, the refusal, the receipt, the appraisal and the money posted."""
@@ -1593,6 +1621,7 @@ class AfterSalesReturnLine(models.Model):
 
     _name = "after_sales.return.line"
     _description = "Return Request Line"
+    _inherit = ["after_sales.computed.guard.mixin"]
     _order = "return_id, sequence, id"
     _check_company_auto = True
 
@@ -1841,6 +1870,12 @@ class AfterSalesReturnLine(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_goods_editable()
+        return lines
+
     def write(self, vals):
         if "refund_without_return" in vals and not (
             self.env.su or self.env.user.has_group(GROUP_MANAGER)
@@ -1858,20 +1893,37 @@ class AfterSalesReturnLine(models.Model):
             "refund_without_return",
             "return_id",
         } & set(vals)
-        if frozen and not self.env.su:
-            approved = self.filtered(lambda x: x.return_id.state not in ("draft", "submitted"))
-            if approved:
-                raise UserError(
-                    self.env._(
-                        "Return %(ret)s is approved: its list of goods can no longer change.",
-                        ret=approved[0].return_id.display_name,
-                    )
-                )
-        return super().write(vals)
+        if frozen:
+            self._check_goods_editable()
+        result = super().write(vals)
+        if "return_id" in vals:
+            self._check_goods_editable()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_goods_editable(self):
+        self._check_goods_editable()
 
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _check_goods_editable(self):
+        """Refuse, unless under ``sudo()``, to add, change or remove goods of a return past
+        submission (refused returns are reset to draft first): its approval, receipt and
+        refund are for that list of goods. Called by create, write and unlink."""
+        if self.env.su:
+            return
+        approved = self.return_id.filtered(
+            lambda r: r.state not in ("draft", "submitted", "refused")
+        )
+        if approved:
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s is approved: its list of goods can no longer change.",
+                    ret=approved[0].display_name,
+                )
+            )
+
     def _to_product_qty(self, quantity):
         """``quantity`` of the line's unit in the product's unit."""
         self.ensure_one()

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from .after_sales_computed_guard_mixin import check_number_kept
+
 
 class AfterSalesSequenceMixin(models.AbstractModel):
     """Numbering of the after-sales documents (contracts, claims, returns, requisitions, old
@@ -19,3 +21,7 @@ class AfterSalesSequenceMixin(models.AbstractModel):
                     self.env["ir.sequence"].with_company(company).next_by_code(self._name) or new
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_number_kept(self, vals)
+        return super().write(vals)

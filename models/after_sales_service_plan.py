@@ -1,10 +1,25 @@
 import datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
 
 from ..tools import periods
+from .after_sales_document_mixin import GROUP_MANAGER
+
+# Written by the claims that use visits, the sale that sold the plan, the expiry and the Cancel
+# button, never by a user.
+SYSTEM_FIELDS = ("state", "visits_used", "sale_line_id")
+# What a sold plan entitles its customer to: changed by an after-sales manager only.
+ENTITLEMENT_FIELDS = (
+    "partner_id",
+    "product_id",
+    "date_start",
+    "date_end",
+    "visits_total",
+    "response_hours",
+    "company_id",
+)
 
 
 class AfterSalesServicePlan(models.Model):
@@ -14,7 +29,7 @@ class AfterSalesServicePlan(models.Model):
 
     _name = "after_sales.service.plan"
     _description = "Customer Service Plan"
-    _inherit = ["after_sales.sequence.mixin", "mail.thread"]
+    _inherit = ["after_sales.sequence.mixin", "mail.thread", "after_sales.computed.guard.mixin"]
     _order = "date_end desc, id desc"
     _check_company_auto = True
 
@@ -126,16 +141,43 @@ class AfterSalesServicePlan(models.Model):
                 )
 
     # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+    def write(self, vals):
+        changed = [name for name in vals if name in ENTITLEMENT_FIELDS]
+        if changed and not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
+            sold = self.filtered("sale_line_id")
+            if sold:
+                raise AccessError(
+                    self.env._(
+                        "Service plan %(plan)s was sold on order %(order)s: only an "
+                        "after-sales manager changes what it entitles to (%(fields)s).",
+                        plan=sold[0].display_name,
+                        order=sold[0].sudo().sale_order_id.display_name,
+                        fields=", ".join(
+                            self._fields[name]._description_string(self.env) for name in changed
+                        ),
+                    )
+                )
+        return super().write(vals)
+
+    # ------------------------------------------------------------
     # ACTION
     # ------------------------------------------------------------
     def action_cancel(self):
-        """Cancel plans (order cancelled, refund): they no longer entitle to visits."""
-        self.write({"state": "cancelled"})
+        """Cancel plans (an after-sales manager; the sale order's cancellation under
+        ``sudo()``): they no longer entitle to visits."""
+        if not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
+            raise AccessError(self.env._("Only an after-sales manager cancels service plans."))
+        self.sudo().write({"state": "cancelled"})
         return True
 
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _after_sales_system_fields(self):
+        return SYSTEM_FIELDS
+
     def _consume_visit(self, when=None):
         """Use one visit of this plan for a service request made on ``when`` (today by
         default); refuse when the plan is cancelled, expired or used up, saying which."""

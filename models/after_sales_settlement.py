@@ -59,7 +59,12 @@ class AfterSalesSettlement(models.Model):
 
     _name = "after_sales.settlement"
     _description = "Quarterly Repair Fund Settlement"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "after_sales.computed.guard.mixin",
+    ]
     _order = "year desc, quarter desc, id desc"
     _check_company_auto = True
 
@@ -294,6 +299,9 @@ class AfterSalesSettlement(models.Model):
         if {"forfeit", "forfeit_reason"} & set(vals):
             self._check_state("draft")
         return super().write(vals)
+
+    def _after_sales_system_fields(self):
+        return PROTECTED_FIELDS
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft_or_cancel(self):

@@ -22,7 +22,7 @@ class AfterSalesSettlementBatch(models.Model):
 
     _name = "after_sales.settlement.batch"
     _description = "Quarterly Settlement Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "after_sales.computed.guard.mixin"]
     _order = "id desc"
     _check_company_auto = True
 

@@ -9,6 +9,7 @@ class AfterSalesSettlementBatchLine(models.Model):
 
     _name = "after_sales.settlement.batch.line"
     _description = "Quarterly Settlement Run Line"
+    _inherit = ["after_sales.computed.guard.mixin"]
     _order = "batch_id, id"
     _check_company_auto = True
 

@@ -6,6 +6,7 @@ class AfterSalesTerritory(models.Model):
 
     _name = "after_sales.territory"
     _description = "After-Sales Territory"
+    _inherit = ["after_sales.computed.guard.mixin"]
     _order = "sequence, name"
     _check_company_auto = True
 

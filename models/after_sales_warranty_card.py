@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import coverage
-from .after_sales_document_mixin import GROUP_USER
+from .after_sales_document_mixin import GROUP_USER, check_number_kept
 
 # Text limits of a card (the import reports longer cells row by row; the form refuses them).
 MAX_LENGTH = {
@@ -23,6 +23,8 @@ PORTAL_FIELDS = (
 )
 # Dates of a registered card that decide whether it is late.
 DATE_FIELDS = ("sale_date", "date_received")
+# What the coverage of a card's approved claims was decided on (with the serial and product).
+DECIDED_FIELDS = (*DATE_FIELDS, "dealer_id")
 
 
 class AfterSalesWarrantyCard(models.Model):
@@ -368,6 +370,7 @@ class AfterSalesWarrantyCard(models.Model):
 
     def write(self, vals):
         self._check_state_write(vals)
+        check_number_kept(self, vals)
         if {"lot_id", "product_id", "state", "active"} & set(vals):
             candidates = []
             for card in self:
@@ -378,7 +381,17 @@ class AfterSalesWarrantyCard(models.Model):
                 if lot_id and active and state != "void":
                     candidates.append((product_id, lot_id, card.id))
             self._check_serials_free(candidates, exclude=self.ids, companies=self.company_id)
-        if set(DATE_FIELDS) & set(vals):
+        if "active" in vals and not self.env.su:
+            kept = self.filtered(lambda c: c.state in ("registered", "late"))
+            if kept:
+                raise UserError(
+                    self.env._(
+                        "Warranty card %(card)s is registered: void it instead of archiving "
+                        "it, so that its serial and its claims keep their history.",
+                        card=kept[0].display_name,
+                    )
+                )
+        if set(DECIDED_FIELDS) & set(vals):
             self._check_dates_writable()
         result = super().write(vals)
         if not vals.get("customer_id") and vals.get("customer_name"):
@@ -717,7 +730,8 @@ class AfterSalesWarrantyCard(models.Model):
         return result
 
     def _check_dates_writable(self):
-        """A card whose claims were approved keeps the dates that decided their coverage."""
+        """A card whose claims were approved keeps the dealer and the dates that decided their
+        coverage."""
         if self.env.su:
             return
         decided = self.filtered(
@@ -726,8 +740,8 @@ class AfterSalesWarrantyCard(models.Model):
         if decided:
             raise UserError(
                 self.env._(
-                    "Warranty card %(card)s has approved claims: its sale and received dates "
-                    "can no longer change.",
+                    "Warranty card %(card)s has approved claims: its dealer and its sale and "
+                    "received dates can no longer change.",
                     card=decided[0].display_name,
                 )
             )

@@ -140,6 +140,16 @@ class TestClaimCardIntegrity(IntegrityCase):
             "dealer": lambda u: claim.with_user(u).write({"dealer_id": self.subdealer.id}),
             "contract": lambda u: claim.with_user(u).write({"contract_id": False}),
             "cause": lambda u: claim.with_user(u).write({"cause_category": "wear"}),
+            # the dates and the receipt the deadlines, the warranty and the report rest on
+            "completion": lambda u: claim.with_user(u).write(
+                {"completion_time": claim.call_time + timedelta(days=20)}
+            ),
+            "arrival": lambda u: claim.with_user(u).write({"arrival_time": claim.call_time}),
+            "zone": lambda u: claim.with_user(u).write({"zone": "suburban"}),
+            "solution": lambda u: claim.with_user(u).write({"solution": "Nothing done"}),
+            "end customer": lambda u: claim.with_user(u).write(
+                {"customer_id": self.other_dealer.id}
+            ),
         }
         for user in (self.user_desk, self.user_appraiser, self.user_manager):
             for what, attempt in attempts.items():
@@ -148,7 +158,12 @@ class TestClaimCardIntegrity(IntegrityCase):
                     self.assertRaisesRegex(UserError, "is approved"),
                 ):
                     attempt(user)
+            with self.assertRaisesRegex(UserError, "has approved claims: its dealer"):
+                claim.card_id.with_user(user).write({"dealer_id": self.other_dealer.id})
         self.assertEqual((labour.quantity, claim.reimbursable_amount), (2.0, 200.0))
+        self.assertEqual(claim.card_id.dealer_id, self.dealer)
+        self.assertFalse(claim.zone)
+        self.assertFalse(claim.solution)
         # the old part still comes back and is appraised after approval
         with self.assertRaisesRegex(AccessError, "Only the warehouse or the technical"):
             claim.old_part_ids.with_user(self.user_desk).action_receive()
@@ -166,6 +181,33 @@ class TestClaimCardIntegrity(IntegrityCase):
         claim.with_user(self.user_appraiser).action_approve()
         self.assertEqual(claim.reimbursable_amount, 150.0)
         self.assertTrue(claim.is_reimbursable)
+
+    def test_cancelling_and_archiving_take_their_group(self):
+        claim = self._claim()
+        # the dealer's portal user reads its claim, and cannot call the desk's buttons on it
+        claim.with_user(self.portal).check_access("read")
+        for action in ("action_cancel", "action_submit"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(claim.with_user(self.portal), action)()
+        self.assertEqual(claim.state, "draft")
+        approved = self._approved_claim()
+        with self.assertRaises(AccessError):
+            approved.with_user(self.portal).action_cancel()
+        self.assertEqual(approved.state, "approved")
+        approved.with_user(self.user_desk).action_cancel()
+        self.assertEqual(approved.state, "cancel")
+        with self.assertRaises(AccessError):
+            approved.with_user(self.portal).action_draft()
+        approved.with_user(self.user_desk).action_draft()
+        self.assertEqual(approved.state, "draft")
+        # a registered card is voided, never archived (its serial would be free for a second)
+        card = self._card()
+        with self.assertRaisesRegex(UserError, "void it instead of archiving"):
+            card.with_user(self.user_desk).action_archive()
+        self.assertTrue(card.active)
+        card.with_user(self.user_desk).action_void()
+        card.with_user(self.user_desk).action_archive()
+        self.assertFalse(card.active)
 
     def test_card_with_claims_is_not_deleted(self):
         card = self._card()

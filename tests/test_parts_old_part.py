@@ -74,6 +74,10 @@ class TestPartsOldPart(PartsCase):
         self.assertEqual(motor_old.scrap_id.move_ids.location_dest_id.usage, "inventory")
         with self.assertRaisesRegex(UserError, "only a received old part can be appraised"):
             motor_old.with_user(self.user_appraiser).action_appraise_scrap()
+        # the note is the record of the appraisal made: it stays as it was then
+        with self.assertRaisesRegex(UserError, "is Scrapped: its appraisal note"):
+            motor_old.with_user(self.user_appraiser).write({"appraisal_note": "Was reusable"})
+        self.assertFalse(motor_old.appraisal_note)
         # nothing is charged for returned old parts
         self.env["after_sales.old.part"]._cron_charge_overdue()
         self.assertFalse((element_old | motor_old).charge_entry_id)

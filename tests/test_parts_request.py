@@ -210,6 +210,35 @@ class TestPartsRequest(PartsCase):
         normal = self._approved(contract, [(self.element, 1)])
         self.assertFalse(normal.sale_order_id)
 
+    def test_an_approved_requisition_keeps_its_split_type_and_freight(self):
+        contract = self._parts_contract(fund=500.0)
+        request = self._request(contract, [(self.element, 1), (self.igniter, 2)])
+        request.shipping_mode = "ems"
+        request.action_submit()
+        request.action_approve()
+        figures = request.read(["fund_amount", "sale_amount", "free_amount", "freight_amount"])
+        for user in (self.user_desk, self.user_manager):
+            as_user = request.with_user(user)
+            for fname in ("fund_amount", "sale_amount", "free_amount", "ship_deadline"):
+                with self.subTest(user=user.login, field=fname), self.assertRaises(AccessError):
+                    as_user.write({fname: 0.0 if fname != "ship_deadline" else date(2030, 1, 1)})
+            with self.assertRaises(AccessError):
+                as_user.line_ids[0].write({"fund_amount": 0.0})
+            for fname, value in [
+                ("freight_amount", 0.0),
+                ("request_type", "stock"),
+                ("date_request", date(2020, 1, 1)),
+            ]:
+                with (
+                    self.subTest(user=user.login, field=fname),
+                    self.assertRaisesRegex(UserError, "type, date and freight can no longer"),
+                ):
+                    as_user.write({fname: value})
+        self.assertEqual(
+            request.read(["fund_amount", "sale_amount", "free_amount", "freight_amount"]), figures
+        )
+        self.assertEqual(request.freight_amount, 30.0)
+
     def test_pickings_validated_end_to_end(self):
         contract = self._parts_contract(fund=500.0)
         for product in (self.knob, self.element, self.motor, self.igniter):

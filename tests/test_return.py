@@ -427,6 +427,40 @@ class TestReturnFlow(ReturnCase):
         self.assertEqual(ret.delivery_count, 1)
         self.assertEqual(ret.receipt_count, 1)
 
+    def test_goods_and_decisions_of_a_resolved_return_no_longer_change(self):
+        ret = self._return(resolution="repair", return_type="in_warranty")
+        picking = self._approve(ret)
+        with self.assertRaisesRegex(UserError, "its list of goods can no longer change"):
+            self.env["after_sales.return.line"].with_user(self.user_desk).create(
+                {"return_id": ret.id, "product_id": self.knob.id, "quantity": 1, "reason": "x"}
+            )
+        with self.assertRaisesRegex(UserError, "its list of goods can no longer change"):
+            ret.line_ids.with_user(self.user_desk).unlink()
+        self._receive(picking)
+        ret.with_user(self.user_manager).action_resolve()
+        self.assertEqual(ret.state, "resolved")
+        lines = ret.line_ids
+        for user in (self.user_desk, self.user_manager):
+            for fname, value in [
+                ("resolution", "refund"),
+                ("restocking_fee_value", 50.0),
+                ("description", "Rewritten"),
+                ("dealer_id", self.other_dealer.id),
+                ("line_ids", [Command.clear()]),
+            ]:
+                with (
+                    self.subTest(user=user.login, field=fname),
+                    self.assertRaisesRegex(UserError, "is Resolved: .* can no longer change"),
+                ):
+                    ret.with_user(user).write({fname: value})
+        self.assertRecordValues(
+            ret, [{"resolution": "repair", "dealer_id": self.dealer.id, "restocking_fee_value": 0}]
+        )
+        self.assertEqual(ret.line_ids, lines)
+        # who follows it up is still the desk's to change
+        ret.with_user(self.user_desk).write({"user_id": self.user_desk.id})
+        self.assertEqual(ret.user_id, self.user_desk)
+
     def test_exchange_for_a_successor_product(self):
         ret = self._return(resolution="exchange", return_type="batch")
         ret.line_ids.exchange_product_id = self.heater_v2

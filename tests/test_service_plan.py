@@ -1,7 +1,7 @@
 from datetime import date
 
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, freeze_time, tagged
 
 from .common import AfterSalesCase
@@ -91,6 +91,42 @@ class TestServicePlan(AfterSalesCase):
         self.assertEqual(plan.state, "expired")
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             plan.visits_total = -1
+
+    def test_what_a_sold_plan_entitles_to_is_the_servers(self):
+        plan = self.env["after_sales.service.plan"].search(
+            [("sale_order_id", "=", self._sell(self.gold).id)]
+        )
+        desk = plan.with_user(self.user_desk)
+        for fname, value in [
+            ("visits_used", 0),
+            ("state", "active"),
+            ("visits_left", 9),
+            ("sale_line_id", False),
+            ("name", "SP-FORGED"),
+        ]:
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                desk.write({fname: value})
+        with self.assertRaisesRegex(AccessError, "only an after-sales manager changes"):
+            desk.write({"visits_total": 50})
+        with self.assertRaisesRegex(AccessError, "only an after-sales manager changes"):
+            desk.write({"date_end": date(2030, 1, 1)})
+        with self.assertRaisesRegex(AccessError, "Only an after-sales manager cancels"):
+            desk.action_cancel()
+        with self.assertRaises(AccessError):
+            self.env["after_sales.service.plan"].with_user(self.user_desk).create(
+                {
+                    "partner_id": self.customer.id,
+                    "product_id": self.gold.id,
+                    "visits_used": -10,
+                }
+            )
+        self.assertRecordValues(
+            plan, [{"visits_total": 5, "visits_used": 0, "state": "active", "visits_left": 5}]
+        )
+        plan.with_user(self.user_manager).write({"visits_total": 6})
+        self.assertEqual(plan.visits_left, 6)
+        plan.with_user(self.user_manager).action_cancel()
+        self.assertEqual(plan.state, "cancelled")
 
     def test_claim_uses_the_plan_visit_and_response_time(self):
         contract = self._running_contract(response_hours_urban=48, arrange_hours=2)

@@ -246,6 +246,7 @@ class TestFundRpcGuards(HttpCase):
 
     def test_forged_context_opens_nothing(self):
         self.authenticate("as_rpc_manager", "as_rpc_manager")
+        other = self.env["res.partner"].create({"name": "Another dealer", "is_company": True}).id
         refused = [
             ("after_sales.fund.entry", "write", [self.entry.id], {"amount": -1.0}),
             ("after_sales.fund.entry", "write", [self.entry.id], {"is_reversed": True}),
@@ -264,6 +265,11 @@ class TestFundRpcGuards(HttpCase):
             ("after_sales.settlement", "write", [self.settlement.id], {"state": "posted"}),
             ("after_sales.settlement", "write", [self.settlement.id], {"reimbursed_amount": 1.0}),
             ("after_sales.contract", "write", [self.contract.id], {"state": "draft"}),
+            # what the statement is of: the dealer, the quarter, the numbers
+            ("after_sales.settlement", "write", [self.settlement.id], {"dealer_id": other}),
+            ("after_sales.settlement", "write", [self.settlement.id], {"date_to": "2026-12-31"}),
+            ("after_sales.settlement", "write", [self.settlement.id], {"name": "Forged"}),
+            ("after_sales.contract", "write", [self.contract.id], {"dealer_id": other}),
         ]
         for model, method, *args in refused:
             with self.subTest(model=model, method=method, args=args):
@@ -275,6 +281,9 @@ class TestFundRpcGuards(HttpCase):
         self.assertFalse(self.entry.is_reversed)
         self.assertEqual(self.settlement.state, "draft")
         self.assertEqual(self.contract.state, "running")
+        self.assertEqual(self.settlement.dealer_id, self.contract.dealer_id)
+        self.assertEqual(self.settlement.date_to, date(2026, 3, 31))
+        self.assertEqual(self.contract.dealer_id.name, "RPC dealer")
         # a legitimate field still goes through
         self._call("after_sales.settlement", "write", [self.settlement.id], {"forfeit": True})
         self.settlement.invalidate_recordset()
