@@ -1895,6 +1895,16 @@ class AfterSalesReturnLine(models.Model):
         } & set(vals)
         if frozen:
             self._check_goods_editable()
+        closed = self.return_id.filtered(lambda r: r.state in ("resolved", "done"))
+        if closed and not self.env.su and set(vals) - {"sequence"}:
+            raise UserError(
+                self.env._(
+                    "Return %(ret)s is %(state)s: its goods, their exchange and their "
+                    "reasons can no longer change.",
+                    ret=closed[0].display_name,
+                    state=closed[0]._state_label(),
+                )
+            )
         result = super().write(vals)
         if "return_id" in vals:
             self._check_goods_editable()

@@ -457,6 +457,13 @@ class TestReturnFlow(ReturnCase):
             ret, [{"resolution": "repair", "dealer_id": self.dealer.id, "restocking_fee_value": 0}]
         )
         self.assertEqual(ret.line_ids, lines)
+        for fname, value in [("exchange_product_id", self.knob.id), ("reason", "Rewritten")]:
+            with (
+                self.subTest(field=fname),
+                self.assertRaisesRegex(UserError, "its goods, their exchange and their reasons"),
+            ):
+                lines.with_user(self.user_manager).write({fname: value})
+        self.assertNotIn("Rewritten", lines.mapped("reason"))
         # who follows it up is still the desk's to change
         ret.with_user(self.user_desk).write({"user_id": self.user_desk.id})
         self.assertEqual(ret.user_id, self.user_desk)
