@@ -46,23 +46,23 @@ WITH RECURSIVE c AS (
      UNION ALL
     SELECT fam.contract_id, ch.id FROM fam JOIN res_partner ch ON ch.parent_id = fam.partner_id
 ), pay AS (
-    SELECT f.contract_id, SUM(p.amount_company_currency_signed) AS amount
+    SELECT c.id AS contract_id, SUM(p.amount_company_currency_signed) AS amount
       FROM account_payment p
-      JOIN fam f ON f.partner_id = p.partner_id
-      JOIN c ON c.id = f.contract_id AND c.allowance_basis = 'collections'
+      JOIN res_partner rp ON rp.id = p.partner_id
+      JOIN c ON rp.commercial_partner_id = c.dealer_id AND c.allowance_basis = 'collections'
              AND p.company_id = c.company_id
      WHERE p.partner_type = 'customer' AND p.state IN ('in_process', 'paid')
        AND p.date BETWEEN %(start)s AND %(end)s
-     GROUP BY f.contract_id
+     GROUP BY c.id
 ), inv AS (
-    SELECT f.contract_id, SUM(m.amount_total_signed) AS amount
+    SELECT c.id AS contract_id, SUM(m.amount_total_signed) AS amount
       FROM account_move m
-      JOIN fam f ON f.partner_id = m.partner_id
-      JOIN c ON c.id = f.contract_id AND c.allowance_basis = 'sales'
+      JOIN res_partner rp ON rp.id = m.partner_id
+      JOIN c ON rp.commercial_partner_id = c.dealer_id AND c.allowance_basis = 'sales'
              AND m.company_id = c.company_id
      WHERE m.move_type IN ('out_invoice', 'out_refund') AND m.state = 'posted'
        AND m.invoice_date BETWEEN %(start)s AND %(end)s
-     GROUP BY f.contract_id
+     GROUP BY c.id
 ), card AS (
     SELECT f.contract_id, COUNT(*) AS amount
       FROM after_sales_warranty_card w

@@ -813,7 +813,7 @@ class AfterSalesContract(models.Model):
         """Load, in one query, the contracts that may serve ``partners`` in ``companies`` and
         return ``resolve(partner, company, day=None, walk_up=True, until=None)``: the contract
         of the partner's commercial partner or, with ``walk_up``, of the nearest dealer above it
-        that has one (a sub-dealer's sales count for its dealer). Without ``day``, the running
+        that has one (a sub-dealer's cards count for its dealer). Without ``day``, the running
         contract; with ``day``, the contract in force on that day (renewals split at their
         dates); with ``day`` and ``until``, the contract serving the partner on every day of
         [day, until], or ``None`` when a contract that could serve it starts or ends in between

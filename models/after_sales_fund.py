@@ -13,6 +13,10 @@ from ..tools.settlement import allowance, to_money
 ACCRUAL_KINDS = ("accrual", "accrual_correction")
 # Settlement states after which a quarter's figures are frozen: the notice went to the dealer.
 CLOSED_SETTLEMENT_STATES = ("notified", "confirmed", "posted")
+# R12: collections and sales are the dealer's own, those of its commercial partner (the dealer and
+# its contacts); a sub-dealer that is a company of its own pays and is invoiced as its own
+# customer. Units also count the cards of the dealer's sub-dealers (乙方分销商的销售量).
+OWN_PARTNER_BASES = ("collections", "sales")
 
 
 class AfterSalesFund(models.AbstractModel):
@@ -193,10 +197,11 @@ class AfterSalesFund(models.AbstractModel):
         currency) for documents dated in [start, end]: collections (posted customer payments
         net of refunds), invoiced sales (posted invoices net of credit notes, tax included; the
         settlements' own moves and the dealer charges are no sales) or units (registered,
-        on-time cards neither falsified nor void). Each document counts for
-        the contract that serves its partner on the document's own date (a sub-dealer counts
-        for its dealer, a renewal splits at its dates), and only for that contract's own
-        basis, whatever the other contracts of the run use.
+        on-time cards neither falsified nor void). Each document counts for the contract that
+        serves its partner on the document's own date (a renewal splits at its dates): for
+        collections and sales the contract of the partner's commercial partner, for units also
+        that of a dealer above it (a sub-dealer's cards count for its dealer); and only for that
+        contract's own basis, whatever the other contracts of the run use.
 
         One query per basis grouped by partner and month, so the cost does not grow with the
         number of documents; a month in which a contract that could serve the partner starts
@@ -224,13 +229,20 @@ class AfterSalesFund(models.AbstractModel):
                 return contract and contract.id in wanted and contract.allowance_basis == basis_name
 
             model, domain, date_field, groupby, aggregates, value_of = query
+            walk_up = basis_name not in OWN_PARTNER_BASES
             extra = len(groupby) - 2  # the group's keys after partner and company
             by_day = set()
             for month, partner, company, *row in model._read_group(
                 domain, [f"{date_field}:month", *groupby], aggregates
             ):
                 month_end = periods.month_bounds(month.year, month.month)[1]
-                contract = resolve(partner, company, max(month, start), until=min(month_end, end))
+                contract = resolve(
+                    partner,
+                    company,
+                    max(month, start),
+                    walk_up=walk_up,
+                    until=min(month_end, end),
+                )
                 if contract is not None and not counts_for(contract):
                     continue
                 value = contract and value_of(row, contract, company, None)
@@ -245,7 +257,7 @@ class AfterSalesFund(models.AbstractModel):
                 domain, [f"{date_field}:day", *groupby], aggregates
             ):
                 month = day.replace(day=1)
-                contract = resolve(partner, company, day)
+                contract = resolve(partner, company, day, walk_up=walk_up)
                 key = (partner.id, company.id, month, *row[:extra])
                 if key in by_day and counts_for(contract):
                     result[contract.id, month] += value_of(row, contract, company, day)
@@ -325,7 +337,8 @@ class AfterSalesFund(models.AbstractModel):
         """Return ``{basis: [partner ids]}``: the partners of ``partners`` (the dealers of
         ``contracts`` and their sub-dealers and contacts) under a dealer whose contract uses
         each basis, so that each basis reads only their documents (a partner is served by its
-        own contract or by that of a dealer above it). No query: the partners are read."""
+        own contract or, for units, by that of a dealer above it; collections and sales are
+        those of the dealer's commercial partner only). No query: the partners are read."""
         bases_of_dealer = defaultdict(set)
         for contract in contracts:
             bases_of_dealer[contract.dealer_id.id].add(contract.allowance_basis)
@@ -333,7 +346,11 @@ class AfterSalesFund(models.AbstractModel):
         for partner in partners:
             node, seen, bases = partner, set(), set()
             while node and node.id not in seen:
-                bases |= bases_of_dealer.get(node.id, set())
+                bases |= {
+                    basis_name
+                    for basis_name in bases_of_dealer.get(node.id, ())
+                    if basis_name not in OWN_PARTNER_BASES or node == partner.commercial_partner_id
+                }
                 seen.add(node.id)
                 node = node.parent_id
             for basis_name in bases:

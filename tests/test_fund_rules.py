@@ -257,7 +257,7 @@ class TestAccrualFollowsDocuments(FundCase):
             self._accruals(contract), [{"basis_amount": 6000.0, "amount": 180.0}]
         )
 
-    def test_sub_dealer_contract_starting_mid_month_takes_its_documents_from_its_start(self):
+    def test_sub_dealer_contract_starting_mid_month_takes_its_own_documents_from_its_start(self):
         dealer = self._dealer("Dealer over a sub-dealer")
         sub_dealer = self.env["res.partner"].create(
             {"name": "Sub-dealer with its own contract", "is_company": True, "parent_id": dealer.id}
@@ -266,12 +266,15 @@ class TestAccrualFollowsDocuments(FundCase):
         own = self._contract(
             dealer_id=sub_dealer.id, date_start=date(2026, 2, 15), allowance_rate=5.0
         )
-        self._pay(1000.0, date(2026, 2, 10), sub_dealer)  # before its contract: the dealer's
+        # a company of its own: its payments are never its dealer's collections (R12), also
+        # before its own contract starts
+        self._pay(1000.0, date(2026, 2, 10), sub_dealer)  # nobody's
         self._pay(2000.0, date(2026, 2, 20), sub_dealer)  # its own contract's
         self._pay(4000.0, date(2026, 3, 5), sub_dealer)  # its own contract's
+        self._pay(500.0, date(2026, 2, 10), dealer)  # the dealer's own
         (dealer_contract | own)._accrue_period(date(2026, 1, 1), date(2026, 3, 31))
         self.assertRecordValues(
-            self._accruals(dealer_contract), [{"basis_amount": 1000.0, "amount": 30.0}]
+            self._accruals(dealer_contract), [{"basis_amount": 500.0, "amount": 15.0}]
         )
         self.assertRecordValues(
             self._accruals(own),

@@ -146,15 +146,17 @@ class TestBudgetSettlement(SettlementCase):
         self.assertEqual(second.overspend_amount, 1500.0)
         self.assertEqual(contract.fund_balance, 0.0)
 
-    def test_refunds_net_collections_and_subdealer_counts(self):
+    def test_collections_are_the_dealers_own_net_of_refunds(self):
         contract = self._contract()
         self._payment(10000, date(2026, 1, 10))
+        self._payment(1000, date(2026, 1, 20), partner=self.dealer_contact)  # the dealer's
+        # a sub-dealer that is a company of its own pays as its own customer (R12)
         self._payment(5000, date(2026, 2, 10), partner=self.subdealer)
         self._payment(2000, date(2026, 2, 20), payment_type="outbound")
         other = self.env["res.partner"].create({"name": "Other customer"})
         self._payment(99999, date(2026, 2, 20), partner=other)
         settlement = self._settle(contract, 2026, 1)
-        self.assertEqual(settlement.accrued_amount, 390.0)  # 3 % of 13,000
+        self.assertEqual(settlement.accrued_amount, 270.0)  # 3 % of 10,000 + 1,000 - 2,000
 
     def test_zero_settlement_only_when_running(self):
         running = self._contract()
@@ -477,9 +479,17 @@ class TestAccrual(SettlementCase):
         )
         self.init_invoice(
             "out_invoice",
-            partner=self.subdealer,
+            partner=self.dealer_contact,  # invoiced to the dealer's contact: the dealer's
             invoice_date=date(2026, 2, 10),
             amounts=[10000.0],
+            taxes=no_tax,
+            post=True,
+        )
+        self.init_invoice(
+            "out_invoice",
+            partner=self.subdealer,  # a company of its own: its own sales, not the dealer's
+            invoice_date=date(2026, 2, 12),
+            amounts=[8000.0],
             taxes=no_tax,
             post=True,
         )
