@@ -694,8 +694,10 @@ class AfterSalesClaim(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_settled_or_approved(self):
+        """Only draft or cancelled claims are deleted: a filed claim holds a service call, the
+        visit of a service plan and the old parts it owes; it is cancelled first."""
         for claim in self:
-            if claim.state in ("approved", "settled"):
+            if claim.state not in ("draft", "cancel"):
                 raise UserError(
                     self.env._(
                         "Claim %(claim)s is %(state)s and cannot be deleted; cancel it instead.",

@@ -195,6 +195,18 @@ class AfterSalesMonthlySubmission(models.Model):
             )
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        """A report the dealer sent is its record of that month's duty: kept."""
+        sent = self.filtered(lambda s: s.state in ("submitted", "submitted_late"))
+        if sent:
+            raise UserError(
+                self.env._(
+                    "Monthly report %(report)s was sent by the dealer and cannot be deleted.",
+                    report=sent[0].display_name,
+                )
+            )
+
     # ------------------------------------------------------------
     # ACTION
     # ------------------------------------------------------------

@@ -239,6 +239,20 @@ class AfterSalesOldPart(models.Model):
     def _after_sales_system_fields(self):
         return SYSTEM_FIELDS
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_expected(self):
+        """An old part that came back, was appraised or charged is the record of that receipt,
+        appraisal or charge: only an expected or cancelled one is deleted."""
+        kept = self.filtered(lambda p: p.state not in ("expected", "cancelled"))
+        if kept:
+            raise UserError(
+                self.env._(
+                    "Old part %(old_part)s is %(state)s and cannot be deleted.",
+                    old_part=kept[0].display_name,
+                    state=kept[0]._state_label(),
+                )
+            )
+
     def unlink(self):
         # A requisition cancelled before shipping deletes its expected old parts: their lines
         # leave the (possibly shared) receipt with them.

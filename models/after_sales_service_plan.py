@@ -161,6 +161,19 @@ class AfterSalesServicePlan(models.Model):
                 )
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sold_or_used(self):
+        """A plan sold on an order or whose visits were used is the customer's entitlement and
+        the claims' record: it is cancelled, not deleted."""
+        kept = self.filtered(lambda p: p.sale_line_id or p.visits_used)
+        if kept:
+            raise UserError(
+                self.env._(
+                    "Service plan %(plan)s was sold or used: cancel it instead of deleting it.",
+                    plan=kept[0].display_name,
+                )
+            )
+
     # ------------------------------------------------------------
     # ACTION
     # ------------------------------------------------------------

@@ -209,6 +209,23 @@ class TestClaimCardIntegrity(IntegrityCase):
         card.with_user(self.user_desk).action_archive()
         self.assertFalse(card.active)
 
+    def test_only_draft_or_cancelled_claims_and_expected_old_parts_are_deleted(self):
+        manager = self.user_manager
+        submitted = self._claim()
+        submitted.action_submit()
+        with self.assertRaisesRegex(UserError, "is Submitted and cannot be deleted"):
+            submitted.with_user(manager).unlink()
+        approved = self._approved_claim()
+        old_part = approved.old_part_ids
+        old_part.with_user(self.user_appraiser).action_receive()
+        self.assertEqual(old_part.state, "received")
+        with self.assertRaisesRegex(UserError, "is Received and cannot be deleted"):
+            old_part.with_user(manager).unlink()
+        submitted.with_user(self.user_desk).action_cancel()
+        submitted.with_user(manager).unlink()
+        self.assertFalse(submitted.exists())
+        self.assertTrue(old_part.exists())
+
     def test_card_with_claims_is_not_deleted(self):
         card = self._card()
         self._claim(card)

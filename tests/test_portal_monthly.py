@@ -155,6 +155,12 @@ class TestMonthlySubmission(TransactionCase):
         with self.assertRaises(UserError):
             missing.with_user(self.desk).action_accept()
         self.assertEqual(self.Submission.search([("is_accepted", "=", True)]), report)
+        # what the dealer sent stays on record, even for an administrator
+        with self.assertRaisesRegex(UserError, "was sent by the dealer and cannot be deleted"):
+            report.unlink()
+        self.assertTrue(report.exists())
+        missing.unlink()
+        self.assertFalse(missing.exists())
 
 
 @tagged("post_install", "-at_install")

@@ -125,6 +125,8 @@ class TestServicePlan(AfterSalesCase):
         )
         plan.with_user(self.user_manager).write({"visits_total": 6})
         self.assertEqual(plan.visits_left, 6)
+        with self.assertRaisesRegex(UserError, "was sold or used: cancel it instead"):
+            plan.with_user(self.user_manager).unlink()
         plan.with_user(self.user_manager).action_cancel()
         self.assertEqual(plan.state, "cancelled")
 
