@@ -28,7 +28,9 @@ class AfterSalesComputedGuardMixin(models.AbstractModel):
             for vals in vals_list:
                 check_protected_write(self, vals, system)
                 self._check_initial_state(vals)
-            records = self.with_env(self.env(context=without_system_defaults(self, system)))
+            context = without_system_defaults(self, system)
+            if len(context) < len(self.env.context):
+                records = self.with_env(self.env(context=context))
         return super(AfterSalesComputedGuardMixin, records).create(vals_list)
 
     def write(self, vals):

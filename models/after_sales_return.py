@@ -673,10 +673,10 @@ class AfterSalesReturn(models.Model):
                 )
         return super().write(vals)
 
-    @api.model
     def _after_sales_system_fields(self):
         return tuple(self._guarded_fields())
 
+    @api.model
     def _guarded_fields(self):
         """Fields only the return's actions (under sudo) write: its state and what records
         the approval, the refusal, the receipt, the appraisal and the money posted."""
@@ -1895,8 +1895,12 @@ class AfterSalesReturnLine(models.Model):
         } & set(vals)
         if frozen:
             self._check_goods_editable()
-        closed = self.return_id.filtered(lambda r: r.state in ("resolved", "done"))
-        if closed and not self.env.su and set(vals) - {"sequence"}:
+        closed = (
+            self.return_id.filtered(lambda r: r.state in ("resolved", "done"))
+            if not self.env.su and set(vals) - {"sequence"}
+            else self.return_id.browse()
+        )
+        if closed:
             raise UserError(
                 self.env._(
                     "Return %(ret)s is %(state)s: its goods, their exchange and their "
