@@ -710,21 +710,57 @@ class AfterSalesSettlement(models.Model):
         them when the settings say the reimbursement is taxed."""
         self.ensure_one()
         amounts = {str(claim.id): claim.reimbursable_amount for claim in self.claim_ids}
-        tax = 0.0
-        if self.company_id.after_sales_reimbursement_taxed and amounts:
-            taxes = self._reimbursement_taxes()
-            for amount in amounts.values():
-                computed = taxes.compute_all(amount, currency=self.currency_id)
-                tax += computed["total_included"] - computed["total_excluded"]
+        reimbursed = self.currency_id.round(sum(amounts.values()))
         return {
             "notice_claim_amounts": amounts,
-            "notice_tax_amount": self.currency_id.round(tax),
-            "reimbursed_amount": self.currency_id.round(sum(amounts.values())),
+            "notice_tax_amount": self._reimbursement_tax(reimbursed) if amounts else 0.0,
+            "reimbursed_amount": reimbursed,
         }
 
     def _reimbursement_taxes(self):
         product = self.company_id._after_sales_product("reimbursement")
         return product.taxes_id.filtered(lambda t: t.company_id == self.company_id)
+
+    def _reimbursement_tax(self, amount):
+        """The tax on a reimbursed ``amount`` when the settings say reimbursements are taxed
+        (else 0): the notice's tax, computed on its total as the credit note's one line is."""
+        self.ensure_one()
+        if not self.company_id.after_sales_reimbursement_taxed:
+            return 0.0
+        computed = self._reimbursement_taxes().compute_all(amount, currency=self.currency_id)
+        return self.currency_id.round(computed["total_included"] - computed["total_excluded"])
+
+    def _prepare_reimbursement_lines(self):
+        """``[(label, amount)]`` of the write-off credit note: one line for the whole notice
+        (the notice lists the claims one by one), so that posting a quarter costs the same
+        whatever the number of claims. A notice frozen with its tax summed claim by claim (as
+        earlier versions computed it) that the tax on its total would not match keeps one line
+        per claim: the credit note deducts exactly what the dealer confirmed."""
+        self.ensure_one()
+        amounts = self.notice_claim_amounts or {}
+        claims = self.claim_ids.sorted("name")
+        period = f"{self.year} Q{self.quarter}"
+        if self.notice_tax_amount and (
+            self._reimbursement_tax(self.reimbursed_amount) != self.notice_tax_amount
+        ):
+            return [
+                (
+                    self.env._("Three-guarantee claim %(claim)s", claim=claim.name),
+                    amounts.get(str(claim.id), claim.reimbursable_amount),
+                )
+                for claim in claims
+            ]
+        return [
+            (
+                self.env._(
+                    "Three-guarantee claims of %(period)s: %(count)s claims on the write-off "
+                    "notice",
+                    period=period,
+                    count=len(claims),
+                ),
+                self.reimbursed_amount,
+            )
+        ]
 
     def _preview_figures(self):
         """The figures this (possibly unsaved) settlement would have, for the wizard preview."""
@@ -1057,19 +1093,8 @@ class AfterSalesSettlement(models.Model):
                 )
             )
         if self.reimbursed_amount:
-            amounts = self.notice_claim_amounts or {}
             specs.append(
-                (
-                    "out_refund",
-                    means["reimbursement"],
-                    [
-                        (
-                            self.env._("Three-guarantee claim %(claim)s", claim=claim.name),
-                            amounts.get(str(claim.id), claim.reimbursable_amount),
-                        )
-                        for claim in self.claim_ids.sorted("name")
-                    ],
-                )
+                ("out_refund", means["reimbursement"], self._prepare_reimbursement_lines())
             )
         if not specs:
             return []

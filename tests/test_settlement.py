@@ -333,7 +333,11 @@ class TestReimbursementSettlement(SettlementCase):
         self.assertRecordValues(
             credit, [{"move_type": "out_refund", "amount_total": 620.0, "state": "posted"}]
         )
-        self.assertEqual(len(credit.invoice_line_ids), 10)
+        # one line for the notice, in the dealer's language; the notice lists the claims
+        self.assertRecordValues(
+            credit.invoice_line_ids,
+            [{"name": "2026 Q1 三包索赔（核销通知所列 10 笔）", "price_unit": 620.0}],
+        )
         self.assertEqual(invoice.amount_residual, invoice.amount_total - 620.0)
         self.assertEqual(set(covered.mapped("state")), {"settled"})
         self.assertEqual(q1.amount_credited_cn, "陆佰贰拾元整")

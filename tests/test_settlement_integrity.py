@@ -147,6 +147,53 @@ class TestWriteOffConfirmation(SettlementCase):
         q2._action_dealer_confirm(self.dealer_contact)
         self.assertEqual(q2.move_ids.amount_total, 143.0)
 
+    def test_one_credit_note_line_for_the_notice_and_its_tax_on_the_total(self):
+        """The write-off credit note has one line for the whole notice, taxed on its total as
+        the notice shows it (3 % of 3 x 10.15 is 0.91, where 3 claims taxed one by one give
+        0.90 when the company rounds tax per line); a notice frozen with its tax summed claim
+        by claim keeps a line per claim."""
+        tax = self.env["account.tax"].create(
+            {"name": "Reimbursement VAT 3%", "amount": 3.0, "type_tax_use": "sale"}
+        )
+        product = self.env.ref("after_sales_service.product_after_sales_reimbursement")
+        product.taxes_id = tax
+        self.company.after_sales_reimbursement_taxed = True
+        self.company.tax_calculation_rounding_method = "round_per_line"
+        self.contract.sudo().flat_claim_amount = 10.15
+        claims = self._claim() | self._claim() | self._claim()
+        q1 = self._settle(self.contract, 2026, 1)
+        q1.action_notify()
+        self.assertRecordValues(q1, [{"reimbursed_amount": 30.45, "notice_tax_amount": 0.91}])
+        q1.with_user(self.manager).action_post(force_reason="Confirmed by phone")
+        note = q1.move_ids
+        self.assertRecordValues(
+            note.invoice_line_ids,
+            [
+                {
+                    "name": "2026 Q1 三包索赔（核销通知所列 3 笔）",
+                    "quantity": 1.0,
+                    "price_unit": 30.45,
+                    "tax_ids": tax.ids,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            note, [{"state": "posted", "amount_untaxed": 30.45, "amount_total": 31.36}]
+        )
+        self.assertEqual(set(claims.mapped("state")), {"settled"})
+
+        # a notice sent by an earlier version, its tax summed claim by claim
+        claims = self._claim() | self._claim() | self._claim()
+        q2 = self._settle(self.contract, 2026, 2)
+        q2.action_notify()
+        q2.sudo().notice_tax_amount = 0.90
+        q2.with_user(self.manager).action_post(force_reason="Confirmed by phone")
+        lines = q2.move_ids.invoice_line_ids
+        self.assertEqual(lines.mapped("price_unit"), [10.15, 10.15, 10.15])
+        self.assertEqual([line.name.split()[-1] for line in lines], sorted(claims.mapped("name")))
+        self.assertEqual(q2.move_ids.amount_total, 31.35)
+        self.assertEqual(q2.amount_credited, 31.35)
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-07-15")
