@@ -80,6 +80,17 @@ FROZEN_LINE_FIELDS = (
 # A submitted or approved claim owes its trade-in parts' old parts (the seed returns them with
 # the 三包维修记录, before the technical department appraises them); settled, they came back.
 OLD_PARTS_OWED_STATES = ("submitted", "approved", "settled")
+# What a settled claim keeps as it was settled (R16), computed by the three computes below.
+COVERAGE_FIELDS = (
+    "is_covered",
+    "coverage_reason",
+    "coverage_window",
+    "warranty_end",
+    "coverage_payer",
+)
+AMOUNT_FIELDS = ("amount_total", "reimbursable_amount", "customer_amount", "dealer_amount")
+REIMBURSABLE_FIELDS = ("is_reimbursable", "reimbursable_note", "date_reimbursable")
+SETTLED_KEPT_FIELDS = COVERAGE_FIELDS + AMOUNT_FIELDS + REIMBURSABLE_FIELDS
 
 CAUSE_CATEGORIES = [
     ("product_defect", "Product Defect"),
@@ -515,9 +526,7 @@ class AfterSalesClaim(models.Model):
         "card_id.claim_ids.cause_category",
     )
     def _compute_coverage(self):
-        for claim in self._skip_settled(
-            "is_covered", "coverage_reason", "coverage_window", "warranty_end", "coverage_payer"
-        ):
+        for claim in self._skip_settled(*COVERAGE_FIELDS):
             decision = coverage.decide(claim._coverage_facts())
             claim.is_covered = decision.covered
             claim.coverage_reason = decision.reason
@@ -535,9 +544,7 @@ class AfterSalesClaim(models.Model):
         "contract_id.flat_onsite_amount",
     )
     def _compute_amounts(self):
-        for claim in self._skip_settled(
-            "amount_total", "reimbursable_amount", "customer_amount", "dealer_amount"
-        ):
+        for claim in self._skip_settled(*AMOUNT_FIELDS):
             total = sum(claim.line_ids.mapped("subtotal"))
             claim.amount_total = total
             contract = claim.contract_id
@@ -605,9 +612,7 @@ class AfterSalesClaim(models.Model):
         "contract_id.claim_reimbursement",
     )
     def _compute_reimbursable(self):
-        for claim in self._skip_settled(
-            "is_reimbursable", "reimbursable_note", "date_reimbursable"
-        ):
+        for claim in self._skip_settled(*REIMBURSABLE_FIELDS):
             note = claim._reimbursable_blocker()
             claim.is_reimbursable = not note
             claim.reimbursable_note = note or False
@@ -685,9 +690,13 @@ class AfterSalesClaim(models.Model):
         self._check_not_approved(vals)
         if vals.get("state") == "settled":
             # Settled claims keep their values (_skip_settled): finish pending computations
-            # with the state they were approved in.
+            # with the state they were approved in, then settle them without computing again
+            # what they keep (a quarter settles thousands of claims at once).
             self.flush_recordset()
-        result = super().write(vals)
+            with self.env.protecting([self._fields[f] for f in SETTLED_KEPT_FIELDS], self):
+                result = super().write(vals)
+        else:
+            result = super().write(vals)
         if {"call_time", "completion_time", "contract_id"} & set(vals):
             self.filtered(lambda c: c.state in OLD_PARTS_OWED_STATES)._sync_old_parts()
         return result
