@@ -314,7 +314,7 @@ class AfterSalesSettlement(models.Model):
                         settlement=settlement.display_name,
                     )
                 )
-        self.claim_ids.sudo().write({"settlement_id": False})
+        self.claim_ids.sudo().with_context(mail_notrack=True).write({"settlement_id": False})
 
     # ------------------------------------------------------------
     # ACTION
@@ -583,7 +583,7 @@ class AfterSalesSettlement(models.Model):
         self.sudo().write({"state": "cancel"})
         for settlement in posted.sudo():
             settlement._unpost()
-        self.claim_ids.sudo().write({"settlement_id": False, "state": "approved"})
+        self.claim_ids.sudo()._write_settlement_state("approved", {"settlement_id": False})
         return True
 
     def action_view_moves(self):
@@ -697,13 +697,14 @@ class AfterSalesSettlement(models.Model):
             settlement.sudo().write(values)
             released |= settlement.claim_ids - claims
             links.append((settlement, claims - settlement.claim_ids))
-        released.sudo().write({"settlement_id": False})
+        # the link is not tracked: nothing is left for the commit to log claim by claim
+        released.sudo().with_context(mail_notrack=True).write({"settlement_id": False})
         # read the claims to link in one query, all the fields a record read would fetch (each
         # write would read its own otherwise; past Odoo's prefetch size, `mapped` reads only the
         # field asked)
         released.concat(*(claims for _settlement, claims in links)).fetch()
         for settlement, claims in links:
-            claims.sudo().write({"settlement_id": settlement.id})
+            claims.sudo().with_context(mail_notrack=True).write({"settlement_id": settlement.id})
 
     def _prepare_notice_vals(self):
         """The frozen content of the write-off notice: each claim's amount, and the tax on
@@ -943,7 +944,7 @@ class AfterSalesSettlement(models.Model):
         for move, settlement in zip(moves, owners, strict=True):
             moves_of[settlement].append(move.id)
         Entry.create([vals for stl in self for vals in stl._prepare_ledger_vals_list()])
-        self.claim_ids.sudo().write({"state": "settled"})
+        self.claim_ids.sudo()._write_settlement_state("settled")
         # the links to the moves in one insert (each settlement has its own moves)
         self._fields["move_ids"].write_batch(
             [(stl, [Command.link(mid) for mid in moves_of[stl]]) for stl in self if moves_of[stl]]

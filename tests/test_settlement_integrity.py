@@ -147,6 +147,40 @@ class TestWriteOffConfirmation(SettlementCase):
         q2._action_dealer_confirm(self.dealer_contact)
         self.assertEqual(q2.move_ids.amount_total, 143.0)
 
+    def test_claims_settled_and_unsettled_are_logged_on_each_claim(self):
+        """Posting logs Approved → Settled on each claim's chatter, in one batch at once
+        (nothing is left for the commit to log claim by claim); cancelling logs it back."""
+        claims = self._claim() | self._claim()
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # the approvals' own tracking, as their commit logs it
+
+        def state_changes(claim):
+            values = claim.message_ids.tracking_value_ids.filtered(
+                lambda t: t.field_id.name == "state"
+            )
+            return [(v.old_value_char, v.new_value_char) for v in values.sorted("id")]
+
+        # as users run it: with the chatter's tracking on (the suite turns it off); a draft
+        # posted at once links its claims in the same transaction
+        q1 = self._settle(self.contract, 2026, 1).with_context(
+            tracking_disable=False, mail_notrack=False
+        )
+        q1._refresh_figures()
+        q1.with_user(self.manager).action_post(force_reason="Confirmed by phone")
+        self.env.flush_all()
+        self.assertFalse(self.env.cr.precommit.data.get("mail.tracking.after_sales.claim"))
+        for claim in claims:
+            self.assertEqual(state_changes(claim)[-1:], [("Approved", "Settled")])
+            self.assertEqual(claim.message_ids[:1].author_id, self.manager.partner_id)
+        q1.with_user(self.manager).action_cancel()
+        self.env.flush_all()
+        self.assertEqual(set(claims.mapped("state")), {"approved"})
+        self.assertFalse(claims.settlement_id)
+        for claim in claims:
+            self.assertEqual(
+                state_changes(claim)[-2:], [("Approved", "Settled"), ("Settled", "Approved")]
+            )
+
     def test_one_credit_note_line_for_the_notice_and_its_tax_on_the_total(self):
         """The write-off credit note has one line for the whole notice, taxed on its total as
         the notice shows it (3 % of 3 x 10.15 is 0.91, where 3 claims taxed one by one give
