@@ -918,56 +918,37 @@ class AfterSalesClaim(models.Model):
     # ------------------------------------------------------------
     def _write_settlement_state(self, state, other_vals=None):
         """Settle or unsettle these claims (``state`` ``settled`` or ``approved``, with
-        ``other_vals`` written together, such as the settlement link): called
-        under ``sudo()`` by the quarterly settlement when it posts or is cancelled, for
-        thousands of claims at once. The change is logged on each claim's chatter as Odoo's
-        tracking logs it (Status: Approved → Settled), but in one ``mail.message`` create for
-        all the claims instead of a message per claim when the transaction commits."""
-        fname = "state"
+        ``other_vals`` written together, such as the settlement link): called under ``sudo()``
+        by the quarterly settlement when it posts or is cancelled, for thousands of claims at
+        once. The change is logged on each claim's chatter as Odoo's tracking logs it (Status:
+        Approved → Settled), but with Odoo's batch log (``_message_log_batch``) and one create
+        of the tracking values, instead of a message per claim when the transaction commits."""
         vals = dict(other_vals or {}, state=state)
+        if self.env.context.get("tracking_disable") or self.env.context.get("mail_notrack"):
+            self.write(vals)
+            return
         # claims already changed in this transaction keep Odoo's own tracking, which logs all
         # their changes at commit in one message
         pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
         tracked = self.filtered(lambda claim: claim.id in pending)
-        if tracked:
-            tracked.write(vals)
+        tracked.write(vals)
         batch = self - tracked
-        if not batch:
-            return
-        if self.env.context.get("tracking_disable") or self.env.context.get("mail_notrack"):
-            batch.write(vals)
-            return
-        col_info = batch.fields_get([fname], attributes=("string", "type", "selection"))[fname]
-        before = batch.grouped(fname)
+        before = batch.grouped("state")
         batch.with_context(mail_notrack=True).write(vals)
-        author_id, email_from = batch._message_compute_author()
-        base = {
-            "author_id": author_id,
-            "email_from": email_from,
-            "model": batch._name,
-            "message_type": "notification",
-            "is_internal": True,
-            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-            "body": "",
-            "reply_to": self.env["mail.thread"]._notify_get_reply_to(
-                default=email_from, author_id=author_id
-            )[False],
-        }
+        col_info = self.fields_get(["state"], attributes=("string", "type", "selection"))["state"]
         Tracking = self.env["mail.tracking.value"].sudo()
         tracking_of = {}
         for old_state, claims in before.items():
             if old_state != state:
-                vals = Tracking._create_tracking_values(
-                    old_state, state, fname, col_info, claims[:1]
+                tracking = Tracking._create_tracking_values(
+                    old_state, state, "state", col_info, claims[:1]
                 )
-                tracking_of.update(dict.fromkeys(claims.ids, vals))
+                tracking_of.update(dict.fromkeys(claims.ids, tracking))
         if not tracking_of:
             return
-        messages = batch.sudo()._message_create(
-            [dict(base, res_id=claim_id) for claim_id in tracking_of]
+        messages = batch.browse(list(tracking_of))._message_log_batch(
+            bodies=dict.fromkeys(tracking_of, "")
         )
-        # the tracking values in one create too (as commands of each message, Odoo would
-        # insert them one by one)
         Tracking.create(
             [dict(tracking_of[message.res_id], mail_message_id=message.id) for message in messages]
         )

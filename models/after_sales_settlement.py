@@ -738,26 +738,24 @@ class AfterSalesSettlement(models.Model):
         earlier versions computed it) that the tax on its total would not match keeps one line
         per claim: the credit note deducts exactly what the dealer confirmed."""
         self.ensure_one()
-        amounts = self.notice_claim_amounts or {}
-        claims = self.claim_ids.sorted("name")
-        period = f"{self.year} Q{self.quarter}"
         if self.notice_tax_amount and (
             self._reimbursement_tax(self.reimbursed_amount) != self.notice_tax_amount
         ):
+            amounts = self.notice_claim_amounts or {}
             return [
                 (
                     self.env._("Three-guarantee claim %(claim)s", claim=claim.name),
                     amounts.get(str(claim.id), claim.reimbursable_amount),
                 )
-                for claim in claims
+                for claim in self.claim_ids.sorted("name")
             ]
         return [
             (
                 self.env._(
                     "Three-guarantee claims of %(period)s: %(count)s claims on the write-off "
                     "notice",
-                    period=period,
-                    count=len(claims),
+                    period=f"{self.year} Q{self.quarter}",
+                    count=len(self.claim_ids),
                 ),
                 self.reimbursed_amount,
             )
