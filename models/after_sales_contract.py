@@ -67,6 +67,14 @@ NON_NEGATIVE_FIELDS = (
     "stocking_months",
     "parts_ship_days",
 )
+# The states of a contract that has been in force (a draft never was).
+IN_FORCE_STATES = ("running", "expired", "terminated")
+
+
+def _in_force_on(state, date_start, last_day, day):
+    """Whether a contract of ``state`` running from ``date_start`` to ``last_day`` (``False``
+    when open-ended) was in force on ``day``."""
+    return state in IN_FORCE_STATES and date_start <= day and (not last_day or day <= last_day)
 
 
 class AfterSalesContract(models.Model):
@@ -788,18 +796,13 @@ class AfterSalesContract(models.Model):
     def _is_in_force_on(self, day):
         """Whether this contract was in force on ``day`` (started, and not yet ended)."""
         self.ensure_one()
-        last_day = self._get_last_day()
-        return (
-            self.state in ("running", "expired", "terminated")
-            and self.date_start <= day
-            and (not last_day or day <= last_day)
-        )
+        return _in_force_on(self.state, self.date_start, self._get_last_day(), day)
 
     def _in_force_between(self, start, end):
         """The contracts of ``self`` that were in force at some day of [start, end]."""
         return self.filtered(
             lambda c: (
-                c.state in ("running", "expired", "terminated")
+                c.state in IN_FORCE_STATES
                 and c.date_start <= end
                 and (not c._get_last_day() or c._get_last_day() >= start)
             )
@@ -835,17 +838,20 @@ class AfterSalesContract(models.Model):
             ],
             order="date_start desc, id desc",
         )
+        # (contract, state, start, last day) read once: the accrual resolves hundreds of
+        # partners' months against them
         by_key = defaultdict(list)
         for contract in candidates:
-            by_key[contract.dealer_id.id, contract.company_id.id].append(contract)
+            by_key[contract.dealer_id.id, contract.company_id.id].append(
+                (contract, contract.state, contract.date_start, contract._get_last_day())
+            )
 
         def changes_between(nodes, company, start, end):
             for node in nodes:
-                for contract in by_key.get((node.id, company.id), ()):
-                    if contract.state not in ("running", "expired", "terminated"):
-                        continue
-                    last_day = contract._get_last_day()
-                    if start < contract.date_start <= end or (last_day and start <= last_day < end):
+                for _contract, state, date_start, last_day in by_key.get((node.id, company.id), ()):
+                    if state in IN_FORCE_STATES and (
+                        start < date_start <= end or (last_day and start <= last_day < end)
+                    ):
                         return True
             return False
 
@@ -855,8 +861,12 @@ class AfterSalesContract(models.Model):
             if day and until and changes_between(nodes, company, day, until):
                 return None
             for node in nodes:
-                for contract in by_key.get((node.id, company.id), ()):
-                    if contract._is_in_force_on(day) if day else contract.state == "running":
+                for contract, state, date_start, last_day in by_key.get((node.id, company.id), ()):
+                    if (
+                        _in_force_on(state, date_start, last_day, day)
+                        if day
+                        else state == "running"
+                    ):
                         return contract
             return self.browse()
 

@@ -103,13 +103,12 @@ class AfterSalesFund(models.AbstractModel):
         for contract in contracts:
             last_day = contract._get_last_day()
             stop = min(d for d in (end, last_day) if d)
-            months, month = [], contract.date_start.replace(day=1)
-            while month <= stop:
+            months = []
+            for month in periods.month_starts(contract.date_start, stop):
                 month_end = periods.month_bounds(month.year, month.month)[1]
                 if min(d for d in (month_end, last_day) if d) >= today:
                     break
                 months.append(month)
-                month = periods.add_months(month, 1)
             if months:
                 months_of[contract] = months
         if not months_of:

@@ -28,6 +28,32 @@ class TestPeriods(BaseCase):
             with self.subTest(start=start, months=months):
                 self.assertEqual(periods.add_months(start, months), expected)
 
+    def test_month_starts_table(self):
+        d = datetime.date
+        rows = [
+            (d(2026, 1, 15), d(2026, 3, 31), [d(2026, 1, 1), d(2026, 2, 1), d(2026, 3, 1)]),
+            (
+                d(2026, 11, 30),
+                d(2027, 2, 1),
+                [d(2026, 11, 1), d(2026, 12, 1), d(2027, 1, 1), d(2027, 2, 1)],
+            ),
+            (d(2026, 5, 31), d(2026, 5, 1), [d(2026, 5, 1)]),
+            (d(2026, 5, 1), d(2026, 4, 30), []),
+        ]
+        for first, stop, expected in rows:
+            with self.subTest(first=first, stop=stop):
+                self.assertEqual(periods.month_starts(first, stop), expected)
+
+    @PROPERTY_SETTINGS
+    @given(dates, dates)
+    def test_month_starts_properties(self, first, stop):
+        starts = periods.month_starts(first, stop)
+        expected, month = [], first.replace(day=1)
+        while month <= stop:
+            expected.append(month)
+            month = periods.add_months(month, 1)
+        self.assertEqual(starts, expected)
+
     def test_quarters_table(self):
         rows = [
             (datetime.date(2026, 1, 1), (2026, 1)),

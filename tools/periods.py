@@ -17,6 +17,18 @@ def add_months(day, months):
     return day + relativedelta(months=months)
 
 
+def month_starts(first, stop):
+    """Return the first days of the calendar months from that of ``first`` to that of ``stop``,
+    both included (none when ``stop`` is earlier): plain integer arithmetic, as the accrual
+    walks the months of hundreds of contracts at once."""
+    year, month = first.year, first.month
+    starts = []
+    while (year, month) <= (stop.year, stop.month):
+        starts.append(datetime.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return starts
+
+
 def month_bounds(year, month):
     """Return the first and last day of a calendar month."""
     last = calendar.monthrange(year, month)[1]
