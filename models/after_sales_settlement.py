@@ -515,7 +515,9 @@ class AfterSalesSettlement(models.Model):
         to_post = self.filtered(lambda s: s.state != "posted")
         to_post._check_state("draft", "notified", "confirmed")
         to_post.contract_id._lock_fund()
-        to_post.filtered(lambda s: s.state == "draft")._refresh_figures()
+        # a draft takes its figures and claims now; a notified or confirmed one only its fund
+        # figures (its notice is frozen)
+        to_post._refresh_figures()
         for settlement in to_post:
             needs_confirmation = settlement.reimbursed_amount and settlement.state != "confirmed"
             if needs_confirmation and not (force_reason or "").strip():
@@ -894,20 +896,23 @@ class AfterSalesSettlement(models.Model):
     def _post_one(self, force_reason=None):
         """Post one settlement; see :meth:`_post_many`."""
         self.ensure_one()
+        self._refresh_figures()
         self._post_many(force_reason)
 
     def _post_many(self, force_reason=None):
         """Post settlements together (called under ``sudo()`` by the actions and the quarterly
-        run, after their checks, with the contracts locked): a draft takes its figures and
-        claims now; a notified or confirmed one posts exactly the claims and amounts of its
-        notice. Batched for a quarter of many dealers: one ``create`` and one ``action_post``
+        run, after their checks, with the contracts locked and the figures refreshed
+        (:meth:`_refresh_figures`): a draft posts the figures and claims it took then; a
+        notified or confirmed one posts exactly the claims and amounts of its notice. Batched for a quarter of many dealers: one ``create`` and one ``action_post``
         for all the invoices and credit notes, one reconciliation plan for all the credit notes,
         one ``create`` for all the ledger rows, one write for all the claims, one insert for
         the links to the moves; nothing is queried per claim."""
         if not self:
             return
         drafts = self.filtered(lambda s: s.state == "draft")
-        self._refresh_figures()
+        # the amounts the notices freeze, read for all the claims in one query (a record's
+        # prefetch would read every field of a thousand claims at a time)
+        drafts.claim_ids.fetch(["reimbursable_amount"])
         for settlement in drafts.filtered("claim_ids"):
             settlement.write(settlement._prepare_notice_vals())
         Entry = self.env["after_sales.fund.entry"].sudo()
