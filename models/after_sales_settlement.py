@@ -903,10 +903,11 @@ class AfterSalesSettlement(models.Model):
         """Post settlements together (called under ``sudo()`` by the actions and the quarterly
         run, after their checks, with the contracts locked and the figures refreshed
         (:meth:`_refresh_figures`): a draft posts the figures and claims it took then; a
-        notified or confirmed one posts exactly the claims and amounts of its notice. Batched for a quarter of many dealers: one ``create`` and one ``action_post``
-        for all the invoices and credit notes, one reconciliation plan for all the credit notes,
-        one ``create`` for all the ledger rows, one write for all the claims, one insert for
-        the links to the moves; nothing is queried per claim."""
+        notified or confirmed one posts exactly the claims and amounts of its notice. Batched
+        for a quarter of many dealers: one ``create`` and one ``action_post`` for all the
+        invoices and credit notes, one reconciliation plan for all the credit notes, one
+        ``create`` for all the ledger rows, one write for all the claims, one insert for the
+        links to the moves; nothing is queried per claim."""
         if not self:
             return
         drafts = self.filtered(lambda s: s.state == "draft")
