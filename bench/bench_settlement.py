@@ -1,7 +1,9 @@
 """Benchmark: close 2026 Q1 for a dealer network in one run (issue 14).
 
-For each number of claims per dealer of the scale (``SCALE``, see common.SCALES), on the same
-generated data (rolled back at the end):
+For each number of claims per dealer of the scale (``SCALE``, see common.SCALES), on data
+generated and committed first (a live database holds what users entered over months; the bench
+database is thrown away), each candidate and baseline measured in a transaction of its own,
+rolled back:
 
 * Settlement compute: the settlement preview of every contract (the quarter's months already
   accrued, as the monthly cron leaves them) against ONE raw SQL aggregate over the same tables
@@ -29,7 +31,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 from common import (
     Measure,
-    analyze,
+    committed_environment,
     environment,
     figures,
     open_env,
@@ -165,11 +167,20 @@ def move_specs(moves):
 
 
 def run(registry, dealers, claims):
+    """Generate the quarter (committed, as a live database holds it), then measure each
+    candidate and baseline in a transaction of its own, rolled back; the drafts are committed
+    as the settlement run commits them."""
     results = []
-    with environment(registry) as env:
-        contracts = generate(env, dealers=dealers, claims_per_dealer=claims)
+    with committed_environment(registry) as env:
+        contracts = generate(
+            env, dealers=dealers, claims_per_dealer=claims, tag=f"Bench {claims} claims"
+        )
         contracts._accrue_period(*Q1)
-        analyze(env)
+        contract_ids = contracts.ids
+    # what autovacuum gives a live database: planner statistics and the visibility map
+    vacuum(registry)
+    with environment(registry) as env:
+        contracts = env["after_sales.contract"].browse(contract_ids)
 
         # --- compute: the preview against one SQL aggregate -------------------------------
         # each measured REPEAT times, the median kept (the preview writes nothing on a rerun:
@@ -237,53 +248,56 @@ def run(registry, dealers, claims):
         )
         print(f"  check: {len(wrong_preview)} previews whose accrual or claims differ from the SQL")
 
-        # --- settle (drafts), then post against plain moves -------------------------------
-        Settlement = env["after_sales.settlement"]
+    # --- settle (drafts, committed as the run commits them), then post against plain moves --
+    with committed_environment(registry) as env:
+        contracts = env["after_sales.contract"].browse(contract_ids)
         with Measure(env, "settle: create the drafts (_settle_contracts)") as settle_measure:
-            settlements = Settlement._settle_contracts(contracts, 2026, 1)
-        figures(
-            f"Settling (drafts), {dealers} dealers x {claims} claims",
-            settle_measure,
-            unit_count=dealers,
-            unit="dealer",
-        )
-        results.append((bench_posting(env, settlements, dealers, claims), "posting"))
+            settlements = env["after_sales.settlement"]._settle_contracts(contracts, 2026, 1)
+        settlement_ids = settlements.ids
+    figures(
+        f"Settling (drafts), {dealers} dealers x {claims} claims",
+        settle_measure,
+        unit_count=dealers,
+        unit="dealer",
+    )
+    results.append((bench_posting(registry, settlement_ids, dealers, claims), "posting"))
     return results
 
 
-def bench_posting(env, settlements, dealers, claims):
+def bench_posting(registry, settlement_ids, dealers, claims):
     """Post the drafts, as the bench does and as a user's run commits it, then the same moves
-    plainly and the whole floor; return the ratio to the plain moves."""
-    savepoint = env.cr.savepoint()
-    with Measure(env, "post the settlements (action_post)") as post_measure:
-        settlements.action_post(force_reason="Bench")
-    moves = settlements.move_ids.sorted("id")
-    specs = move_specs(moves)
-    matched = reconciled_receivables(moves)
-    claim_ids = settlements.claim_ids.ids
-    line_count = sum(len(spec["invoice_line_ids"]) for spec in specs)
-    savepoint.rollback()
-    env.invalidate_all()
+    plainly and the whole floor, each in a transaction of its own on the same committed data;
+    return the ratio to the plain moves."""
+    with environment(registry) as env:
+        settlements = env["after_sales.settlement"].browse(settlement_ids)
+        with Measure(env, "post the settlements (action_post)") as post_measure:
+            settlements.action_post(force_reason="Bench")
+        moves = settlements.move_ids.sorted("id")
+        specs = move_specs(moves)
+        matched = reconciled_receivables(moves)
+        claim_ids = settlements.claim_ids.ids
+        line_count = sum(len(spec["invoice_line_ids"]) for spec in specs)
     # as a user's run commits it: the chatter on (each claim logs Approved -> Settled) and
     # what Odoo leaves for the commit (tracking messages) included
-    savepoint = env.cr.savepoint()
-    env.cr.precommit.data.clear()
-    with Measure(env, "post, chatter tracking on, commit-time work included") as tracked:
-        settlements.with_context(tracking_disable=False).action_post(force_reason="Bench")
-        env.flush_all()
-        env.cr.precommit.run()
+    with environment(registry) as env:
+        settlements = env["after_sales.settlement"].browse(settlement_ids)
+        with Measure(env, "post, chatter tracking on, commit-time work included") as tracked:
+            settlements.with_context(tracking_disable=False).action_post(force_reason="Bench")
+            env.flush_all()
+            env.cr.precommit.run()
     figures("  posting as a user's run commits it", tracked, unit_count=dealers, unit="dealer")
-    savepoint.rollback()
-    env.invalidate_all()
-    savepoint = env.cr.savepoint()
-    with Measure(env, f"plain moves: {len(specs)} moves, {line_count} lines") as plain:
+    with (
+        environment(registry) as env,
+        Measure(env, f"plain moves: {len(specs)} moves, {line_count} lines") as plain,
+    ):
         plain_moves = env["account.move"].create(specs)
         plain_moves.action_post()
-    savepoint.rollback()
-    env.invalidate_all()
     # the floor: the same moves, the same reconciliations and the claims' state, each the
     # plainest way (one block, as posting is)
-    with Measure(env, "plain moves, reconciled, claims settled by SQL") as floor:
+    with (
+        environment(registry) as env,
+        Measure(env, "plain moves, reconciled, claims settled by SQL") as floor,
+    ):
         plain_moves = env["account.move"].create(specs)
         plain_moves.action_post()
         plain_reconcile(env, plain_moves, matched)
