@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
 from ..tools import coverage, parts, sla
@@ -916,6 +917,58 @@ class AfterSalesClaim(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _write_settlement_columns(self, vals_list):
+        """Write ``vals_list`` (one dict of ``state`` and/or ``settlement_id`` per claim, all
+        with the same keys, as Odoo's ``_write_multi`` takes them) in one SQL ``UPDATE``.
+        Called under ``sudo()`` by the quarterly settlement when it links, releases, settles
+        or unsettles the thousands of claims of a quarter: Odoo's write flushes them in
+        statements of 100 rows, the only queries of a settlement that grew with the claims per
+        dealer. As Odoo does for its own mass updates (the partners' ranks), pending
+        computations are flushed first, the cache is invalidated and the fields depending on
+        these are notified before and after; what a settled claim keeps is not computed again
+        (see :meth:`write`). Nothing is tracked: the caller logs the change."""
+        if not self:
+            return
+        assert self.env.su, "settlement columns are written by the settlement, under sudo()"
+        assert len(vals_list) == len(self) == len(set(self._ids))
+        fnames = sorted(vals_list[0])
+        assert set(fnames) <= {"state", "settlement_id"}, fnames
+        self.flush_recordset()
+        settling = any(vals.get("state") == "settled" for vals in vals_list)
+        kept = [self._fields[f] for f in SETTLED_KEPT_FIELDS] if settling else []
+        with self.env.protecting(kept, self):
+            # as Odoo's write: the records depending on the former link are found first
+            self.modified([f for f in fnames if self._fields[f].relational], before=True)
+            self.env.execute_query(
+                SQL(
+                    """UPDATE %(table)s AS claim SET %(assignments)s,
+                              write_uid = %(uid)s, write_date = %(now)s
+                         FROM unnest(%(ids)s::int4[], %(arrays)s) AS new("id", %(columns)s)
+                        WHERE claim.id = new.id""",
+                    table=SQL.identifier(self._table),
+                    assignments=SQL(", ").join(
+                        SQL("%s = new.%s", SQL.identifier(f), SQL.identifier(f)) for f in fnames
+                    ),
+                    uid=self.env.uid,
+                    now=self.env.cr.now(),
+                    ids=list(self._ids),
+                    arrays=SQL(", ").join(
+                        SQL(
+                            "%s::%s[]",
+                            [self._fields[f].convert_to_column(v[f], self) for v in vals_list],
+                            SQL(self._fields[f].column_type[1]),
+                        )
+                        for f in fnames
+                    ),
+                    columns=SQL(", ").join(SQL.identifier(f) for f in fnames),
+                )
+            )
+            self.invalidate_recordset([*fnames, "write_uid", "write_date"])
+            if "settlement_id" in fnames:
+                self.env["after_sales.settlement"].invalidate_model(["claim_ids"])
+            self.modified(fnames)
+        self._validate_fields(fnames)
+
     def _write_settlement_state(self, state, other_vals=None):
         """Settle or unsettle these claims (``state`` ``settled`` or ``approved``, with
         ``other_vals`` written together, such as the settlement link): called under ``sudo()``
@@ -928,7 +981,7 @@ class AfterSalesClaim(models.Model):
         # prefetch would read every field of a thousand claims at a time)
         self.fetch(["state"])
         if self.env.context.get("tracking_disable") or self.env.context.get("mail_notrack"):
-            self.write(vals)
+            self._write_settlement_columns([vals] * len(self))
             return
         # claims already changed in this transaction keep Odoo's own tracking, which logs all
         # their changes at commit in one message
@@ -937,7 +990,7 @@ class AfterSalesClaim(models.Model):
         tracked.write(vals)
         batch = self - tracked
         before = batch.grouped("state")
-        batch.with_context(mail_notrack=True).write(vals)
+        batch._write_settlement_columns([vals] * len(batch))
         col_info = self.fields_get(["state"], attributes=("string", "type", "selection"))["state"]
         Tracking = self.env["mail.tracking.value"].sudo()
         tracking_of = {}

@@ -314,7 +314,8 @@ class AfterSalesSettlement(models.Model):
                         settlement=settlement.display_name,
                     )
                 )
-        self.claim_ids.sudo().with_context(mail_notrack=True).write({"settlement_id": False})
+        claims = self.claim_ids.sudo()
+        claims._write_settlement_columns([{"settlement_id": False}] * len(claims))
 
     # ------------------------------------------------------------
     # ACTION
@@ -700,13 +701,11 @@ class AfterSalesSettlement(models.Model):
             released |= settlement.claim_ids - claims
             links.append((settlement, claims - settlement.claim_ids))
         # the link is not tracked: nothing is left for the commit to log claim by claim
-        released.sudo().with_context(mail_notrack=True).write({"settlement_id": False})
-        # read the claims to link in one query, all the fields a record read would fetch (each
-        # write would read its own otherwise; past Odoo's prefetch size, `mapped` reads only the
-        # field asked)
-        released.concat(*(claims for _settlement, claims in links)).fetch()
-        for settlement, claims in links:
-            claims.sudo().with_context(mail_notrack=True).write({"settlement_id": settlement.id})
+        released.sudo()._write_settlement_columns([{"settlement_id": False}] * len(released))
+        linked = released.browse().concat(*(claims for _settlement, claims in links))
+        linked.sudo()._write_settlement_columns(
+            [{"settlement_id": stl.id} for stl, claims in links for _claim in claims]
+        )
 
     def _prepare_notice_vals(self):
         """The frozen content of the write-off notice: each claim's amount, and the tax on
