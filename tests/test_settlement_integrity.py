@@ -181,6 +181,33 @@ class TestWriteOffConfirmation(SettlementCase):
                 state_changes(claim)[-2:], [("Approved", "Settled"), ("Settled", "Approved")]
             )
 
+    def test_claims_link_and_state_agree_with_the_database_at_once(self):
+        """The claims' settlement link and state are written in one SQL statement per step:
+        what the records show right after, without reloading, is what the database holds,
+        and the claims carry who wrote them last."""
+        claims = self._claim() | self._claim()
+        Claim = self.env["after_sales.claim"]
+        draft = self._settle(self.contract, 2026, 1)
+        self.assertEqual(draft.claim_ids, claims)
+        self.assertEqual(claims.settlement_id, draft)
+        # a deleted draft releases its claims
+        draft.with_user(self.manager).unlink()
+        self.assertFalse(claims.settlement_id)
+        self.assertFalse(Claim.search([("id", "in", claims.ids), ("settlement_id", "!=", False)]))
+        q1 = self._settle(self.contract, 2026, 1)
+        self.assertEqual(q1.claim_ids, claims)
+        self.assertEqual(Claim.search([("settlement_id", "=", q1.id)]), claims)
+        q1.with_user(self.manager).action_post(force_reason="Confirmed by phone")
+        self.assertEqual(set(claims.mapped("state")), {"settled"})
+        self.assertEqual(claims.write_uid, self.manager)
+        self.assertEqual(
+            Claim.search([("state", "=", "settled"), ("id", "in", claims.ids)]), claims
+        )
+        q1.with_user(self.manager).action_cancel()
+        self.assertFalse(q1.claim_ids)
+        self.assertEqual(set(claims.mapped("state")), {"approved"})
+        self.assertFalse(Claim.search([("settlement_id", "=", q1.id)]))
+
     def test_one_credit_note_line_for_the_notice_and_its_tax_on_the_total(self):
         """The write-off credit note has one line for the whole notice, taxed on its total as
         the notice shows it (3 % of 3 x 10.15 is 0.91, where 3 claims taxed one by one give
