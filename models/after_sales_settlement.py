@@ -726,41 +726,64 @@ class AfterSalesSettlement(models.Model):
     def _reimbursement_tax(self, amount):
         """The tax on a reimbursed ``amount`` when the settings say reimbursements are taxed
         (else 0): the notice's tax, computed on its total as the credit note's one line is."""
+        return self._reimbursement_tax_details(amount)[0]
+
+    def _reimbursement_tax_details(self, amount):
+        """``(tax, price unit)`` of a reimbursed ``amount`` on the write-off credit note. The
+        claims' amounts are untaxed (the notice shows them, then the tax, then the total): the
+        tax is added on top even when the reimbursement product's tax is price-included, and
+        the credit note's line then carries the tax-included price, so that its untaxed amount
+        is the claims' and its total the notice's. Not taxed by the settings: ``(0, amount)``."""
         self.ensure_one()
         if not self.company_id.after_sales_reimbursement_taxed:
-            return 0.0
-        computed = self._reimbursement_taxes().compute_all(amount, currency=self.currency_id)
-        return self.currency_id.round(computed["total_included"] - computed["total_excluded"])
+            return 0.0, amount
+        currency = self.currency_id
+        details = self._reimbursement_taxes()._get_tax_details(
+            amount,
+            1.0,
+            precision_rounding=currency.rounding,
+            special_mode="total_excluded",
+        )
+        taxes_data = details["taxes_data"]
+        included = sum(data["tax_amount"] for data in taxes_data if data["tax"].price_include)
+        return (
+            currency.round(sum(data["tax_amount"] for data in taxes_data)),
+            currency.round(amount + included),
+        )
 
     def _prepare_reimbursement_lines(self):
-        """``[(label, amount)]`` of the write-off credit note: one line for the whole notice
-        (the notice lists the claims one by one), so that posting a quarter costs the same
-        whatever the number of claims. A notice frozen with its tax summed claim by claim (as
-        earlier versions computed it) that the tax on its total would not match keeps one line
-        per claim: the credit note deducts exactly what the dealer confirmed."""
+        """``[(label, price unit)]`` of the write-off credit note: one line for the whole
+        notice (the notice lists the claims one by one), so that posting a quarter costs the
+        same whatever the number of claims. A notice frozen with its tax summed claim by claim
+        (as earlier versions computed it) that the tax on its total would not match keeps one
+        line per claim: the credit note deducts exactly what the dealer confirmed. The price
+        is the untaxed amount, or the amount with its tax when the tax is price-included (see
+        :meth:`_reimbursement_tax_details`)."""
         self.ensure_one()
         if self.notice_tax_amount and (
             self._reimbursement_tax(self.reimbursed_amount) != self.notice_tax_amount
         ):
             amounts = self.notice_claim_amounts or {}
-            return [
+            lines = [
                 (
                     self.env._("Three-guarantee claim %(claim)s", claim=claim.name),
                     amounts.get(str(claim.id), claim.reimbursable_amount),
                 )
                 for claim in self.claim_ids.sorted("name")
             ]
-        return [
-            (
-                self.env._(
-                    "Three-guarantee claims of %(period)s: %(count)s claims on the write-off "
-                    "notice",
-                    period=f"{self.year} Q{self.quarter}",
-                    count=len(self.claim_ids),
-                ),
-                self.reimbursed_amount,
-            )
-        ]
+        else:
+            lines = [
+                (
+                    self.env._(
+                        "Three-guarantee claims of %(period)s: %(count)s claims on the "
+                        "write-off notice",
+                        period=f"{self.year} Q{self.quarter}",
+                        count=len(self.claim_ids),
+                    ),
+                    self.reimbursed_amount,
+                )
+            ]
+        return [(label, self._reimbursement_tax_details(amount)[1]) for label, amount in lines]
 
     def _preview_figures(self):
         """The figures this (possibly unsaved) settlement would have, for the wizard preview."""

@@ -147,6 +147,51 @@ class TestWriteOffConfirmation(SettlementCase):
         q2._action_dealer_confirm(self.dealer_contact)
         self.assertEqual(q2.move_ids.amount_total, 143.0)
 
+    def test_price_included_reimbursement_tax_is_added_on_top(self):
+        """A reimbursement product whose tax is price-included (Chinese prices usually are):
+        the claims' amounts stay the notice's untaxed amount, the tax is added on top, and the
+        credit note's line carries the tax-included price, so that the credit note deducts
+        exactly the notice's total (the tax taken out of the claims' amounts instead left the
+        notice promising 137.65 where the credit note deducted 123.45)."""
+        tax = self.env["account.tax"].create(
+            {
+                "name": "Reimbursement VAT 13% included",
+                "amount": 13.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+            }
+        )
+        self.assertTrue(tax.price_include)
+        product = self.env.ref("after_sales_service.product_after_sales_reimbursement")
+        product.taxes_id = tax
+        self.company.after_sales_reimbursement_taxed = True
+        self.contract.sudo().flat_claim_amount = 123.45
+        claim = self._claim()
+        q1 = self._settle(self.contract, 2026, 1)
+        q1.action_notify()
+        # 13 % of 123.45 = 16.0485
+        self.assertRecordValues(
+            q1,
+            [{"reimbursed_amount": 123.45, "notice_tax_amount": 16.05, "amount_credited": 139.5}],
+        )
+        self.assertEqual(q1.amount_credited_cn, "壹佰叁拾玖元伍角整")
+        q1.with_user(self.manager).action_post(force_reason="Confirmed by phone")
+        note = q1.move_ids
+        self.assertRecordValues(note.invoice_line_ids, [{"price_unit": 139.5, "tax_ids": tax.ids}])
+        self.assertRecordValues(
+            note,
+            [
+                {
+                    "move_type": "out_refund",
+                    "state": "posted",
+                    "amount_untaxed": 123.45,
+                    "amount_tax": 16.05,
+                    "amount_total": 139.5,
+                }
+            ],
+        )
+        self.assertEqual(claim.state, "settled")
+
     def test_claims_settled_and_unsettled_are_logged_on_each_claim(self):
         """Posting logs Approved → Settled on each claim's chatter, in one batch at once
         (nothing is left for the commit to log claim by claim); cancelling logs it back."""
