@@ -207,10 +207,14 @@ class AfterSalesFund(models.AbstractModel):
         or ends (or whose documents need converting at their own date) is read again day by
         day, in one more query per basis."""
         result = defaultdict(Decimal)
+        # only what the dealers' trees are walked with, not every column of the partners
         partners = (
             self.env["res.partner"]
             .with_context(active_test=False)
-            .search([("id", "child_of", contracts.dealer_id.ids)])
+            .search_fetch(
+                [("id", "child_of", contracts.dealer_id.ids)],
+                ["parent_id", "commercial_partner_id"],
+            )
         )
         resolve = self.env["after_sales.contract"]._get_serving_contract_resolver(
             partners, contracts.company_id
