@@ -269,6 +269,59 @@ class TestSettlementBatch(SettlementCase):
             [{"forfeit": True, "forfeit_reason": "Falsified cards", "forfeited_amount": 3000.0}],
         )
 
+    def test_preview_lines_as_the_user_sees_them_and_replaced_by_a_new_preview(self):
+        """The preview's lines (written in one statement) are the wizard's at once, with their
+        figures and who previewed them; the user's ticks are kept by the lines, and a new
+        preview replaces the lines instead of adding to them."""
+        with freeze_time("2026-07-03"):
+            wizard = (
+                self.env["after_sales.settlement.create"]
+                .with_user(self.manager)
+                .create({"year": 2026, "quarter": "2", "company_id": self.company.id})
+            )
+            wizard.contract_ids = self.collections | self.units
+            wizard.action_preview()
+            first = wizard.line_ids
+            self.assertRecordValues(
+                first.sorted(lambda line: line.contract_id.id),
+                [
+                    {
+                        "contract_id": self.collections.id,
+                        "dealer_id": self.dealers[0].id,
+                        "allowance_basis": "collections",
+                        "currency_id": self.collections.currency_id.id,
+                        "accrued_amount": 3000.0,
+                        "amount_credited": 0.0,
+                        "settlement_id": False,
+                        "forfeit": False,
+                        "forfeit_reason": False,
+                    },
+                    {
+                        "contract_id": self.units.id,
+                        "dealer_id": self.dealers[1].id,
+                        "allowance_basis": "units",
+                        "currency_id": self.units.currency_id.id,
+                        "accrued_amount": 200.0,
+                        "amount_credited": 200.0,
+                        "settlement_id": False,
+                        "forfeit": False,
+                        "forfeit_reason": False,
+                    },
+                ],
+            )
+            self.assertEqual(first.create_uid, self.manager)
+            self.assertEqual(wizard.already_settled_count, 0)
+            first.filtered(lambda line: line.contract_id == self.units).write(
+                {"forfeit": True, "forfeit_reason": "Falsified cards"}
+            )
+            self.assertEqual(wizard._forfeits(), {self.units: "Falsified cards"})
+            wizard.contract_ids = self.collections
+            wizard.action_preview()
+        self.assertFalse(first.exists())
+        self.assertEqual(wizard.line_ids.contract_id, self.collections)
+        self.assertEqual(wizard.line_ids.accrued_amount, 3000.0)
+        self.assertEqual(wizard._forfeits(), {})
+
     def test_access(self):
         """Only after-sales managers run batches; nobody writes a run's progress by hand."""
         desk = new_test_user(

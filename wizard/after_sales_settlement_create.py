@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..tools import periods
 
@@ -104,10 +105,13 @@ class AfterSalesSettlementCreate(models.TransientModel):
         figures_of = Settlement._get_preview_figures(
             self.contract_ids - done.contract_id, self.year, self.quarter, falsified
         )
-        self.line_ids = [fields.Command.clear()] + [
-            fields.Command.create(vals)
-            for vals in self._preview_values(figures_of, falsified, done)
-        ]
+        self.line_ids.unlink()
+        self.env["after_sales.settlement.create.line"]._create_preview_lines(
+            [
+                dict(vals, wizard_id=self.id)
+                for vals in self._preview_values(figures_of, falsified, done)
+            ]
+        )
         self.previewed = True
         return self._reopen()
 
@@ -330,3 +334,49 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
     amount_credited = fields.Float(string="Credited")
     forfeit = fields.Boolean()
     forfeit_reason = fields.Char()
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+    @api.model
+    def _create_preview_lines(self, vals_list):
+        """Create the preview's lines from ``vals_list`` (stored fields, as for ``create``)
+        in one INSERT of arrays and return them; called by the wizard's preview. A quarter
+        previews hundreds of dealers at once, and Odoo's ``create`` of 500 lines (defaults,
+        conversion and cache of ten amounts per line, one statement per 100 rows) cost more
+        than computing their figures. What ``create`` would do besides is void here: the lines
+        are transient, with no default, no stored computed field, no ``create`` override and
+        nothing tracked; the access rights are checked as it checks them."""
+        self.check_access("create")
+        if not vals_list:
+            return self.browse()
+        names = sorted({name for vals in vals_list for name in vals})
+        columns = [self._fields[name] for name in names]
+        if any(not field.store or field.compute or not field.column_type for field in columns):
+            raise ValueError(f"{self._name}: only stored plain fields, not {names}")
+        now = self.env.cr.now()
+        arrays = [
+            SQL(
+                "%s::%s[]",
+                [field.convert_to_column_insert(vals.get(field.name), self) for vals in vals_list],
+                SQL(field.column_type[0]),
+            )
+            for field in columns
+        ]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, create_uid, write_uid, create_date, write_date) "
+                "SELECT *, %s, %s, %s, %s FROM unnest(%s) RETURNING id",
+                SQL.identifier(self._table),
+                SQL(", ").join(SQL.identifier(name) for name in names),
+                self.env.uid,
+                self.env.uid,
+                now,
+                now,
+                SQL(", ").join(arrays),
+            )
+        )
+        lines = self.browse([row[0] for row in self.env.cr.fetchall()])
+        # the wizards' cached lines are out of date
+        self.env["after_sales.settlement.create"].invalidate_model(["line_ids"])
+        return lines
