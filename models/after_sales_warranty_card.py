@@ -49,6 +49,9 @@ class AfterSalesWarrantyCard(models.Model):
         "(product_id, lot_id) WHERE state != 'void' AND active IS TRUE AND lot_id IS NOT NULL",
         "A serial number can have only one active warranty card.",
     )
+    # the quarterly settlement looks up the quarter's falsified cards: a handful among the
+    # hundreds of thousands of cards a network registers
+    _falsified_received_idx = models.Index("(date_received, contract_id) WHERE falsified IS TRUE")
 
     # ------------------------------------------------------------
     # FIELDS: identity
