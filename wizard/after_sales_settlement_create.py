@@ -1,3 +1,5 @@
+import json
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -105,13 +107,13 @@ class AfterSalesSettlementCreate(models.TransientModel):
         figures_of = Settlement._get_preview_figures(
             self.contract_ids - done.contract_id, self.year, self.quarter, falsified
         )
+        values = [
+            dict(vals, wizard_id=self.id)
+            for vals in self._preview_values(figures_of, falsified, done)
+        ]
+        # after the values: deleting records empties Odoo's whole cache
         self.line_ids.unlink()
-        self.env["after_sales.settlement.create.line"]._create_preview_lines(
-            [
-                dict(vals, wizard_id=self.id)
-                for vals in self._preview_values(figures_of, falsified, done)
-            ]
-        )
+        self.env["after_sales.settlement.create.line"]._create_preview_lines(values)
         self.previewed = True
         return self._reopen()
 
@@ -263,7 +265,6 @@ class AfterSalesSettlementCreate(models.TransientModel):
                 values.append(
                     {
                         "contract_id": contract.id,
-                        "currency_id": contract.currency_id.id,
                         "settlement_id": settled.id,
                         "opening_balance": settled.opening_balance,
                         "accrued_amount": settled.accrued_amount,
@@ -287,7 +288,6 @@ class AfterSalesSettlementCreate(models.TransientModel):
                     amount_owed=figures["overspend_amount"],
                     amount_credited=figures["paid_out_amount"] + figures["reimbursed_amount"],
                     contract_id=contract.id,
-                    currency_id=contract.currency_id.id,
                     forfeit=bool(cards),
                     forfeit_reason=cards and self._falsified_reason(cards),
                 )
@@ -315,8 +315,8 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
     contract_id = fields.Many2one("after_sales.contract", required=True)
     dealer_id = fields.Many2one(related="contract_id.dealer_id")
     allowance_basis = fields.Selection(related="contract_id.allowance_basis", string="Basis")
-    # filled by the preview with the contract's currency, for the monetary widget
-    currency_id = fields.Many2one("res.currency")
+    # the contract's currency, for the monetary widget (not a column the preview writes)
+    currency_id = fields.Many2one(related="contract_id.currency_id")
     settlement_id = fields.Many2one("after_sales.settlement", string="Already Settled")
     # The amounts are shown, never kept: the figures come rounded to the currency from the
     # ledger, so these are plain floats shown with the monetary widget. As Monetary fields
@@ -341,12 +341,14 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
     @api.model
     def _create_preview_lines(self, vals_list):
         """Create the preview's lines from ``vals_list`` (stored fields, as for ``create``)
-        in one INSERT of arrays and return them; called by the wizard's preview. A quarter
-        previews hundreds of dealers at once, and Odoo's ``create`` of 500 lines (defaults,
-        conversion and cache of ten amounts per line, one statement per 100 rows) cost more
-        than computing their figures. What ``create`` would do besides is void here: the lines
-        are transient, with no default, no stored computed field, no ``create`` override and
-        nothing tracked; the access rights are checked as it checks them."""
+        in one INSERT and return them; called by the wizard's preview. A quarter previews
+        hundreds of dealers at once, and Odoo's ``create`` of 500 lines (defaults, conversion
+        and cache of ten amounts per line, one statement per 100 rows) cost more than computing
+        their figures. What ``create`` would do besides is void here: the lines are transient,
+        with no default, no stored computed field, no ``create`` override and nothing tracked;
+        the access rights are checked as it checks them. The rows travel as one JSON document
+        (``json_to_recordset``): sent as arrays, one per column, their quoting value by value
+        cost more than the insert itself."""
         self.check_access("create")
         if not vals_list:
             return self.browse()
@@ -354,26 +356,27 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
         columns = [self._fields[name] for name in names]
         if any(not field.store or field.compute or not field.column_type for field in columns):
             raise ValueError(f"{self._name}: only stored plain fields, not {names}")
-        now = self.env.cr.now()
-        arrays = [
-            SQL(
-                "%s::%s[]",
-                [field.convert_to_column_insert(vals.get(field.name), self) for vals in vals_list],
-                SQL(field.column_type[0]),
-            )
-            for field in columns
+        rows = [
+            [field.convert_to_column_insert(vals.get(field.name), self) for field in columns]
+            for vals in vals_list
         ]
+        now = self.env.cr.now()
         self.env.cr.execute(
             SQL(
                 "INSERT INTO %s (%s, create_uid, write_uid, create_date, write_date) "
-                "SELECT *, %s, %s, %s, %s FROM unnest(%s) RETURNING id",
+                "SELECT %s, %s, %s, %s, %s FROM json_to_recordset(%s) AS row(%s) RETURNING id",
                 SQL.identifier(self._table),
                 SQL(", ").join(SQL.identifier(name) for name in names),
+                SQL(", ").join(SQL.identifier("row", name) for name in names),
                 self.env.uid,
                 self.env.uid,
                 now,
                 now,
-                SQL(", ").join(arrays),
+                json.dumps([dict(zip(names, row, strict=True)) for row in rows]),
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(field.name), SQL(field.column_type[0]))
+                    for field in columns
+                ),
             )
         )
         lines = self.browse([row[0] for row in self.env.cr.fetchall()])
