@@ -832,6 +832,9 @@ class AfterSalesSettlement(models.Model):
             return {}
         Entry = self.env["after_sales.fund.entry"]
         contract_ids = list({spec[1].id for spec in specs})
+        # what the figures read of the contracts, not every field of hundreds of them
+        contracts = self.env["after_sales.contract"].browse(contract_ids)
+        contracts.fetch(["allowance_use", "currency_id"])
         first_start = min(spec[2] for spec in specs)
         last_end = max(spec[3] for spec in specs)
         saved_ids = list(saved_ids)
