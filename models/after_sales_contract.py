@@ -71,6 +71,13 @@ NON_NEGATIVE_FIELDS = (
 IN_FORCE_STATES = ("running", "expired", "terminated")
 
 
+def _last_day(date_end, termination_date):
+    """The last day a contract is in force: the earlier of its end and termination dates;
+    ``False`` for an open-ended contract."""
+    days = [d for d in (date_end, termination_date) if d]
+    return min(days) if days else False
+
+
 def _in_force_on(state, date_start, last_day, day):
     """Whether a contract of ``state`` running from ``date_start`` to ``last_day`` (``False``
     when open-ended) was in force on ``day``."""
@@ -790,8 +797,7 @@ class AfterSalesContract(models.Model):
         """The last day this contract is in force: its end or termination date, the earlier of
         the two; ``False`` for an open-ended contract."""
         self.ensure_one()
-        days = [d for d in (self.date_end, self.termination_date) if d]
-        return min(days) if days else False
+        return _last_day(self.date_end, self.termination_date)
 
     def _is_in_force_on(self, day):
         """Whether this contract was in force on ``day`` (started, and not yet ended)."""
@@ -822,33 +828,53 @@ class AfterSalesContract(models.Model):
         [day, until], or ``None`` when a contract that could serve it starts or ends in between
         (the fund's accrual then reads that month day by day). The one home of that decision:
         :meth:`_get_serving_contract_multi` and the fund's accrual use it."""
-        chains = {}
+        # {partner id: [ids of its commercial partner and of the commercial partners above]},
+        # walked once per commercial partner (a dealer's contacts share its chain)
+        chains, chain_of = {}, {}
         for partner in partners:
-            chain, node = [], partner.commercial_partner_id
-            while node and node not in chain:
-                chain.append(node)
-                node = node.parent_id.commercial_partner_id
+            commercial = partner.commercial_partner_id
+            chain = chain_of.get(commercial.id)
+            if chain is None:
+                chain, node = [], commercial
+                while node and node.id not in chain:
+                    chain.append(node.id)
+                    node = node.parent_id.commercial_partner_id
+                chain_of[commercial.id] = chain
             chains[partner.id] = chain
-        dealer_ids = {node.id for chain in chains.values() for node in chain}
-        candidates = self.search(
+        # the candidates' dealer, company, state and dates in one query, as plain values: the
+        # accrual resolves hundreds of partners' months against them
+        query = self._search(
             [
                 ("state", "!=", "draft"),
-                ("dealer_id", "in", list(dealer_ids)),
+                ("dealer_id", "in", list({node for chain in chains.values() for node in chain})),
                 ("company_id", "in", companies.ids),
             ],
             order="date_start desc, id desc",
         )
-        # (contract, state, start, last day) read once: the accrual resolves hundreds of
-        # partners' months against them
+        columns = (
+            "id",
+            "dealer_id",
+            "company_id",
+            "state",
+            "date_start",
+            "date_end",
+            "termination_date",
+        )
+        rows = self.env.execute_query(
+            query.select(*(self._field_to_sql(self._table, name, query) for name in columns))
+        )
+        candidates = self.browse([row[0] for row in rows])
         by_key = defaultdict(list)
-        for contract in candidates:
-            by_key[contract.dealer_id.id, contract.company_id.id].append(
-                (contract, contract.state, contract.date_start, contract._get_last_day())
+        for contract, (__, dealer_id, company_id, state, date_start, date_end, ended) in zip(
+            candidates, rows, strict=True
+        ):
+            by_key[dealer_id, company_id].append(
+                (contract, state, date_start, _last_day(date_end, ended))
             )
 
         def changes_between(nodes, company, start, end):
             for node in nodes:
-                for _contract, state, date_start, last_day in by_key.get((node.id, company.id), ()):
+                for _contract, state, date_start, last_day in by_key.get((node, company.id), ()):
                     if state in IN_FORCE_STATES and (
                         start < date_start <= end or (last_day and start <= last_day < end)
                     ):
@@ -861,7 +887,7 @@ class AfterSalesContract(models.Model):
             if day and until and changes_between(nodes, company, day, until):
                 return None
             for node in nodes:
-                for contract, state, date_start, last_day in by_key.get((node.id, company.id), ()):
+                for contract, state, date_start, last_day in by_key.get((node, company.id), ()):
                     if (
                         _in_force_on(state, date_start, last_day, day)
                         if day
