@@ -192,6 +192,12 @@ registry.category("web_tour.tours").add("after_sales_zh_flow", {
             content: "the preview lists the dealer",
             trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains(顺达测试经销商)",
         },
+        {
+            content: "with the approved claim's flat amount to reimburse, in the contract's currency",
+            trigger:
+                ".modal .o_field_widget[name=line_ids] .o_data_row:contains(顺达测试经销商) " +
+                "td[name=reimbursed_amount]:contains(50.00)",
+        },
         checkStep("settlement preview", ".modal button[name=action_settle]"),
     ],
 });
