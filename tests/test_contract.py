@@ -246,6 +246,25 @@ class TestContract(AfterSalesCase):
         self.assertEqual(running(self.dealer), contract)
         self.assertFalse(running(self.other_dealer))
 
+    def test_serving_contract_on_a_day_reads_unsaved_dates_and_the_earlier_end(self):
+        """The contract serving a dealer on a day follows an end date just written (still in
+        the ORM's cache, not yet in the table), and ends on the earlier of its end and
+        termination dates."""
+        Contract = self.env["after_sales.contract"]
+        contract = self._running_contract()
+
+        def serving(day):
+            return Contract._get_serving_contract_multi(self.dealer, date=day)[self.dealer.id]
+
+        start = contract.date_start
+        contract.date_end = start + timedelta(days=40)
+        self.assertEqual(serving(start + timedelta(days=40)), contract)
+        self.assertFalse(serving(start + timedelta(days=41)))
+        contract.sudo().termination_date = start + timedelta(days=20)
+        self.assertEqual(contract._get_last_day(), start + timedelta(days=20))
+        self.assertEqual(serving(start + timedelta(days=20)), contract)
+        self.assertFalse(serving(start + timedelta(days=21)))
+
     def test_errors_speak_the_users_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         chinese_user = self.user_manager

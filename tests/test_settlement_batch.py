@@ -322,6 +322,48 @@ class TestSettlementBatch(SettlementCase):
         self.assertEqual(wizard.line_ids.accrued_amount, 3000.0)
         self.assertEqual(wizard._forfeits(), {})
 
+    def test_preview_line_in_a_foreign_contract_currency_inserted_from_one_document(self):
+        """A dealer whose contract is in another currency than the company's sees its preview
+        line in the contract's currency (the line's currency is its contract's, not a copy),
+        and the lines reach PostgreSQL as one JSON document: no parameter of their INSERT is a
+        Python list, whose values psycopg2 would quote one by one."""
+        eur = self.setup_other_currency("EUR")
+        dealer = self.env["res.partner"].create({"name": "Euro dealer", "is_company": True})
+        contract = self._contract(
+            dealer_id=dealer.id,
+            currency_id=eur.id,
+            allowance_basis="none",
+            date_start=date(2026, 4, 1),
+        )
+        with freeze_time("2026-07-03"):
+            wizard = (
+                self.env["after_sales.settlement.create"]
+                .with_user(self.manager)
+                .create({"year": 2026, "quarter": "2", "company_id": self.company.id})
+            )
+            wizard.contract_ids = contract | self.collections
+            inserts = []
+            execute = type(self.env.cr).execute
+
+            def spy(cr, query, params=None, log_exceptions=True):
+                if "INSERT INTO" in str(query) and "after_sales_settlement_create_line" in str(
+                    query
+                ):
+                    inserts.append(query)
+                return execute(cr, query, params, log_exceptions)
+
+            with patch.object(type(self.env.cr), "execute", spy):
+                wizard.action_preview()
+        lines = {line.contract_id: line for line in wizard.line_ids}
+        self.assertEqual(lines[contract].currency_id, eur)
+        self.assertEqual(lines[self.collections].currency_id, self.company.currency_id)
+        self.assertEqual(lines[self.collections].accrued_amount, 3000.0)
+        self.assertEqual(len(inserts), 1)
+        self.assertFalse(
+            [param for param in inserts[0].params if isinstance(param, (list, tuple))],
+            "the lines are sent as one JSON document, not one array per column",
+        )
+
     def test_access(self):
         """Only after-sales managers run batches; nobody writes a run's progress by hand."""
         desk = new_test_user(
