@@ -1,5 +1,3 @@
-import json
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -11,6 +9,7 @@ from ..tools import coverage, parts, sla
 from .after_sales_claim_visit import SATISFACTION
 from .after_sales_document_mixin import GROUP_APPRAISER, GROUP_USER, check_protected_write
 from .after_sales_old_part import BACK_STATES
+from .sql_rows import json_recordset
 
 # Computed or system-managed: no user writes them, through the form or JSON-RPC (issue 10.3).
 PROTECTED_FIELDS = (
@@ -977,19 +976,19 @@ class AfterSalesClaim(models.Model):
         return SQL(
             """UPDATE %(table)s AS claim SET %(assignments)s,
                       write_uid = %(uid)s, write_date = %(now)s
-                 FROM json_to_recordset(%(rows)s) AS new("id" int4, %(columns)s)
+                 FROM %(rows)s
                 WHERE claim.id = new.id""",
             assignments=SQL(", ").join(
                 SQL("%s = new.%s", SQL.identifier(f), SQL.identifier(f)) for f in fnames
             ),
-            rows=json.dumps(
+            rows=json_recordset(
+                self,
+                ["id", *fnames],
                 [
                     dict(vals, id=claim_id)
                     for claim_id, vals in zip(self._ids, converted, strict=True)
-                ]
-            ),
-            columns=SQL(", ").join(
-                SQL("%s %s", SQL.identifier(f), SQL(self._fields[f].column_type[0])) for f in fnames
+                ],
+                alias="new",
             ),
             **common,
         )

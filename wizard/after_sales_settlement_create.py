@@ -1,11 +1,10 @@
-import json
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..models.sql_rows import json_recordset
 from ..tools import periods
 
 # More contracts than this settle in a background run instead of the user's request.
@@ -357,14 +356,17 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
         if any(not field.store or field.compute or not field.column_type for field in columns):
             raise ValueError(f"{self._name}: only stored plain fields, not {names}")
         rows = [
-            [field.convert_to_column_insert(vals.get(field.name), self) for field in columns]
+            {
+                field.name: field.convert_to_column_insert(vals.get(field.name), self)
+                for field in columns
+            }
             for vals in vals_list
         ]
         now = self.env.cr.now()
         self.env.cr.execute(
             SQL(
                 "INSERT INTO %s (%s, create_uid, write_uid, create_date, write_date) "
-                "SELECT %s, %s, %s, %s, %s FROM json_to_recordset(%s) AS row(%s) RETURNING id",
+                "SELECT %s, %s, %s, %s, %s FROM %s RETURNING id",
                 SQL.identifier(self._table),
                 SQL(", ").join(SQL.identifier(name) for name in names),
                 SQL(", ").join(SQL.identifier("row", name) for name in names),
@@ -372,11 +374,7 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
                 self.env.uid,
                 now,
                 now,
-                json.dumps([dict(zip(names, row, strict=True)) for row in rows]),
-                SQL(", ").join(
-                    SQL("%s %s", SQL.identifier(field.name), SQL(field.column_type[0]))
-                    for field in columns
-                ),
+                json_recordset(self, names, rows),
             )
         )
         lines = self.browse([row[0] for row in self.env.cr.fetchall()])
