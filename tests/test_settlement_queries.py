@@ -181,61 +181,6 @@ class TestSettlementQueries(SettlementCase):
     # guards
     # ------------------------------------------------------------
     @warmup
-    def test_claims_settlement_columns_sent_as_one_literal(self):
-        """The claims' settlement link and state are written in one UPDATE whose parameters
-        hold no Python list (psycopg2 quotes a list value by value: 30,000 claims cost more
-        than the update): the ids as one array literal, the same values once, different
-        values per claim as one JSON document; the rows read back from the table are those
-        written."""
-        contracts = self.many[:2]
-        Claim = self.env["after_sales.claim"].sudo()
-        claims = Claim.search([("contract_id", "in", contracts.ids)], order="id")
-        self.assertEqual(len(claims), 60)
-        with freeze_time("2026-04-02"):
-            settlements = self.env["after_sales.settlement"]._settle_contracts(contracts, 2026, 1)
-        self.assertEqual(len(settlements), 2)
-        settlement_of = {s.contract_id.id: s.id for s in settlements}
-
-        def table_rows():
-            self.env.flush_all()
-            self.env.cr.execute(
-                "SELECT id, state, settlement_id FROM after_sales_claim WHERE id = ANY(%s)"
-                " ORDER BY id",
-                [claims.ids],
-            )
-            return self.env.cr.fetchall()
-
-        self.assertEqual(
-            table_rows(),
-            [(c.id, "approved", settlement_of[c.contract_id.id]) for c in claims],
-        )
-        # different values per claim: one JSON document
-        released = [
-            {"settlement_id": False}
-            if i % 2
-            else {"settlement_id": settlement_of[c.contract_id.id]}
-            for i, c in enumerate(claims)
-        ]
-        query = claims._prepare_settlement_columns_update(["settlement_id"], released)
-        self.assertFalse([p for p in query.params if isinstance(p, (list, tuple))])
-        self.assertIn("json_to_recordset", query.code)
-        # the same values for all: the values once, the ids as one literal
-        query = claims._prepare_settlement_columns_update(
-            ["state"], [{"state": "settled"}] * len(claims)
-        )
-        self.assertFalse([p for p in query.params if isinstance(p, (list, tuple))])
-        self.assertEqual(query.params.count("settled"), 1)
-        claims._write_settlement_columns(released)
-        claims._write_settlement_columns([{"state": "settled"}] * len(claims))
-        self.assertEqual(
-            table_rows(),
-            [
-                (c.id, "settled", None if i % 2 else settlement_of[c.contract_id.id])
-                for i, c in enumerate(claims)
-            ],
-        )
-        self.assertEqual(claims.mapped("state"), ["settled"] * 60)
-
     def test_accrual(self):
         counts = self._guard("accrual", self._accrue)
         self._assert_flat_in_claims(counts)
@@ -290,3 +235,69 @@ class TestSettlementQueries(SettlementCase):
                     CLAIM_SLACK,
                     f"{size} dealers with 30 claims each vs 3 claims each: {counts}",
                 )
+
+
+@tagged("post_install", "-at_install")
+class TestClaimSettlementColumns(SettlementCase):
+    """The claims' settlement link and state written in one statement (issue 14), on a network
+    of its own: the query-count guards above measure theirs on data no other test touched."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.many = TestSettlementQueries._network.__func__(cls, "columns", 2, claims=30)
+
+    def test_claims_settlement_columns_sent_as_one_literal(self):
+        """The claims' settlement link and state are written in one UPDATE whose parameters
+        hold no Python list (psycopg2 quotes a list value by value: 30,000 claims cost more
+        than the update): the ids as one array literal, the same values once, different
+        values per claim as one JSON document; the rows read back from the table are those
+        written."""
+        contracts = self.many
+        Claim = self.env["after_sales.claim"].sudo()
+        claims = Claim.search([("contract_id", "in", contracts.ids)], order="id")
+        self.assertEqual(len(claims), 60)
+        with freeze_time("2026-04-02"):
+            settlements = self.env["after_sales.settlement"]._settle_contracts(contracts, 2026, 1)
+        self.assertEqual(len(settlements), 2)
+        settlement_of = {s.contract_id.id: s.id for s in settlements}
+
+        def table_rows():
+            self.env.flush_all()
+            self.env.cr.execute(
+                "SELECT id, state, settlement_id FROM after_sales_claim WHERE id = ANY(%s)"
+                " ORDER BY id",
+                [claims.ids],
+            )
+            return self.env.cr.fetchall()
+
+        self.assertEqual(
+            table_rows(),
+            [(c.id, "approved", settlement_of[c.contract_id.id]) for c in claims],
+        )
+        # different values per claim: one JSON document
+        released = [
+            {"settlement_id": False}
+            if i % 2
+            else {"settlement_id": settlement_of[c.contract_id.id]}
+            for i, c in enumerate(claims)
+        ]
+        query = claims._prepare_settlement_columns_update(["settlement_id"], released)
+        self.assertFalse([p for p in query.params if isinstance(p, (list, tuple))])
+        self.assertIn("json_to_recordset", query.code)
+        # the same values for all: the values once, the ids as one literal
+        query = claims._prepare_settlement_columns_update(
+            ["state"], [{"state": "settled"}] * len(claims)
+        )
+        self.assertFalse([p for p in query.params if isinstance(p, (list, tuple))])
+        self.assertEqual(query.params.count("settled"), 1)
+        claims._write_settlement_columns(released)
+        claims._write_settlement_columns([{"state": "settled"}] * len(claims))
+        self.assertEqual(
+            table_rows(),
+            [
+                (c.id, "settled", None if i % 2 else settlement_of[c.contract_id.id])
+                for i, c in enumerate(claims)
+            ],
+        )
+        self.assertEqual(claims.mapped("state"), ["settled"] * 60)
