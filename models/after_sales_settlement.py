@@ -848,10 +848,13 @@ class AfterSalesSettlement(models.Model):
                     ["amount:sum"],
                 )
             }
+        # the rows and claims are grouped by month only when the specs' quarters differ: for
+        # one quarter (the preview, a run), the domains' bounds are the quarter's own
+        by_month = len({spec[2:4] for spec in specs}) > 1
         # {contract_id: [(month, effective kind, amount)]}: a reversal counts as the kind of
         # the row it reverses
         moves = defaultdict(list)
-        for contract, month, kind, reversed_kind, amount in Entry._read_group(
+        for contract, kind, reversed_kind, *month, amount in Entry._read_group(
             [
                 ("contract_id", "in", contract_ids),
                 ("date", ">=", first_start),
@@ -861,15 +864,20 @@ class AfterSalesSettlement(models.Model):
                 ("settlement_id", "=", False),
                 ("settlement_id", "in", saved_ids),
             ],
-            ["contract_id", "date:month", "kind", "reversed_entry_id.kind"],
+            [
+                "contract_id",
+                "kind",
+                "reversed_entry_id.kind",
+                *(["date:month"] if by_month else []),
+            ],
             ["amount:sum"],
         ):
             effective = reversed_kind if kind == "reversal" else kind
-            moves[contract.id].append((month, effective, amount))
+            moves[contract.id].append((month[0] if month else first_start, effective, amount))
         # {contract_id: [(month reimbursable, amount, claim ids)]}
         Claim = self.env["after_sales.claim"]
         waiting = defaultdict(list)
-        for contract, month, amount, claim_ids in Claim._read_group(
+        for contract, *month, amount, claim_ids in Claim._read_group(
             [
                 ("contract_id", "in", contract_ids),
                 ("is_reimbursable", "=", True),
@@ -879,10 +887,12 @@ class AfterSalesSettlement(models.Model):
                 ("settlement_id", "=", False),
                 ("settlement_id", "in", saved_ids),
             ],
-            ["contract_id", "date_reimbursable:month"],
+            ["contract_id", *(["date_reimbursable:month"] if by_month else [])],
             ["reimbursable_amount:sum", "id:array_agg" if with_claims else "__count"],
         ):
-            waiting[contract.id].append((month, amount, claim_ids if with_claims else []))
+            waiting[contract.id].append(
+                (month[0] if month else last_end, amount, claim_ids if with_claims else [])
+            )
         # the claims of all the contracts are read together when the callers use them
         prefetch = [cid for groups in waiting.values() for *_x, ids in groups for cid in ids]
         result = {}

@@ -601,3 +601,59 @@ class TestAccrual(SettlementCase):
         self.assertFalse(invoice.with_user(self.manager).copy().after_sales_kind)
         reversal = invoice.with_user(self.manager)._reverse_moves(cancel=True)
         self.assertEqual(reversal.after_sales_kind, "charge")
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-07-15")
+class TestFiguresOfSeveralQuarters(SettlementCase):
+    """Settlements of different quarters whose figures are gathered together (a refresh of
+    several drafts) each take their own quarter's accrual and only the claims reimbursable by
+    their quarter's end, although one read serves them all."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        terms = {"allowance_rate": 3.0, "claim_reimbursement": "flat", "flat_claim_amount": 50.0}
+        cls.q1_contract = cls._contract(**terms)
+        cls.q2_dealer = cls.env["res.partner"].create({"name": "Dealer Q2", "is_company": True})
+        cls.q2_contract = cls._contract(
+            dealer_id=cls.q2_dealer.id, date_start=date(2026, 4, 1), **terms
+        )
+
+    def _claim(self, dealer, received, approved):
+        card = self._cards(1, received, dealer=dealer)
+        claim = self.env["after_sales.claim"].create(
+            {
+                "dealer_id": dealer.id,
+                "card_id": card.id,
+                "call_time": datetime.combine(received, datetime.min.time()).replace(hour=9),
+                "cause_category": "product_defect",
+            }
+        )
+        claim.action_submit()
+        with freeze_time(approved):
+            claim.action_approve()
+        return claim
+
+    def test_each_settlement_keeps_its_own_quarter(self):
+        self._payment(1000.0, date(2026, 2, 10))
+        self._payment(2000.0, date(2026, 5, 10))
+        self._payment(4000.0, date(2026, 5, 12), partner=self.q2_dealer)
+        february = self._claim(self.dealer, date(2026, 2, 2), "2026-02-15")
+        may = self._claim(self.dealer, date(2026, 5, 2), "2026-05-15")
+        q2_claim = self._claim(self.q2_dealer, date(2026, 5, 3), "2026-05-16")
+        q1 = self._settle(self.q1_contract, 2026, 1)
+        # the first contract's second quarter is accrued too: its rows are in the ledger
+        self.env["after_sales.fund"]._accrue(self.q1_contract, date(2026, 6, 30))
+        q2 = self._settle(self.q2_contract, 2026, 2)
+        (q1 | q2)._refresh_figures()
+        self.assertRecordValues(
+            q1 | q2,
+            [
+                {"accrued_amount": 30.0, "reimbursed_amount": 50.0, "closing_balance": 30.0},
+                {"accrued_amount": 120.0, "reimbursed_amount": 50.0, "closing_balance": 120.0},
+            ],
+        )
+        self.assertEqual(q1.claim_ids, february)
+        self.assertEqual(q2.claim_ids, q2_claim)
+        self.assertFalse(may.settlement_id)
