@@ -285,6 +285,9 @@ class AfterSalesSettlementBatch(models.Model):
         if not self.env["ir.cron"]._commit_progress(remaining=Line.search_count(pending_domain)):
             return
         for batch in batches:
+            # what the run writes (the lines' reasons, the state's tracking, the chatter) in the
+            # language of the user who asked for it, not the cron's
+            batch = batch.with_context(lang=batch.user_id.lang or self.env.lang)
             while True:
                 lines = Line.search(
                     [("batch_id", "=", batch.id), ("result", "=", "pending")],
@@ -313,7 +316,7 @@ class AfterSalesSettlementBatch(models.Model):
             self.env["after_sales.settlement"]
             .with_user(batch.user_id)
             .with_company(batch.company_id)
-            .with_context(lang=batch.user_id.lang or self.env.context.get("lang"))
+            .with_context(lang=batch.user_id.lang or self.env.lang)
         )
         year, quarter = batch.year, int(batch.quarter)
         lines = lines.sudo()

@@ -195,6 +195,38 @@ class TestSettlementBatch(SettlementCase):
         self.assertEqual(self._settlements(contracts), settlements)
         self.assertEqual(settlements.move_ids, moves)
 
+    def test_run_speaks_the_language_of_who_asked_for_it(self):
+        """A run queued by a Chinese-speaking finance user and processed by the cron, whose own
+        language is English, gives its lines' reasons, its state's tracking and its closing
+        message in Chinese."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["after_sales_service"], ["zh_CN"])
+        self.manager.lang = "zh_CN"
+        with freeze_time("2026-07-03"):
+            by_hand = self._settle(self.budget, 2026, 2, preview=False)
+            batch = self.Batch.with_user(self.manager)._create_batch(
+                self.budget | self.collections, 2026, 2
+            )
+        cron_env = self.Batch.with_context(lang="en_US", tracking_disable=False, mail_notrack=False)
+        with self._cron_commits(), freeze_time("2026-07-03"):
+            cron_env._cron_process(chunk_size=2)
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # the state's tracking, as the chunk's commit logs it
+        batch = self.Batch.browse(batch.id)
+        lines = {line.contract_id: line for line in batch.line_ids}
+        self.assertEqual(lines[self.budget].reason, f"本季度已结算（{by_hand.display_name}）。")
+        self.assertEqual(lines[self.collections].result, "settled")
+        closing = batch.message_ids.filtered(lambda message: message.body)[:1]
+        self.assertIn("结算批次已完成：已结算 1 份，跳过 1 份，失败 0 份。", closing.body)
+        states = batch.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "state"
+        )
+        self.assertTrue(states)
+        english = dict(batch._fields["state"]._description_selection(self.env))
+        for value in states:
+            for label in (value.old_value_char, value.new_value_char):
+                self.assertNotIn(label, english.values(), "tracked in the requester's language")
+
     def test_retry_posts_the_draft_whose_posting_failed(self):
         """Post and Notify: a dealer whose posting is refused keeps its draft, linked to its
         failed line; Retry Failed posts that draft instead of skipping it as settled."""
