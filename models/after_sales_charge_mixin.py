@@ -29,6 +29,13 @@ class AfterSalesChargeMixin(models.AbstractModel):
             and (not contract.date_end or date <= contract.date_end)
         )
 
+    def _get_charge_lang_env(self, partner):
+        """The environment in the language of the dealer ``partner`` (its commercial partner's):
+        a charge's texts (its ledger row, its invoice lines) are the dealer's to read on the
+        portal and on the invoice, whoever posts them, a desk user or the daily cron."""
+        lang = partner.commercial_partner_id.lang or partner.lang or self.env.lang
+        return self.with_context(lang=lang).env
+
     def _charge_taxes(self, product, company, partner):
         """The configured VAT of a charge line: the customer taxes of its product in
         ``company``, mapped through the dealer's fiscal position."""

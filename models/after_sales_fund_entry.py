@@ -249,11 +249,19 @@ class AfterSalesFundEntry(models.Model):
         """Append the opposite of each row, dated ``date`` (today by default), and mark the rows
         reversed. Used to correct a row and by cancelled settlements and documents."""
         date = date or fields.Date.context_today(self)
+        # the ledger is the dealer's to read: its reversals are named in the dealer's language,
+        # whoever cancels the document
+        lang_envs = {
+            lang: self.with_context(lang=lang).env
+            for lang in {entry.contract_id.dealer_id.lang or self.env.lang for entry in self}
+        }
         vals_list = [
             {
                 "accrual_month": entry.accrual_month,
                 "basis_amount": -entry.basis_amount,
-                "name": self.env._("Reversal of %(entry)s", entry=entry.name),
+                "name": lang_envs[entry.contract_id.dealer_id.lang or self.env.lang]._(
+                    "Reversal of %(entry)s", entry=entry.name
+                ),
                 "contract_id": entry.contract_id.id,
                 "date": date,
                 "kind": "reversal",

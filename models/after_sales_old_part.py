@@ -674,10 +674,11 @@ class AfterSalesOldPart(models.Model):
                 price, self.currency_id, self.company_id, today, round=False
             )
         amount = (self.currency_id or self.company_id.currency_id).round(price * self.quantity)
-        label = self.env._(
+        lang_env = self._get_charge_lang_env(self.dealer_id)
+        label = lang_env._(
             "Old part %(old_part)s not returned: %(part)s x %(qty)s at cost",
             old_part=self.name,
-            part=product.display_name,
+            part=product.with_context(lang=lang_env.lang).display_name,
             qty=self.quantity,
         )
         charge = self._post_dealer_charge(

@@ -528,15 +528,16 @@ class AfterSalesPartsRequest(models.Model):
         today = fields.Date.context_today(self)
         self.payment_before_shipping = bool(contract.parts_prepayment)
         picking = self._create_issue_picking()
+        lang_env = self._get_charge_lang_env(self.dealer_id)
         for line in self.line_ids.filtered("qty_fund"):
             line.fund_entry_id = contract._fund_post(
                 "consumption",
                 -line.fund_amount,
                 today,
-                self.env._(
+                lang_env._(
                     "%(request)s: %(part)s x %(qty)s",
                     request=self.name,
-                    part=line.product_id.display_name,
+                    part=line.product_id.with_context(lang=lang_env.lang).display_name,
                     qty=line.qty_fund,
                 ),
                 source=picking,
@@ -595,12 +596,14 @@ class AfterSalesPartsRequest(models.Model):
         ]
         if freight:
             product = self.company_id._after_sales_freight_product()
-            mode = dict(self._fields["shipping_mode"]._description_selection(self.env))
+            # a line of the dealer's order: in the dealer's language
+            lang_env = self._get_charge_lang_env(self.dealer_id)
+            mode = dict(self._fields["shipping_mode"]._description_selection(lang_env))
             order_lines.append(
                 fields.Command.create(
                     {
                         "product_id": product.id,
-                        "name": self.env._(
+                        "name": lang_env._(
                             "Freight difference: %(mode)s", mode=mode[self.shipping_mode]
                         ),
                         "product_uom_qty": 1.0,

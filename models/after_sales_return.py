@@ -1300,7 +1300,9 @@ class AfterSalesReturn(models.Model):
             commands.append(
                 Command.create(
                     {
-                        "name": self.env._("Restocking fee of %(ret)s", ret=self.name),
+                        "name": self._get_charge_lang_env(self.commercial_dealer_id)._(
+                            "Restocking fee of %(ret)s", ret=self.name
+                        ),
                         "quantity": 1.0,
                         "price_unit": -self.restocking_fee_amount,
                         "account_id": lines[:1].invoice_line_id.account_id.id,
@@ -1390,7 +1392,6 @@ class AfterSalesReturn(models.Model):
         today = fields.Date.context_today(self)
         if any(not r._charges_on_fund(date=today) for r in self):
             self._check_invoicing()
-        labels = self._cost_labels()
         product = self.env.ref(
             "after_sales_service.product_after_sales_return_charge", raise_if_not_found=False
         )
@@ -1398,6 +1399,8 @@ class AfterSalesReturn(models.Model):
             dealer_items = ret._cost_split()[returns.DEALER]
             if not dealer_items:
                 continue
+            lang_env = ret._get_charge_lang_env(ret.commercial_dealer_id)
+            labels = ret.with_env(lang_env)._cost_labels()
             note = "\n".join(
                 f"{labels[item]}: {amount:.2f}" for item, amount in dealer_items.items()
             )
@@ -1405,7 +1408,7 @@ class AfterSalesReturn(models.Model):
                 ret.commercial_dealer_id,
                 [
                     {
-                        "name": self.env._(
+                        "name": lang_env._(
                             "%(item)s (return %(ret)s)", item=labels[item], ret=ret.name
                         ),
                         "product": product,
@@ -1415,7 +1418,7 @@ class AfterSalesReturn(models.Model):
                     for item, amount in dealer_items.items()
                 ],
                 today,
-                label=self.env._("Return %(ret)s charges", ret=ret.name),
+                label=lang_env._("Return %(ret)s charges", ret=ret.name),
                 kind="return_charge",
                 source=ret,
                 note=note,

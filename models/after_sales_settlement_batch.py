@@ -284,10 +284,10 @@ class AfterSalesSettlementBatch(models.Model):
         pending_domain = [("batch_id", "in", batches.ids), ("result", "=", "pending")]
         if not self.env["ir.cron"]._commit_progress(remaining=Line.search_count(pending_domain)):
             return
-        for batch in batches:
+        for queued in batches:
             # what the run writes (the lines' reasons, the state's tracking, the chatter) in the
             # language of the user who asked for it, not the cron's
-            batch = batch.with_context(lang=batch.user_id.lang or self.env.lang)
+            batch = queued.with_context(lang=queued.user_id.lang or self.env.lang)
             while True:
                 lines = Line.search(
                     [("batch_id", "=", batch.id), ("result", "=", "pending")],

@@ -469,6 +469,24 @@ class TestReceivablesAndStatements(FundCase):
         self.assertFalse(statement.is_dealer_chinese)
         self.assertIn("Twenty", statement.amount_credited_words)
 
+    def test_reversal_named_in_the_dealers_language(self):
+        """A row reversed by an English-speaking user (a cancelled document) is named in the
+        language of the dealer whose ledger it is, like the rows it reverses."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["after_sales_service"], ["zh_CN"])
+        chinese = self.env["res.partner"].create(
+            {"name": "华北经销商", "is_company": True, "lang": "zh_CN"}
+        )
+        english = self._dealer("English dealer")
+        english.lang = "en_US"
+        rows = self.env["after_sales.fund.entry"]
+        for dealer in (chinese, english):
+            contract = self._contract(dealer_id=dealer.id, allowance_basis="none")
+            rows |= contract._fund_post("consumption", -180.0, date(2026, 3, 1), "Parts RP-1")
+        reversals = rows.with_context(lang="en_US")._reverse(date(2026, 3, 2))
+        self.assertEqual(reversals.mapped("name"), ["冲销 Parts RP-1", "Reversal of Parts RP-1"])
+        self.assertEqual(reversals.mapped("amount"), [180.0, 180.0])
+
     def test_ledger_running_balance(self):
         dealer = self._dealer("Ledger dealer")
         contract = self._contract(dealer_id=dealer.id)

@@ -126,6 +126,21 @@ class TestPartsOldPart(PartsCase):
         with self.assertRaisesRegex(UserError, "only an expected"):
             old_part.action_receive()
 
+    def test_overdue_charge_written_in_the_dealers_language(self):
+        """The daily cron (English here) charges a Chinese dealer's overdue old part: the fund
+        row the dealer reads on the portal is in Chinese."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["after_sales_service"], ["zh_CN"])
+        self.dealer.lang = "zh_CN"
+        contract = self._parts_contract(fund=1000.0)
+        old_part = self._issue(contract, [(self.motor, 2)]).old_part_ids
+        old_part.date_due = self.today - timedelta(days=1)
+        self.env["after_sales.old.part"].with_context(lang="en_US")._cron_charge_overdue()
+        self.assertEqual(
+            old_part.charge_entry_id.name,
+            f"旧件 {old_part.name} 未返回：{self.motor.display_name} x 2.0，按成本计",
+        )
+
     def test_overdue_charged_once_by_invoice_without_fund(self):
         contract = self._parts_contract(fund=0.0, allowance_use="payout")
         old_part = self._issue(contract, [(self.element, 3)]).old_part_ids

@@ -684,6 +684,26 @@ class TestReturnCharges(ReturnCase):
         with self.assertRaisesRegex(UserError, "charges are posted"):
             ret.freight_in_amount = 10.0
 
+    def test_charges_written_in_the_dealers_language(self):
+        """An English-speaking manager resolves a Chinese dealer's return: its fund row and the
+        invoice lines of a dealer without a budget are in the dealer's language."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["after_sales_service"], ["zh_CN"])
+        (self.dealer | self.other_dealer).write({"lang": "zh_CN"})
+        self.user_manager.lang = "en_US"
+        ret = self._resolved(return_type="in_warranty")
+        self.assertEqual(ret.charge_entry_id.name, f"退货 {ret.name} 费用")
+        self.assertIn("发往厂家的运费", ret.charge_entry_id.note)
+        invoiced = self._resolved(
+            dealer=self.other_dealer,
+            lines=[(self.heater, 1, self.sn3)],
+            return_type="out_of_warranty",
+        )
+        self.assertIn(
+            f"发往厂家的运费（退货 {invoiced.name}）",
+            invoiced.charge_move_id.invoice_line_ids.mapped("name"),
+        )
+
     def test_out_of_warranty_invoices_the_dealer_without_budget(self):
         ret = self._resolved(
             dealer=self.other_dealer,
