@@ -33,8 +33,7 @@ class AfterSalesChargeMixin(models.AbstractModel):
         """The environment in the language of the dealer ``partner`` (its commercial partner's):
         a charge's texts (its ledger row, its invoice lines) are the dealer's to read on the
         portal and on the invoice, whoever posts them, a desk user or the daily cron."""
-        lang = partner.commercial_partner_id.lang or partner.lang or self.env.lang
-        return self.with_context(lang=lang).env
+        return self.with_context(lang=partner._after_sales_lang()).env
 
     def _charge_taxes(self, product, company, partner):
         """The configured VAT of a charge line: the customer taxes of its product in

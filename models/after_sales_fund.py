@@ -170,7 +170,7 @@ class AfterSalesFund(models.AbstractModel):
             if not amount and not basis_diff:
                 continue
             if lang_env is None:
-                lang_env = self.with_context(lang=contract.dealer_id.lang or self.env.lang).env
+                lang_env = self.with_context(lang=contract.dealer_id._after_sales_lang()).env
                 basis_label = dict(
                     contract._fields["allowance_basis"]._description_selection(lang_env)
                 )[contract.allowance_basis]

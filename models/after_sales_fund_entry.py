@@ -252,14 +252,14 @@ class AfterSalesFundEntry(models.Model):
         # the ledger is the dealer's to read: its reversals are named in the dealer's language,
         # whoever cancels the document
         lang_envs = {
-            lang: self.with_context(lang=lang).env
-            for lang in {entry.contract_id.dealer_id.lang or self.env.lang for entry in self}
+            dealer: self.with_context(lang=dealer._after_sales_lang()).env
+            for dealer in self.contract_id.dealer_id
         }
         vals_list = [
             {
                 "accrual_month": entry.accrual_month,
                 "basis_amount": -entry.basis_amount,
-                "name": lang_envs[entry.contract_id.dealer_id.lang or self.env.lang]._(
+                "name": lang_envs[entry.contract_id.dealer_id]._(
                     "Reversal of %(entry)s", entry=entry.name
                 ),
                 "contract_id": entry.contract_id.id,

@@ -234,10 +234,16 @@ class AfterSalesSettlement(models.Model):
                 else 0.0
             )
 
-    @api.depends("amount_credited", "amount_owed", "currency_id", "dealer_id.lang")
+    @api.depends(
+        "amount_credited",
+        "amount_owed",
+        "currency_id",
+        "dealer_id.lang",
+        "dealer_id.commercial_partner_id.lang",
+    )
     def _compute_amount_words(self):
         for settlement in self:
-            lang = settlement.dealer_id.lang or self.env.lang or "en_US"
+            lang = settlement.dealer_id._after_sales_lang() or "en_US"
             chinese = lang.startswith("zh")
             settlement.is_dealer_chinese = chinese
             settlement.amount_credited_cn = amount_to_chinese(settlement.amount_credited)
@@ -680,7 +686,7 @@ class AfterSalesSettlement(models.Model):
         """``amount`` in words in the dealer's language; for a Chinese dealer the Chinese
         capitals (the words of Odoo's converter are English there, "Zero元")."""
         self.ensure_one()
-        lang = self.dealer_id.lang or self.env.lang or "en_US"
+        lang = self.dealer_id._after_sales_lang() or "en_US"
         if lang.startswith("zh"):
             return amount_to_chinese(amount)
         if not self.currency_id:
@@ -1028,7 +1034,7 @@ class AfterSalesSettlement(models.Model):
         contract = self.contract_id
         period = f"{self.year} Q{self.quarter}"
         # ledger descriptions are read by the dealer: written in its language
-        self = self.with_context(lang=self.dealer_id.lang or self.env.lang)  # noqa: PLW0642
+        self = self.with_context(lang=self.dealer_id._after_sales_lang())  # noqa: PLW0642
         rows = []
         if self.forfeited_amount:
             rows.append(
@@ -1101,7 +1107,7 @@ class AfterSalesSettlement(models.Model):
         write-off lines carry exactly the amounts of the notice the dealer confirmed.
         ``means`` is what :meth:`_get_posting_means` returns (looked up when not given)."""
         self.ensure_one()
-        self = self.with_context(lang=self.dealer_id.lang or self.env.lang)  # noqa: PLW0642
+        self = self.with_context(lang=self.dealer_id._after_sales_lang())  # noqa: PLW0642
         company = self.company_id
         means = (means or self._get_posting_means())[company]
         period = f"{self.year} Q{self.quarter}"

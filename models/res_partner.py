@@ -104,6 +104,12 @@ class ResPartner(models.Model):
             node = node.parent_id.commercial_partner_id
         return chain
 
+    def _after_sales_lang(self):
+        """The language of the texts meant for this dealer (ledger rows, charges, statements,
+        notices): its own, else its company's, else the current one. The one home of "in the
+        dealer's language", whoever writes them (a user of another language, a cron)."""
+        return self.lang or self.commercial_partner_id.lang or self.env.lang
+
     def _after_sales_clear_portal_rules(self):
         """A contact that moves to another dealer (its parent or company flag changed) changes
         the commercial partner of its portal users, and the dealer record rules read it
