@@ -310,13 +310,13 @@ class AfterSalesSettlementBatch(models.Model):
         batch = self.sudo()
         if batch.state == "queued":
             batch.write({"state": "running", "date_started": fields.Datetime.now()})
-        # Settle as the user who asked for it, in the batch's company: the same rights and
-        # rules as the wizard's "Settle".
+        # Settle as the user who asked for it, in the batch's company (and, as the cron gives
+        # the batch, in that user's language): the same rights and rules as the wizard's
+        # "Settle".
         Settlement = (
             self.env["after_sales.settlement"]
             .with_user(batch.user_id)
             .with_company(batch.company_id)
-            .with_context(lang=batch.user_id.lang or self.env.lang)
         )
         year, quarter = batch.year, int(batch.quarter)
         lines = lines.sudo()
@@ -450,8 +450,8 @@ class AfterSalesSettlementBatch(models.Model):
                 "date_started": batch.date_started or fields.Datetime.now(),
             }
         )
-        batch.with_context(lang=batch.user_id.lang).message_post(
-            body=batch.with_context(lang=batch.user_id.lang).env._(
+        batch.message_post(
+            body=batch.env._(
                 "Settlement run finished: %(settled)s settled, %(skipped)s skipped, "
                 "%(failed)s failed.",
                 settled=batch.settled_count,
