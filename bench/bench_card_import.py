@@ -9,11 +9,12 @@ back). Then the save both go through (the cards' ``create`` and registration) is
 its own: ``base_import``'s time over it is the ceiling of any import through that ``create``.
 
 Both imports run twice: on the database as installed (a few partners), then on a database that
-holds a dealer network (``network_dealers`` dealers of the scale, each with running contract and
-``NETWORK_CARDS`` registered cards of their own end customers, committed as a live database
-holds them), which is what a manufacturer imports into: ``base_import`` looks up the file's
-dealer and product by name row by row, and Odoo's partner lookup reads the whole partner table
-each time, while the wizard looks each distinct name up once. The network is left committed:
+holds a dealer network (``generate.py``'s, with ``network_dealers`` dealers of the scale, each
+with its running contract, payments, invoices and ``NETWORK_CARDS`` registered cards of end
+customers of their own, committed as a live database holds them), which is what a
+manufacturer imports into: ``base_import`` looks up the file's dealer and product by name row
+by row, and Odoo's partner lookup reads the whole partner table each time, while the wizard
+looks each distinct name up once. The network is left committed:
 the benchmarks run after this one measure on it too, candidate and baseline alike.
 Last, the peak memory of a large wizard import is measured in a fresh process.
 
@@ -41,6 +42,7 @@ from common import (
     scale,
     vacuum,
 )
+from generate import generate
 
 # registered cards (units sold, each to an end customer of its own) per dealer of the network
 NETWORK_CARDS = 50
@@ -88,38 +90,18 @@ def prepare(env):
 
 
 def populate(registry, dealers):
-    """Commit a dealer network for the second run: ``dealers`` dealers with running contracts
-    and ``NETWORK_CARDS`` registered cards each, whose end customers are partners of their own
-    (as the cards of a live database are). Batched; returns the number of partners."""
+    """Commit a dealer network for the second run: the settlement bench's generator
+    (``bench/generate.py``) with ``dealers`` dealers and ``NETWORK_CARDS`` registered cards each,
+    whose end customers are partners of their own, as the cards of a live database are (no
+    claims). Returns the number of partners."""
     with committed_environment(registry) as env:
-        partners = env["res.partner"].create(
-            [{"name": f"Network dealer {i:04d}", "is_company": True} for i in range(dealers)]
+        generate(
+            env,
+            dealers=dealers,
+            claims_per_dealer=0,
+            cards_per_dealer=NETWORK_CARDS,
+            tag="Network",
         )
-        contracts = env["after_sales.contract"].create(
-            [
-                {"dealer_id": partner.id, "date_start": datetime.date(2026, 1, 1)}
-                for partner in partners
-            ]
-        )
-        contracts.action_start()
-        product = env["product.product"].create(
-            {"name": "Network heater", "default_code": "NET-WH", "is_storable": True}
-        )
-        cards = env["after_sales.warranty.card"].create(
-            [
-                {
-                    "dealer_id": partner.id,
-                    "product_id": product.id,
-                    "sale_date": datetime.date(2026, 2, 1 + i % 28),
-                    "date_received": datetime.date(2026, 3, 1),
-                    "customer_name": f"Network customer {partner.id}-{i}",
-                    "customer_phone": f"139{partner.id:04d}{i:04d}",
-                }
-                for partner in partners
-                for i in range(NETWORK_CARDS)
-            ]
-        )
-        cards.action_register()
     vacuum(registry)
     with environment(registry) as env:
         env.cr.execute("SELECT count(*) FROM res_partner")
