@@ -951,6 +951,15 @@ class AfterSalesSettlement(models.Model):
         links to the moves; nothing is queried per claim."""
         if not self:
             return
+        # R14: the settlement records why the allowance is forfeited
+        unexplained = self.filtered(lambda s: s.forfeit and not (s.forfeit_reason or "").strip())
+        if unexplained:
+            raise UserError(
+                self.env._(
+                    "Settlement %(settlement)s: give the reason why the allowance is forfeited.",
+                    settlement=", ".join(unexplained.mapped("display_name")),
+                )
+            )
         drafts = self.filtered(lambda s: s.state == "draft")
         # the amounts the notices freeze, read for all the claims in one query (a record's
         # prefetch would read every field of a thousand claims at a time)
@@ -1250,6 +1259,24 @@ class AfterSalesSettlement(models.Model):
                 )
             )
             in_force |= contracts.browse([c.id for (c,) in waiting])
+            # R12a: a late document of an ended contract's last posted quarter is corrected
+            # in the next open quarter, after its last day: that quarter settles it
+            corrected = (
+                self.env["after_sales.fund.entry"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("contract_id", "in", (ended - in_force).ids),
+                        ("settlement_id", "=", False),
+                        ("date", "<=", end),
+                    ],
+                    ["contract_id"],
+                    ["date:max"],
+                )
+            )
+            in_force |= contracts.browse(
+                [c.id for c, last in corrected if last > c._get_last_day()]
+            )
         return in_force
 
     @api.model
@@ -1290,6 +1317,13 @@ class AfterSalesSettlement(models.Model):
         strict = errors is None
         errors = [] if errors is None else errors
         start, end = periods.quarter_bounds(year, quarter)
+        ended = contracts.filtered(
+            lambda c: c.state in ("expired", "terminated") and c._get_last_day()
+        )
+        if ended:
+            # the corrections late documents call for after their quarter was posted (R12a)
+            ended._lock_fund()
+            self.env["after_sales.fund"]._accrue(ended, end)
         contracts = self._get_settleable_contracts(contracts, start, end)
         contracts._lock_fund()
         existing = self._get_quarter_settlements(contracts, year, quarter)

@@ -1,0 +1,168 @@
+"""Audit of the repair fund and the quarterly settlement (R12-R16): everyday situations."""
+
+from datetime import date
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import freeze_time, tagged
+
+from .common import SettlementCase
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-07-10")
+class TestFundAudit(SettlementCase):
+    def _dealer_invoice(self, amount, day):
+        return self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=day,
+            amounts=[amount],
+            taxes=self.env["account.tax"],
+            post=True,
+        )
+
+    def test_forfeiture_needs_its_reason(self):
+        """R14: the settlement records why the allowance is forfeited; a draft ticked to
+        forfeit without a reason is not posted."""
+        contract = self._contract(allowance_rate=3.0)
+        self._payment(10000, date(2026, 2, 10))
+        settlement = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
+        manager_settlement = settlement.with_user(self.manager)
+        manager_settlement.write({"forfeit": True})
+        with self.assertRaisesRegex(UserError, "reason"):
+            manager_settlement.action_post()
+        self.assertEqual(settlement.state, "draft")
+        manager_settlement.write({"forfeit_reason": "Falsified warranty cards"})
+        manager_settlement.action_post()
+        self.assertRecordValues(
+            settlement,
+            [{"state": "posted", "forfeited_amount": 300.0, "closing_balance": 0.0}],
+        )
+        row = settlement.fund_entry_ids.filtered(lambda e: e.kind == "forfeiture")
+        self.assertRecordValues(row, [{"amount": -300.0, "note": "Falsified warranty cards"}])
+        # once posted, the decision is frozen
+        with self.assertRaises(UserError):
+            manager_settlement.write({"forfeit": False})
+
+    def test_payment_cancelled_after_its_quarter_was_posted(self):
+        """R12a: a Q1 payment (by the dealer's contact) cancelled in Q2, after Q1 was posted:
+        the correction lands in Q2, Q1's statement does not move."""
+        contract = self._contract(allowance_rate=3.0)
+        late = self._payment(10000, date(2026, 2, 10), partner=self.dealer_contact)
+        self._payment(5000, date(2026, 3, 10))
+        q1 = self._settle(contract, 2026, 1)
+        q1.with_user(self.manager).action_post()
+        self.assertEqual((q1.accrued_amount, q1.closing_balance), (450.0, 450.0))
+        late.action_draft()
+        late.action_cancel()
+        self._payment(2000, date(2026, 5, 10))
+        q2 = self._settle(contract, 2026, 2)
+        # 60 for May's 2,000, -300 for February's cancelled 10,000
+        self.assertRecordValues(
+            q2, [{"opening_balance": 450.0, "accrued_amount": -240.0, "closing_balance": 210.0}]
+        )
+        correction = contract.fund_entry_ids.filtered(
+            lambda e: e.kind == "accrual_correction"
+        )
+        self.assertRecordValues(
+            correction,
+            [{"amount": -300.0, "date": date(2026, 4, 1), "accrual_month": date(2026, 2, 1)}],
+        )
+        self.assertEqual(q1.accrued_amount, 450.0)
+        q2.with_user(self.manager).action_post()
+        self.assertEqual(contract.fund_balance, 210.0)
+
+    def test_cancel_posted_payout_restores_the_receivable(self):
+        """R13 payout + R16: the payout credit note is reconciled oldest first; cancelling
+        the settlement reverses it, reopens the invoices and reverses its ledger row."""
+        contract = self._contract(allowance_rate=3.0, allowance_use="payout")
+        older = self._dealer_invoice(200.0, date(2026, 1, 5))
+        newer = self._dealer_invoice(1000.0, date(2026, 1, 25))
+        self._payment(10000, date(2026, 2, 10))
+        q1 = self._settle(contract, 2026, 1)
+        q1.with_user(self.manager).action_post()
+        credit = q1.move_ids
+        self.assertRecordValues(
+            credit, [{"move_type": "out_refund", "amount_total": 300.0, "state": "posted"}]
+        )
+        self.assertEqual((older.amount_residual, newer.amount_residual), (0.0, 900.0))
+        # Odoo's own state of an invoice settled in full by a credit note
+        self.assertEqual(older.payment_state, "reversed")
+        self.assertEqual(contract.fund_balance, 0.0)
+        q1.with_user(self.manager).action_cancel()
+        self.assertEqual((older.amount_residual, newer.amount_residual), (200.0, 1000.0))
+        self.assertEqual(credit.reversal_move_ids.state, "posted")
+        self.assertEqual(credit.amount_residual, 0.0)
+        payout = contract.fund_entry_ids.filtered(lambda e: e.kind == "payout")
+        self.assertTrue(payout.is_reversed)
+        self.assertEqual(contract.fund_balance, 300.0)
+        again = self._settle(contract, 2026, 1)
+        again.with_user(self.manager).action_post()
+        self.assertEqual(again.paid_out_amount, 300.0)
+        self.assertEqual((older.amount_residual, newer.amount_residual), (0.0, 900.0))
+        self.assertEqual(contract.fund_balance, 0.0)
+
+    def test_manager_cannot_force_state_or_figures(self):
+        """R16: a manager (not the superuser) changes no figure, state or lock directly."""
+        contract = self._contract(allowance_rate=3.0)
+        self._payment(10000, date(2026, 2, 10))
+        q1 = self._settle(contract, 2026, 1).with_user(self.manager)
+        for vals in (
+            {"state": "posted"},
+            {"accrued_amount": 9999.0},
+            {"closing_balance": 0.0},
+        ):
+            with self.assertRaises(AccessError):
+                q1.with_context(after_sales_settlement_write=True).write(vals)
+        q1.action_post()
+        row = contract.fund_entry_ids.filtered(lambda e: e.kind == "accrual").with_user(
+            self.manager
+        )
+        with self.assertRaises(UserError):
+            row.write({"settlement_id": False})
+        with self.assertRaises(UserError):
+            row.unlink()
+        with self.assertRaises(UserError):
+            q1.action_notify()
+        with self.assertRaises(UserError):
+            q1.unlink()
+
+    def test_late_payment_of_an_ended_contract_settled_in_the_next_quarter(self):
+        """R12a: a payment dated before a contract's termination, entered after its final
+        quarter was posted, is corrected in the first open quarter, and that quarter is
+        settled (paid out) although the contract no longer runs."""
+        with freeze_time("2026-01-02"):
+            contract = self._contract(allowance_rate=3.0, allowance_use="payout")
+        self._payment(10000, date(2026, 1, 10))
+        with freeze_time("2026-02-21"):
+            contract.action_terminate("Dealer closed", date(2026, 2, 20))
+        with freeze_time("2026-03-01"):
+            final = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
+            final.action_post()
+        self.assertEqual(final.paid_out_amount, 300.0)
+        # entered in April, dated 10 February (before the termination)
+        self._payment(2000, date(2026, 2, 10))
+        wizard = self.env["after_sales.settlement.create"].create(
+            {"year": 2026, "quarter": "2", "company_id": self.company.id}
+        )
+        wizard.contract_ids = contract
+        wizard.action_settle()
+        q2 = self.env["after_sales.settlement"].search(
+            [("contract_id", "=", contract.id), ("year", "=", 2026), ("quarter", "=", "2")]
+        )
+        self.assertRecordValues(
+            q2, [{"state": "draft", "accrued_amount": 60.0, "paid_out_amount": 60.0}]
+        )
+        q2.with_user(self.manager).action_post()
+        self.assertEqual(q2.paid_out_amount, 60.0)
+        self.assertEqual(q2.move_ids.amount_total, 60.0)
+        self.assertEqual(final.accrued_amount, 300.0, "a posted statement never changes")
+        # a second run creates nothing
+        self.assertFalse(
+            self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 2)
+        )
+        # Q3: nothing more to settle for the ended contract
+        with freeze_time("2026-10-10"):
+            self.assertFalse(
+                self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 3)
+            )
