@@ -1237,7 +1237,8 @@ class AfterSalesSettlement(models.Model):
     def _get_settleable_contracts(self, contracts, start, end):
         """The contracts of ``contracts`` to settle for [start, end]: those in force at some
         day of it, and those that ended before it but still have approved claims waiting to be
-        reimbursed (claims approved while a contract ran are reimbursed after it ends)."""
+        reimbursed (claims approved while a contract ran are reimbursed after it ends) or
+        unsettled ledger rows dated in it (the corrections of late documents, R12a)."""
         in_force = contracts._in_force_between(start, end)
         ended = (
             contracts.filtered(lambda c: c.state in ("expired", "terminated") and c._get_last_day())
@@ -1260,7 +1261,7 @@ class AfterSalesSettlement(models.Model):
             )
             in_force |= contracts.browse([c.id for (c,) in waiting])
             # R12a: a late document of an ended contract's last posted quarter is corrected
-            # in the next open quarter, after its last day: that quarter settles it
+            # in the next open quarter, after its last day: that quarter settles the row
             corrected = (
                 self.env["after_sales.fund.entry"]
                 .sudo()
@@ -1268,15 +1269,13 @@ class AfterSalesSettlement(models.Model):
                     [
                         ("contract_id", "in", (ended - in_force).ids),
                         ("settlement_id", "=", False),
+                        ("date", ">=", start),
                         ("date", "<=", end),
                     ],
                     ["contract_id"],
-                    ["date:max"],
                 )
             )
-            in_force |= contracts.browse(
-                [c.id for c, last in corrected if last > c._get_last_day()]
-            )
+            in_force |= contracts.browse([c.id for (c,) in corrected])
         return in_force
 
     @api.model

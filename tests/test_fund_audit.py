@@ -166,3 +166,54 @@ class TestFundAudit(SettlementCase):
             self.assertFalse(
                 self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 3)
             )
+
+    def test_sales_tax_included_net_of_credit_notes_and_cancelled_settlement(self):
+        """R12 sales: invoices net of credit notes, tax included; a cancelled settlement's
+        reversal and its re-posted credit note are no sales of the next quarter."""
+        contract = self._contract(
+            allowance_basis="sales", allowance_rate=3.0, allowance_use="payout"
+        )
+        tax = self.tax_sale_a  # 15 %
+        self.init_invoice(
+            "out_invoice", partner=self.dealer_contact, invoice_date=date(2026, 2, 10),
+            amounts=[1000.0], taxes=tax, post=True,
+        )
+        self.init_invoice(
+            "out_refund", partner=self.dealer, invoice_date=date(2026, 3, 10),
+            amounts=[100.0], taxes=tax, post=True,
+        )
+        # 1,150 - 115 = 1,035 -> 31.05
+        with freeze_time("2026-04-05"):
+            q1 = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
+            q1.action_post()
+        self.assertEqual(q1.paid_out_amount, 31.05)
+        with freeze_time("2026-05-05"):
+            q1.action_cancel()
+            q1 = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
+            q1.action_post()
+        self.assertEqual(q1.paid_out_amount, 31.05)
+        q2 = self._settle(contract, 2026, 2)
+        self.assertRecordValues(q2, [{"accrued_amount": 0.0, "paid_out_amount": 0.0}])
+
+    def test_late_payment_while_the_notice_is_out(self):
+        """R12a: a Q1 payment entered while Q1's notice is with the dealer goes to Q2; Q1
+        posts what it notified."""
+        contract = self._contract(allowance_rate=3.0)
+        self._payment(10000, date(2026, 2, 10))
+        with freeze_time("2026-04-05"):
+            q1 = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
+            q1.action_notify()
+        self.assertEqual(q1.state, "notified")
+        self._payment(1000, date(2026, 3, 10))
+        q1.action_post()
+        self.assertRecordValues(
+            q1, [{"state": "posted", "accrued_amount": 300.0, "closing_balance": 300.0}]
+        )
+        q2 = self._settle(contract, 2026, 2)
+        self.assertRecordValues(
+            q2, [{"opening_balance": 300.0, "accrued_amount": 30.0, "closing_balance": 330.0}]
+        )
+        correction = contract.fund_entry_ids.filtered(lambda e: e.kind == "accrual_correction")
+        self.assertRecordValues(
+            correction, [{"amount": 30.0, "date": date(2026, 4, 1), "settlement_id": False}]
+        )
