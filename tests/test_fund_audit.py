@@ -61,9 +61,7 @@ class TestFundAudit(SettlementCase):
         self.assertRecordValues(
             q2, [{"opening_balance": 450.0, "accrued_amount": -240.0, "closing_balance": 210.0}]
         )
-        correction = contract.fund_entry_ids.filtered(
-            lambda e: e.kind == "accrual_correction"
-        )
+        correction = contract.fund_entry_ids.filtered(lambda e: e.kind == "accrual_correction")
         self.assertRecordValues(
             correction,
             [{"amount": -300.0, "date": date(2026, 4, 1), "accrual_month": date(2026, 2, 1)}],
@@ -158,9 +156,7 @@ class TestFundAudit(SettlementCase):
         self.assertEqual(q2.move_ids.amount_total, 60.0)
         self.assertEqual(final.accrued_amount, 300.0, "a posted statement never changes")
         # a second run creates nothing
-        self.assertFalse(
-            self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 2)
-        )
+        self.assertFalse(self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 2))
         # Q3: nothing more to settle for the ended contract
         with freeze_time("2026-10-10"):
             self.assertFalse(
@@ -175,12 +171,20 @@ class TestFundAudit(SettlementCase):
         )
         tax = self.tax_sale_a  # 15 %
         self.init_invoice(
-            "out_invoice", partner=self.dealer_contact, invoice_date=date(2026, 2, 10),
-            amounts=[1000.0], taxes=tax, post=True,
+            "out_invoice",
+            partner=self.dealer_contact,
+            invoice_date=date(2026, 2, 10),
+            amounts=[1000.0],
+            taxes=tax,
+            post=True,
         )
         self.init_invoice(
-            "out_refund", partner=self.dealer, invoice_date=date(2026, 3, 10),
-            amounts=[100.0], taxes=tax, post=True,
+            "out_refund",
+            partner=self.dealer,
+            invoice_date=date(2026, 3, 10),
+            amounts=[100.0],
+            taxes=tax,
+            post=True,
         )
         # 1,150 - 115 = 1,035 -> 31.05
         with freeze_time("2026-04-05"):
