@@ -221,3 +221,35 @@ class TestFundAudit(SettlementCase):
         self.assertRecordValues(
             correction, [{"amount": 30.0, "date": date(2026, 4, 1), "settlement_id": False}]
         )
+
+    def test_sales_invoice_in_another_currency_and_units_of_sub_dealers(self):
+        """R12: a EUR invoice counts converted at its own date; units count the sub-dealer's
+        on-time cards, not its late or void ones."""
+        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0), ("2026-02-01", 4.0)])
+        sales = self._contract(allowance_basis="sales", allowance_rate=3.0)
+        invoice = self.init_invoice(
+            "out_invoice",
+            partner=self.dealer,
+            invoice_date=date(2026, 2, 10),
+            amounts=[4000.0],
+            taxes=self.env["account.tax"],
+            currency=eur,
+            post=True,
+        )
+        self.assertEqual(invoice.amount_total_signed, 1000.0)  # 4,000 EUR at 4 per USD
+        q1 = self.env["after_sales.settlement"]._settle_contracts(sales, 2026, 1)
+        self.assertEqual(q1.accrued_amount, 30.0)
+
+        units_dealer = self.env["res.partner"].create({"name": "Units", "is_company": True})
+        sub = self.env["res.partner"].create(
+            {"name": "Units sub-dealer", "is_company": True, "parent_id": units_dealer.id}
+        )
+        units = self._contract(
+            dealer_id=units_dealer.id, allowance_basis="units", allowance_unit_amount=15.0
+        )
+        self._cards(4, date(2026, 2, 10), dealer=units_dealer)
+        self._cards(3, date(2026, 3, 10), dealer=sub)
+        self._cards(2, date(2026, 3, 11), dealer=sub, late=True)
+        self._cards(1, date(2026, 3, 12), dealer=sub).action_void()
+        q1 = self.env["after_sales.settlement"]._settle_contracts(units, 2026, 1)
+        self.assertEqual(q1.accrued_amount, 105.0)  # 7 cards x 15
