@@ -457,6 +457,12 @@ class AfterSalesWarrantyCard(models.Model):
                     )
                 )
         self.filtered(lambda c: not c.date_received).write({"date_received": today})
+        # a draft keeps the contract found when it was entered (none yet, or one expired
+        # since): the contract serving its dealer now registers it, with that contract's terms
+        serving = self._serving_contracts()
+        stale = self.filtered(lambda c: serving[c] and c.contract_id != serving[c])
+        for contract, cards in stale.grouped(lambda c: serving[c]).items():
+            cards.write({"contract_id": contract.id})
         for card in self:
             contract = card.contract_id
             if (
