@@ -294,3 +294,58 @@ class TestServicePlanAudit(ServiceCase):
         self.assertEqual(sum(plans.mapped("visits_used")), 1)
         order._action_cancel()
         self.assertEqual(set(plans.mapped("state")), {"cancelled"})
+
+    def test_plan_applies_only_to_calls_within_its_validity(self):
+        """A request called before the plan was sold, or after it ended (the expiry cron has
+        not run yet), is not held to the plan and does not use its visits."""
+        __, plan = self._sell(self.plans["gold"])
+        before = self._claim(
+            self._card(customer_id=self.customer.id),
+            onsite=True,
+            call_time=datetime(2026, 6, 10, 1, 0),
+        )
+        self.assertFalse(before.service_plan_id)
+        self.assertEqual(before.arrival_deadline, datetime(2026, 6, 11, 1, 0), "contract: 24 h")
+        before.action_submit()
+        self.assertEqual(plan.visits_left, 5)
+        with freeze_time("2027-06-15 02:00:00"):
+            after = self._claim(
+                self._card(customer_id=self.customer.id),
+                onsite=True,
+                call_time=datetime(2027, 6, 15, 1, 0),
+            )
+            self.assertFalse(after.service_plan_id)
+        # called on the plan's last day, the repair completed and filed two days later
+        with freeze_time("2027-06-16 08:00:00"):
+            last_day = self._claim(
+                self._card(customer_id=self.customer.id),
+                onsite=True,
+                call_time=datetime(2027, 6, 14, 1, 0),
+                arrival_time=datetime(2027, 6, 14, 9, 0),
+                completion_time=datetime(2027, 6, 16, 3, 0),
+            )
+            self.assertEqual(last_day.service_plan_id, plan)
+            last_day.action_submit()
+        self.assertEqual(plan.visits_left, 4)
+
+    def test_a_request_uses_only_its_customers_plan(self):
+        stranger = self.env["res.partner"].create({"name": "Mr Qian"})
+        __, other_plan = self._sell(self.plans["gold"], partner=stranger)
+        claim = self._request()
+        self.assertFalse(claim.service_plan_id)
+        with self.assertRaisesRegex(ValidationError, "Mr Qian"):
+            claim.with_user(self.user_desk).service_plan_id = other_plan
+        self.assertEqual(other_plan.visits_left, 5)
+
+    def test_the_plan_of_a_filed_request_stays(self):
+        """Once a request used a visit, its plan no longer changes: cancelling it gives the
+        visit back to the plan it came from."""
+        __, plans = self._sell(self.plans["gold"], qty=2)
+        claim = self._request()
+        first = claim.service_plan_id
+        claim.action_submit()
+        self.assertEqual(first.visits_used, 1)
+        with self.assertRaisesRegex(UserError, "used a visit of service plan"):
+            claim.with_user(self.user_desk).service_plan_id = plans - first
+        claim.action_cancel()
+        self.assertEqual(plans.mapped("visits_used"), [0, 0])
