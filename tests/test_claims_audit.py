@@ -8,6 +8,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 
+from .common_portal import PortalCase
 from .common_service import ServiceCase
 
 
@@ -349,3 +350,70 @@ class TestServicePlanAudit(ServiceCase):
             claim.with_user(self.user_desk).service_plan_id = plans - first
         claim.action_cancel()
         self.assertEqual(plans.mapped("visits_used"), [0, 0])
+
+
+@tagged("post_install", "-at_install")
+class TestPortalCardsAudit(PortalCase):
+    """R30 and section 9 on the portal: a serial delivered to the dealer already has a draft
+    card pre-filled from the delivery; the dealer who sells the unit registers it from the
+    portal form like any other."""
+
+    def _post_card(self, serial, **values):
+        data = {
+            "csrf_token": self._csrf(),
+            "product_id": str(self.heater.id),
+            "serial": serial,
+            "customer_name": "Zhou Min",
+            "customer_phone": "13700001111",
+            "sale_date": str(self.today),
+        }
+        data.update(values)
+        return self.url_open("/my/after-sales/cards/new", data=data)
+
+    def test_portal_registers_the_draft_pre_filled_from_the_delivery(self):
+        Card = self.env["after_sales.warranty.card"]
+        lot = self.env["stock.lot"].create(
+            {"product_id": self.heater.id, "name": "SN-DELIV-1", "company_id": self.company.id}
+        )
+        draft = Card.create(
+            {"dealer_id": self.dealer_a.id, "product_id": self.heater.id, "lot_id": lot.id}
+        )
+        self.assertEqual(draft.state, "draft")
+        # another dealer cannot take it, nor learn whose it is
+        self.authenticate("as_portal_b", "as_portal_b")
+        response = self._post_card("SN-DELIV-1")
+        self.assertIn("o_as_error", response.text)
+        self.assertNotIn(draft.name, response.text)
+        self.assertNotIn(self.dealer_a.name, response.text)
+        self.authenticate("as_portal_a", "as_portal_a")
+        response = self._post_card("SN-DELIV-1")
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("o_as_error", response.text)
+        self.env.invalidate_all()
+        self.assertEqual(Card.search([("lot_id", "=", lot.id)]), draft)
+        self.assertRecordValues(
+            draft,
+            [
+                {
+                    "state": "registered",
+                    "sale_date": self.today,
+                    "date_received": self.today,
+                    "customer_name": "Zhou Min",
+                    "contract_id": self.contract_a.id,
+                }
+            ],
+        )
+
+    def test_guessed_ids_of_another_dealer_are_not_found(self):
+        self.authenticate("as_portal_a", "as_portal_a")
+        for url in (
+            f"/my/after-sales/cards/{self.card_b.id}",
+            f"/my/after-sales/claims/{self.claim_b.id}",
+            f"/my/after-sales/claims/{self.claim_b.id}?report_type=pdf",
+            f"/my/after-sales/claims/new?card_id={self.card_b.id}",
+            f"/my/after-sales/claims/{self.claim_b.id}/edit",
+        ):
+            with self.subTest(url=url):
+                response = self.url_open(url)
+                self.assertIn(response.status_code, (403, 404))
+                self.assertNotIn("Customer Bravo", response.text)
