@@ -417,3 +417,45 @@ class TestPortalCardsAudit(PortalCase):
                 response = self.url_open(url)
                 self.assertIn(response.status_code, (403, 404))
                 self.assertNotIn("Customer Bravo", response.text)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-15 02:00:00")
+class TestServicePlanOrdersAudit(TestServicePlanAudit):
+    """R29: the entitlement follows the confirmed order: cancelled and confirmed again, a plan
+    line added or its quantity raised on the confirmed order."""
+
+    def test_order_cancelled_then_confirmed_again(self):
+        order, plan = self._sell(self.plans["gold"])
+        order._action_cancel()
+        self.assertEqual(plan.state, "cancelled")
+        order.action_draft()
+        order.action_confirm()
+        plans = self.env["after_sales.service.plan"].search([("sale_order_id", "=", order.id)])
+        active = plans.filtered(lambda p: p.state == "active")
+        self.assertEqual(len(active), 1)
+        self.assertEqual((active.visits_left, active.response_hours), (5, 24))
+        claim = self._request()
+        self.assertEqual(claim.service_plan_id, active)
+
+    def test_plan_lines_added_or_raised_on_a_confirmed_order(self):
+        order, gold = self._sell(self.plans["gold"])
+        order.write(
+            {"order_line": [Command.create({"product_id": self.plans["silver"].id})]}
+        )
+        plans = self.env["after_sales.service.plan"].search([("sale_order_id", "=", order.id)])
+        self.assertEqual(sorted(plans.mapped("response_hours")), [24, 48])
+        gold.sale_line_id.product_uom_qty = 2
+        plans = self.env["after_sales.service.plan"].search([("sale_order_id", "=", order.id)])
+        self.assertEqual(sorted(plans.mapped("response_hours")), [24, 24, 48])
+        # a quotation's lines entitle to nothing until it is confirmed
+        quote = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [Command.create({"product_id": self.plans["gold"].id})],
+            }
+        )
+        quote.order_line.product_uom_qty = 3
+        self.assertFalse(
+            self.env["after_sales.service.plan"].search([("sale_order_id", "=", quote.id)])
+        )
