@@ -493,6 +493,18 @@ class AfterSalesWarrantyCard(models.Model):
         """Void a card (entered by mistake, unit returned): it no longer covers the serial."""
         self._check_group(GROUP_USER, self.env._("Only the after-sales service desk voids cards."))
         self._check_state("draft", "registered", "late")
+        # an approved claim's coverage rests on its card (settled ones keep theirs)
+        approved = self.filtered(
+            lambda c: any(cl.state == "approved" for cl in c.sudo().claim_ids)
+        )
+        if approved:
+            raise UserError(
+                self.env._(
+                    "Warranty card %(card)s has approved claims: the technical department "
+                    "reopens them before the card is voided.",
+                    card=approved[0].display_name,
+                )
+            )
         self.sudo().write({"state": "void"})
         return True
 

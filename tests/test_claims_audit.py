@@ -157,6 +157,31 @@ class TestClaimsAudit(ServiceCase):
         with self.assertRaises(UserError):
             claim.with_user(self.user_appraiser).action_approve()
 
+    def test_voiding_a_card_keeps_its_approved_claims_coverage(self):
+        """An approved claim's coverage rests on its card: the desk cannot void the card under
+        it (the claim would silently lose its reimbursement); the appraiser reopens it first."""
+        card = self._card()
+        claim = self._claim(card)
+        claim.write(
+            {
+                "line_ids": [
+                    Command.create(
+                        {"line_type": "labour", "product_id": self.labour.id, "quantity": 1}
+                    )
+                ]
+            }
+        )
+        claim.action_submit()
+        claim.with_user(self.user_appraiser).action_approve()
+        self.assertTrue(claim.is_reimbursable)
+        with self.assertRaisesRegex(UserError, "has approved claims"):
+            card.with_user(self.user_desk).action_void()
+        self.assertEqual(card.state, "registered")
+        self.assertEqual((claim.is_covered, claim.is_reimbursable), (True, True))
+        claim.with_user(self.user_appraiser).action_reopen("Unit exchanged")
+        card.with_user(self.user_desk).action_void()
+        self.assertEqual(claim.coverage_reason, "card_void")
+
     def test_misuse_is_a_paid_repair_at_the_price_list(self):
         claim = self._claim(cause_category="customer_misuse")
         claim.write(
