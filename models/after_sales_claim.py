@@ -503,8 +503,9 @@ class AfterSalesClaim(models.Model):
             if claim.service_plan_visit_used:
                 continue
             commercial = claim.customer_id.commercial_partner_id
+            call_date = claim._get_contract_date()
             claim.service_plan_id = plans.filtered(
-                lambda p, c=commercial, co=claim.company_id, day=claim._get_contract_date(): (
+                lambda p, c=commercial, co=claim.company_id, day=call_date: (
                     p.partner_id.commercial_partner_id == c
                     and p.company_id == co
                     and p.date_start <= day <= p.date_end

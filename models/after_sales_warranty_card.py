@@ -494,9 +494,7 @@ class AfterSalesWarrantyCard(models.Model):
         self._check_group(GROUP_USER, self.env._("Only the after-sales service desk voids cards."))
         self._check_state("draft", "registered", "late")
         # an approved claim's coverage rests on its card (settled ones keep theirs)
-        approved = self.filtered(
-            lambda c: any(cl.state == "approved" for cl in c.sudo().claim_ids)
-        )
+        approved = self.filtered(lambda c: any(cl.state == "approved" for cl in c.sudo().claim_ids))
         if approved:
             raise UserError(
                 self.env._(

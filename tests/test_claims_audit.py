@@ -5,7 +5,7 @@ weeks, at month ends, in leap years and in Shanghai time."""
 from datetime import date, datetime, timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 
 from .common_portal import PortalCase
@@ -31,9 +31,7 @@ class TestClaimsAudit(ServiceCase):
 
     def _dated_card(self, dealer, sale, received, **values):
         with freeze_time(received):
-            return self._card(
-                dealer_id=dealer.id, sale_date=sale, date_received=received, **values
-            )
+            return self._card(dealer_id=dealer.id, sale_date=sale, date_received=received, **values)
 
     # ------------------------------------------------------------------ R1 / R18
     def test_warranty_end_at_month_ends_and_leap_days(self):
@@ -109,13 +107,9 @@ class TestClaimsAudit(ServiceCase):
     def test_one_active_card_per_product_and_serial(self):
         lot = self._lot(name="SN-DUP-1")
         first = self._card(lot_id=lot.id)
-        with self.assertRaisesRegex(
-            ValidationError, f"already has the warranty card {first.name}"
-        ):
+        with self.assertRaisesRegex(ValidationError, f"already has the warranty card {first.name}"):
             self._card(lot_id=lot.id)
-        with self.assertRaisesRegex(
-            ValidationError, f"already has the warranty card {first.name}"
-        ):
+        with self.assertRaisesRegex(ValidationError, f"already has the warranty card {first.name}"):
             self._card(register=False, lot_id=lot.id).action_register()
         first.action_void()
         second = self._card(lot_id=lot.id)
@@ -253,9 +247,7 @@ class TestServicePlanAudit(ServiceCase):
         order = self.env["sale.order"].create(
             {
                 "partner_id": (partner or self.customer).id,
-                "order_line": [
-                    Command.create({"product_id": product.id, "product_uom_qty": qty})
-                ],
+                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": qty})],
             }
         )
         order.action_confirm()
@@ -465,9 +457,7 @@ class TestServicePlanOrdersAudit(TestServicePlanAudit):
 
     def test_plan_lines_added_or_raised_on_a_confirmed_order(self):
         order, gold = self._sell(self.plans["gold"])
-        order.write(
-            {"order_line": [Command.create({"product_id": self.plans["silver"].id})]}
-        )
+        order.write({"order_line": [Command.create({"product_id": self.plans["silver"].id})]})
         plans = self.env["after_sales.service.plan"].search([("sale_order_id", "=", order.id)])
         self.assertEqual(sorted(plans.mapped("response_hours")), [24, 48])
         gold.sale_line_id.product_uom_qty = 2
