@@ -490,8 +490,10 @@ class AfterSalesClaim(models.Model):
                 claim.lot_id = claim.lot_id
                 claim.customer_id = claim.customer_id
 
-    @api.depends("customer_id")
+    @api.depends("customer_id", "call_time")
     def _compute_service_plan_id(self):
+        """The customer's active plan valid on the call date (company time zone), the one
+        ending first: a call before the plan was sold or after it ended is not under it."""
         customers = self.customer_id.commercial_partner_id
         plans = self.env["after_sales.service.plan"].search(
             [("partner_id", "child_of", customers.ids), ("state", "=", "active")],
@@ -501,9 +503,12 @@ class AfterSalesClaim(models.Model):
             if claim.service_plan_visit_used:
                 continue
             commercial = claim.customer_id.commercial_partner_id
+            call_date = claim._get_contract_date()
             claim.service_plan_id = plans.filtered(
-                lambda p, c=commercial, co=claim.company_id: (
-                    p.partner_id.commercial_partner_id == c and p.company_id == co
+                lambda p, c=commercial, co=claim.company_id, day=call_date: (
+                    p.partner_id.commercial_partner_id == c
+                    and p.company_id == co
+                    and p.date_start <= day <= p.date_end
                 )
             )[:1]
 
@@ -650,6 +655,26 @@ class AfterSalesClaim(models.Model):
         """The claim's contract is the one serving its dealer on the call date."""
         self._check_contract_serves_dealer()
 
+    @api.constrains("service_plan_id", "customer_id", "company_id")
+    def _check_service_plan(self):
+        """R29: a request uses the service plan of its own customer, in its company."""
+        for claim in self.filtered("service_plan_id"):
+            plan = claim.service_plan_id
+            if (
+                plan.partner_id.commercial_partner_id != claim.customer_id.commercial_partner_id
+                or plan.company_id != claim.company_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: service plan %(plan)s belongs to %(owner)s, not to the "
+                        "claim's customer %(customer)s.",
+                        claim=claim.display_name,
+                        plan=plan.display_name,
+                        owner=plan.partner_id.display_name,
+                        customer=claim.customer_id.display_name or "-",
+                    )
+                )
+
     @api.constrains("replaced_line_id", "lot_id")
     def _check_replaced_line(self):
         for claim in self.filtered("replaced_line_id"):
@@ -690,6 +715,8 @@ class AfterSalesClaim(models.Model):
         self._check_state_write(vals)
         self._check_protected_write(vals, PROTECTED_FIELDS)
         self._check_not_approved(vals)
+        if "service_plan_id" in vals and not self.env.su:
+            self._check_plan_kept(vals["service_plan_id"])
         if vals.get("state") == "settled":
             # Settled claims keep their values (_skip_settled): finish pending computations
             # with the state they were approved in, then settle them without computing again
@@ -733,7 +760,7 @@ class AfterSalesClaim(models.Model):
         )
         self._check_contract_running()
         for claim in self.filtered(lambda c: c.service_plan_id and not c.service_plan_visit_used):
-            claim.service_plan_id.sudo()._consume_visit(claim._repair_date())
+            claim.service_plan_id.sudo()._consume_visit(claim._get_contract_date())
             claim.sudo().service_plan_visit_used = True
         self.sudo().write({"state": "submitted"})
         self._sync_old_parts()
@@ -1248,6 +1275,22 @@ class AfterSalesClaim(models.Model):
                         dealer=claim.dealer_id.display_name,
                     )
                 )
+
+    def _check_plan_kept(self, plan_id):
+        """R29: a request that used a visit keeps its plan, so that cancelling it gives the
+        visit back to the plan it came from."""
+        moved = self.filtered(
+            lambda c: c.service_plan_visit_used and c.service_plan_id.id != (plan_id or False)
+        )
+        if moved:
+            raise UserError(
+                self.env._(
+                    "Claim %(claim)s used a visit of service plan %(plan)s: its plan can no "
+                    "longer change. Cancel the request to give the visit back.",
+                    claim=moved[0].display_name,
+                    plan=moved[0].service_plan_id.display_name,
+                )
+            )
 
     def _check_not_approved(self, vals):
         """Issue 10.3: an approved claim is frozen (lines, card, dealer, contract, what

@@ -229,12 +229,18 @@ class AfterSalesServicePlan(models.Model):
     @api.model
     def _create_from_sale_lines(self, lines):
         """Create the plans sold by confirmed sale order ``lines`` (one per unit of the plan
-        product, whatever unit the line sells in: a dozen is twelve plans), once: lines that
-        already have plans are skipped. A plan starts on the order's date where the company
-        works. Called by sale order confirmation."""
-        existing = self.search([("sale_line_id", "in", lines.ids)])
+        product, whatever unit the line sells in: a dozen is twelve plans), once: a line gets
+        the plans its quantity still lacks beside those it has and that are not cancelled (an
+        order cancelled and confirmed again sells them again; a quantity raised on a
+        confirmed order sells the difference). A plan starts on the order's date where the
+        company works. Called by sale order confirmation and by plan lines added or raised on
+        a confirmed order."""
+        existing = self.search([("sale_line_id", "in", lines.ids), ("state", "!=", "cancelled")])
+        held = {}
+        for plan in existing:
+            held[plan.sale_line_id] = held.get(plan.sale_line_id, 0) + 1
         vals_list = []
-        for line in lines - existing.sale_line_id:
+        for line in lines:
             if not line.product_id.after_sales_is_plan:
                 continue
             order = line.order_id
@@ -265,7 +271,7 @@ class AfterSalesServicePlan(models.Model):
                     "company_id": order.company_id.id,
                     "date_start": date_start,
                 }
-                for _unit in range(count)
+                for _unit in range(count - held.get(line, 0))
             ]
         return self.create(vals_list)
 

@@ -457,6 +457,12 @@ class AfterSalesWarrantyCard(models.Model):
                     )
                 )
         self.filtered(lambda c: not c.date_received).write({"date_received": today})
+        # a draft keeps the contract found when it was entered (none yet, or one expired
+        # since): the contract serving its dealer now registers it, with that contract's terms
+        serving = self._serving_contracts()
+        stale = self.filtered(lambda c: serving[c] and c.contract_id != serving[c])
+        for contract, cards in stale.grouped(lambda c: serving[c]).items():
+            cards.write({"contract_id": contract.id})
         for card in self:
             contract = card.contract_id
             if (
@@ -487,6 +493,16 @@ class AfterSalesWarrantyCard(models.Model):
         """Void a card (entered by mistake, unit returned): it no longer covers the serial."""
         self._check_group(GROUP_USER, self.env._("Only the after-sales service desk voids cards."))
         self._check_state("draft", "registered", "late")
+        # an approved claim's coverage rests on its card (settled ones keep theirs)
+        approved = self.filtered(lambda c: any(cl.state == "approved" for cl in c.sudo().claim_ids))
+        if approved:
+            raise UserError(
+                self.env._(
+                    "Warranty card %(card)s has approved claims: the technical department "
+                    "reopens them before the card is voided.",
+                    card=approved[0].display_name,
+                )
+            )
         self.sudo().write({"state": "void"})
         return True
 
