@@ -17,6 +17,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sale_order
+from . import sale_order_line
 from . import product_template
 from . import stock_location
 from . import stock_warehouse
