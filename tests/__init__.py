@@ -43,3 +43,4 @@ from . import test_portal_monthly
 from . import test_portal_sub_dealers
 from . import test_company_check
 from . import test_write_guards
+from . import test_stock_audit
