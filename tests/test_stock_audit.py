@@ -1,7 +1,8 @@
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common_parts import PartsCase
 
@@ -140,3 +141,58 @@ class TestStockAudit(PartsCase):
         self.assertEqual(rest.move_ids.product_uom_qty, 2.0)
         rest.with_user(self.user_stock).action_cancel()
         self.assertEqual(request.state, "done")
+
+
+@freeze_time("2026-03-10 09:00:00")
+@tagged("post_install", "-at_install")
+class TestStockAuditStocking(PartsCase):
+    """R23 initial stocking from what the dealer really received."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.thermostat = cls._part("Thermostat", cls.categ_trade, 40.0, 20.0)
+        cls.heater.product_tmpl_id.after_sales_part_ids = [
+            Command.set(cls.thermostat.product_tmpl_id.ids)
+        ]
+        cls.dozen = cls.env.ref("uom.product_uom_dozen")
+
+    def _sell(self, qty, uom=None):
+        self._stock(self.heater, 100)
+        line = {"product_id": self.heater.id, "product_uom_qty": qty}
+        if uom:
+            line["product_uom_id"] = uom.id
+        order = self.env["sale.order"].create(
+            {"partner_id": self.dealer.id, "order_line": [Command.create(line)]}
+        )
+        order.action_confirm()
+        return order
+
+    def _proposed(self, contract):
+        wizard = Form(
+            self.env["after_sales.contract.stocking"].with_context(
+                active_model="after_sales.contract", active_id=contract.id
+            )
+        ).save()
+        return [
+            (line.product_id, line.delivered_qty, line.proposed_qty) for line in wizard.line_ids
+        ]
+
+    def test_short_delivery_without_backorder_counts_what_left(self):
+        """30 heaters ordered, 20 shipped, the rest dropped (no backorder): 20 x 25 % = 5."""
+        contract = self._parts_contract(fund=0.0, stocking_months=3, stocking_percent=25.0)
+        delivery = self._sell(30).picking_ids
+        delivery.move_ids.quantity = 20
+        delivery.move_ids.picked = True
+        Form.from_action(self.env, delivery.button_validate()).save().process_cancel_backorder()
+        self.assertEqual(delivery.state, "done")
+        self.assertFalse(delivery.backorder_ids)
+        self.assertEqual(self._proposed(contract), [(self.thermostat, 20.0, 5.0)])
+
+    def test_sales_in_dozens_count_in_units(self):
+        """Two dozen heaters sold and shipped: 24 x 10 % = 2.4, rounded up to 3."""
+        contract = self._parts_contract(fund=0.0, stocking_months=3, stocking_percent=10.0)
+        delivery = self._sell(2, self.dozen).picking_ids
+        self.assertEqual(delivery.move_ids.product_qty, 24.0)
+        self._validate(delivery)
+        self.assertEqual(self._proposed(contract), [(self.thermostat, 24.0, 3.0)])
