@@ -96,6 +96,25 @@ class TestStockAudit(PartsCase):
         expected = request.old_part_ids.filtered(lambda o: o.state == "expected")
         self.assertEqual(sum(expected.mapped("quantity")), 2.0)
 
+    def test_give_back_once_when_the_last_delivery_is_done(self):
+        """Boards on the fund and an igniter sold: the boards' backorder is cancelled while the
+        sale's delivery is open; the fund comes back once, when the last delivery is done."""
+        contract = self._parts_contract(fund=500.0)
+        self._stock(self.board, 1)
+        self._stock(self.igniter, 1)
+        request = self._approved(contract, [(self.board, 3), (self.igniter, 1)])
+        self._ship(request.picking_id, {self.board: 1}, backorder=True)
+        request.picking_id.backorder_ids.with_user(self.user_stock).action_cancel()
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(self._fund_rows(contract).mapped("amount"), [500.0, -240.0])
+        self._ship(request.sale_order_id.picking_ids, {self.igniter: 1}, backorder=False)
+        self.assertEqual(request.state, "done")
+        self.assertEqual(self._fund_rows(contract).mapped("amount"), [500.0, -240.0, 160.0])
+        # validating or cancelling again moves nothing
+        request._check_shipped()
+        self.assertEqual(len(self._fund_rows(contract)), 3)
+        self.assertEqual(self._balance(contract), 420.0)
+
     def test_whole_line_not_shipped_reverses_its_row(self):
         """No board at all in stock, shipped without backorder: the board's consumption row is
         reversed whole (marked reversed), nothing is drawn for it."""
