@@ -731,18 +731,25 @@ class AfterSalesPartsRequest(models.Model):
     def _drop_expected_old_parts(self, line, quantity):
         """The dealer no longer owes ``quantity`` old parts of requisition ``line``: its
         expected old parts are lowered (the latest first), or cancelled with their receipt
-        lines."""
+        lines; one already charged at cost for a part never sent has its charge reversed."""
         uom = line.product_id.uom_id
-        expected = self.old_part_ids.filtered(
-            lambda o: o.request_line_id == line and o.state == "expected"
-        ).sorted("id", reverse=True)
-        for old_part in expected:
+        owed = self.old_part_ids.filtered(
+            lambda o: o.request_line_id == line and o.state in ("expected", "charged")
+        ).sorted(lambda o: (o.state == "charged", -o.id))
+        for old_part in owed:
             if uom.compare(quantity, 0.0) <= 0:
                 break
             if uom.compare(old_part.quantity, quantity) <= 0:
                 quantity = uom.round(quantity - old_part.quantity)
-                old_part._action_cancel()
+                if old_part.state == "charged":
+                    old_part._reverse_charge()
+                    old_part._cancel_receipt_moves()
+                    old_part.sudo().state = "cancelled"
+                else:
+                    old_part._action_cancel()
                 continue
+            if old_part.state == "charged":
+                continue  # its charge covers more than the parts never sent: left as it is
             rest = uom.round(old_part.quantity - quantity)
             old_part.sudo().quantity = rest
             move = old_part.receipt_move_id

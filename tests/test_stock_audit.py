@@ -115,6 +115,31 @@ class TestStockAudit(PartsCase):
         self.assertEqual(len(self._fund_rows(contract)), 3)
         self.assertEqual(self._balance(contract), 420.0)
 
+    def test_charged_old_part_of_a_part_never_sent_is_reversed(self):
+        """A trade-in motor waits on a backorder past its old part's due date: the cron charges
+        the dealer its cost (45.50) on the fund, as the element's (60); the backorder is then
+        cancelled: the motor's charge is reversed by an appended row and its old part is no
+        longer owed."""
+        contract = self._parts_contract(fund=500.0, old_part_return_days=10)
+        self._stock(self.element, 1)
+        request = self._approved(contract, [(self.element, 1), (self.motor, 1)])
+        motor_old = request.old_part_ids.filtered(lambda o: o.product_id == self.motor)
+        self._ship(request.picking_id, {self.element: 1}, backorder=True)
+        with freeze_time("2026-03-25 09:00:00"):
+            self.env["after_sales.old.part"]._cron_charge_overdue()
+            self.assertEqual(motor_old.state, "charged")
+            charge = motor_old.charge_entry_id
+            self.assertEqual(charge.amount, -45.5)
+            request.picking_id.backorder_ids.with_user(self.user_stock).action_cancel()
+        self.assertEqual(request.state, "done")
+        self.assertEqual(motor_old.state, "cancelled")
+        self.assertTrue(charge.is_reversed)
+        # the element shipped and its old part is late too: its cost (60) stays charged
+        element_old = request.old_part_ids - motor_old
+        self.assertEqual(element_old.state, "charged")
+        self.assertEqual(self._balance(contract), 440.0)
+        self.assertEqual(motor_old.receipt_move_id.state, "cancel")
+
     def test_whole_line_not_shipped_reverses_its_row(self):
         """No board at all in stock, shipped without backorder: the board's consumption row is
         reversed whole (marked reversed), nothing is drawn for it."""
