@@ -665,12 +665,98 @@ class AfterSalesPartsRequest(models.Model):
             )
             if pickings and all(p.state in ("done", "cancel") for p in pickings):
                 done = pickings.filtered(lambda p: p.state == "done")
+                request.sudo()._give_back_unshipped(pickings)
                 request.sudo().write(
                     {
                         "state": "done",
                         "date_shipped": max(done.mapped("date_done")) if done else False,
                     }
                 )
+
+    def _give_back_unshipped(self, pickings):
+        """The free and fund parts that the after-sales delivery ``pickings`` did not ship
+        (shipped short without a backorder, or their backorder cancelled) were never issued:
+        their fund consumption is given back by an appended row (the whole row reversed when
+        none of the line shipped; the ledger is never edited) and the old parts of trade-in
+        parts never sent are no longer expected (R24, R25)."""
+        self.ensure_one()
+        issued = self.line_ids.filtered(lambda line: line.qty_free + line.qty_fund > 0)
+        if not issued:
+            return
+        shipped = {}
+        for move in pickings.filtered(lambda p: p.after_sales_parts_request_id == self).move_ids:
+            if move.state == "done" and move.location_dest_id.usage == "customer":
+                # what was done, not the demand (a move shipped short without a backorder
+                # keeps its demand)
+                qty = move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
+                shipped[move.product_id] = shipped.get(move.product_id, 0.0) + qty
+        lang_env = self._get_charge_lang_env(self.dealer_id)
+        today = fields.Date.context_today(self)
+        locked = False
+        for product, lines in issued.grouped("product_id").items():
+            uom = product.uom_id
+            short = uom.round(
+                sum(line.qty_free + line.qty_fund for line in lines) - shipped.get(product, 0.0)
+            )
+            for line in reversed(lines):
+                if uom.compare(short, 0.0) <= 0:
+                    break
+                take = min(short, line.qty_free + line.qty_fund)
+                short = uom.round(short - take)
+                if line.qty_fund and line.fund_entry_id and not line.fund_entry_id.is_reversed:
+                    if not locked:
+                        self.contract_id._lock_fund()
+                        locked = True
+                    reason = lang_env._("Parts never shipped")
+                    if uom.compare(take, line.qty_fund) >= 0:
+                        line.fund_entry_id._reverse(date=today, reason=reason)
+                    else:
+                        self.contract_id._fund_post(
+                            "reversal",
+                            line.currency_id.round(take * line.unit_price),
+                            today,
+                            lang_env._(
+                                "%(request)s: %(part)s x %(qty)s never shipped",
+                                request=self.name,
+                                part=product.with_context(lang=lang_env.lang).display_name,
+                                qty=take,
+                            ),
+                            source=line.fund_entry_id.source_ref or self.picking_id,
+                            reversed_entry_id=line.fund_entry_id.id,
+                            note=reason,
+                        )
+                elif line.policy == parts.POLICY_TRADE_IN:
+                    self._drop_expected_old_parts(line, take)
+
+    def _drop_expected_old_parts(self, line, quantity):
+        """The dealer no longer owes ``quantity`` old parts of requisition ``line``: its
+        expected old parts are lowered (the latest first), or cancelled with their receipt
+        lines; one already charged at cost for a part never sent has its charge reversed."""
+        uom = line.product_id.uom_id
+        owed = self.old_part_ids.filtered(
+            lambda o: o.request_line_id == line and o.state in ("expected", "charged")
+        ).sorted(lambda o: (o.state == "charged", -o.id))
+        for old_part in owed:
+            if uom.compare(quantity, 0.0) <= 0:
+                break
+            if uom.compare(old_part.quantity, quantity) <= 0:
+                quantity = uom.round(quantity - old_part.quantity)
+                if old_part.state == "charged":
+                    old_part._reverse_charge()
+                    old_part._cancel_receipt_moves()
+                    old_part.sudo().state = "cancelled"
+                else:
+                    old_part._action_cancel()
+                continue
+            if old_part.state == "charged":
+                continue  # its charge covers more than the parts never sent: left as it is
+            rest = uom.round(old_part.quantity - quantity)
+            old_part.sudo().quantity = rest
+            move = old_part.receipt_move_id
+            if move and move.state not in ("done", "cancel"):
+                # the receipt line is in the part's unit (``_prepare_receipt_move_vals``)
+                move.sudo().product_uom_qty = rest
+            quantity = 0.0
 
     @api.model
     def _cron_flag_overdue(self):

@@ -37,12 +37,16 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------
     def action_cancel(self):
         """An approved requisition's delivery is cancelled through the requisition, which gives
-        the fund back; cancelling the delivery alone would leave the fund drawn."""
-        if not (self.env.su and self.env.context.get("after_sales_request_cancel")):
+        the fund back; cancelling the delivery alone would leave the fund drawn. Once part of
+        it shipped (the requisition can no longer be cancelled), the warehouse cancels the
+        backorder of the rest, and the requisition gives back what never shipped."""
+        unwinding = self.env.su and self.env.context.get("after_sales_request_cancel")
+        if not unwinding:
             drawn = self.filtered(
                 lambda p: (
                     p.sudo().after_sales_parts_request_id.state == "approved"
                     and p.state not in ("done", "cancel")
+                    and not p.sudo()._after_sales_request_shipped()
                 )
             )
             if drawn:
@@ -54,21 +58,36 @@ class StockPicking(models.Model):
                         request=drawn[0].after_sales_parts_request_id.display_name,
                     )
                 )
-        return super().action_cancel()
+        result = super().action_cancel()
+        if not unwinding:
+            self.sudo()._after_sales_requests()._check_shipped()
+        return result
+
+    def _after_sales_request_shipped(self):
+        """Whether a delivery of this picking's parts requisition is already done."""
+        self.ensure_one()
+        request = self.after_sales_parts_request_id
+        pickings = self.search([("after_sales_parts_request_id", "=", request.id)])
+        return any(p.state == "done" for p in pickings | request.sale_order_id.picking_ids)
+
+    def _after_sales_requests(self):
+        """The parts requisitions these pickings ship: their own, and those of their sale
+        orders."""
+        requests = self.after_sales_parts_request_id
+        if self.sale_id:
+            requests |= (
+                self.env["after_sales.parts.request"]
+                .sudo()
+                .search([("sale_order_id", "in", self.sale_id.ids)])
+            )
+        return requests
 
     def _action_done(self):
         self._after_sales_check_paid()
         result = super()._action_done()
         done = self.filtered(lambda p: p.state == "done").sudo()
         done.after_sales_old_part_ids._on_receipt_done()
-        requests = done.after_sales_parts_request_id
-        if done.sale_id:
-            requests |= (
-                self.env["after_sales.parts.request"]
-                .sudo()
-                .search([("sale_order_id", "in", done.sale_id.ids)])
-            )
-        requests._check_shipped()
+        done._after_sales_requests()._check_shipped()
         return result
 
     def _after_sales_check_paid(self):

@@ -45,3 +45,4 @@ from . import test_company_check
 from . import test_write_guards
 from . import test_claims_audit
 from . import test_fund_audit
+from . import test_stock_audit

@@ -158,32 +158,46 @@ class AfterSalesContractStocking(models.TransientModel):
             ("product_id.product_tmpl_id.after_sales_part_ids", "!=", False),
             ("picking_type_id", "not in", parts_types.ids),
         ]
-        Move = self.env["stock.move"].sudo()
-        delivered = Move._read_group(
+        # the quantities done, in the products' units (a delivery validated short without a
+        # backorder keeps its demand on the move: only its move lines say what left)
+        MoveLine = self.env["stock.move.line"].sudo()
+        delivered = MoveLine._read_group(
             [
-                *common,
-                ("location_dest_id.usage", "=", "customer"),
-                ("location_id.usage", "=", "internal"),
-                ("after_sales_return_kind", "=", False),
+                (
+                    "move_id",
+                    "any",
+                    [
+                        *common,
+                        ("location_dest_id.usage", "=", "customer"),
+                        ("location_id.usage", "=", "internal"),
+                        ("after_sales_return_kind", "=", False),
+                    ],
+                )
             ],
             ["product_id"],
-            ["product_qty:sum"],
+            ["quantity_product_uom:sum"],
         )
-        returned = Move._read_group(
+        returned = MoveLine._read_group(
             [
-                *common,
-                ("location_id.usage", "=", "customer"),
-                ("location_dest_id.usage", "=", "internal"),
-                "|",
-                "&",
-                ("after_sales_return_kind", "=", False),
-                ("to_refund", "=", True),
-                "&",
-                ("after_sales_return_kind", "=", "receipt"),
-                ("after_sales_return_line_id.return_id.resolution", "=", "refund"),
+                (
+                    "move_id",
+                    "any",
+                    [
+                        *common,
+                        ("location_id.usage", "=", "customer"),
+                        ("location_dest_id.usage", "=", "internal"),
+                        "|",
+                        "&",
+                        ("after_sales_return_kind", "=", False),
+                        ("to_refund", "=", True),
+                        "&",
+                        ("after_sales_return_kind", "=", "receipt"),
+                        ("after_sales_return_line_id.return_id.resolution", "=", "refund"),
+                    ],
+                )
             ],
             ["product_id"],
-            ["product_qty:sum"],
+            ["quantity_product_uom:sum"],
         )
         result = {}
         for sign, groups in ((1, delivered), (-1, returned)):
