@@ -1000,7 +1000,7 @@ class AfterSalesReturn(models.Model):
             "line_ids": [Command.create(line)] if claim.product_id else [],
         }
         if claim.call_time:
-            vals["date_defect"] = fields.Datetime.context_timestamp(self, claim.call_time).date()
+            vals["date_defect"] = claim._local_date(claim.call_time)
         if claim.coverage_window in ("doa", "quality"):
             vals["type_override"] = claim.coverage_window
         if not commands:
@@ -1093,8 +1093,8 @@ class AfterSalesReturn(models.Model):
         }
 
     def _delivered_lot_dates(self):
-        """{lot: date the dealer received it}: the first done delivery of each serial to the
-        dealer or its sub-dealers."""
+        """{lot: day the dealer received it, where the company works}: the first done delivery
+        of each serial to the dealer or its sub-dealers."""
         self.ensure_one()
         if not self.dealer_id:
             return {}
@@ -1114,7 +1114,7 @@ class AfterSalesReturn(models.Model):
             )
         )
         return {
-            lot.with_env(self.env): fields.Datetime.context_timestamp(self, date).date()
+            lot.with_env(self.env): self._local_date(date)
             for lot, date in groups
         }
 

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -231,6 +231,35 @@ class TestReturnType(ReturnCase):
         self.assertEqual(
             self._suggest(sold - timedelta(days=1), card=card).return_type, "dealer_stock"
         )
+
+    def test_delivery_day_is_the_companys_whoever_saves_the_return(self):
+        # SN-1 left at 17:30 UTC: 01:30 the next day in Shanghai, where the company works. A
+        # user in New York (still the same day there) sees the company's day, which the
+        # dead-on-arrival window counts from.
+        self.company.partner_id.tz = "Asia/Shanghai"
+        delivered = self.order.picking_ids.move_line_ids.filtered(lambda ml: ml.lot_id == self.sn1)
+        left = datetime.combine(self.today, time(17, 30))
+        delivered.date = left
+        ret = (
+            self.env["after_sales.return"]
+            .with_context(tz="America/New_York")
+            .create(
+                {
+                    "dealer_id": self.dealer.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.heater.id,
+                                "lot_id": self.sn1.id,
+                                "quantity": 1,
+                                "reason": "Does not heat",
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        self.assertEqual(ret.delivery_date, self.today + timedelta(days=1))
 
     def test_user_confirms_another_type(self):
         delivered = self.today - timedelta(days=60)
