@@ -666,6 +666,7 @@ class AfterSalesPartsRequest(models.Model):
             if pickings and all(p.state in ("done", "cancel") for p in pickings):
                 done = pickings.filtered(lambda p: p.state == "done")
                 request.sudo()._give_back_unshipped(pickings)
+                request.sudo()._refund_unshipped_sales()
                 request.sudo().write(
                     {
                         "state": "done",
@@ -727,6 +728,30 @@ class AfterSalesPartsRequest(models.Model):
                         )
                 elif line.policy == parts.POLICY_TRADE_IN:
                     self._drop_expected_old_parts(line, take)
+
+    def _refund_unshipped_sales(self):
+        """The sold parts invoiced before shipping (款到发货) that never left (shipped short
+        without a backorder, or their backorder cancelled) are refunded: their order lines
+        come down to what was delivered and Odoo's own invoicing of the order gives the credit
+        note, posted at once. Called when the requisition's deliveries are all done or
+        cancelled; nothing is refunded twice (the order is then invoiced as delivered)."""
+        self.ensure_one()
+        order = self.sale_order_id.sudo()
+        over = order.order_line.filtered(
+            lambda line: (
+                line.product_id.type == "consu"
+                and line.product_uom_id.compare(line.qty_invoiced, line.qty_delivered) > 0
+            )
+        )
+        if not over:
+            return self.env["account.move"]
+        for line in over:
+            line.product_uom_qty = line.qty_delivered
+        refunds = order.with_context(lang=self.dealer_id._after_sales_lang())._create_invoices(
+            final=True
+        )
+        refunds.action_post()
+        return refunds
 
     def _drop_expected_old_parts(self, line, quantity):
         """The dealer no longer owes ``quantity`` old parts of requisition ``line``: its

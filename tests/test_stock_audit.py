@@ -186,6 +186,37 @@ class TestStockAudit(PartsCase):
         rest.with_user(self.user_stock).action_cancel()
         self.assertEqual(request.state, "done")
 
+    def test_paid_parts_never_shipped_are_refunded(self):
+        """款到发货: 3 igniters at 35 invoiced at approval (105.00) and paid; one ships, the
+        warehouse cancels the backorder of the other two: a credit note of 70.00 is posted for
+        the dealer, the order comes down to the one igniter delivered, and nothing is refunded
+        twice."""
+        contract = self._parts_contract(fund=0.0)
+        contract.with_user(self.user_manager).parts_prepayment = True
+        self._stock(self.igniter, 1)
+        request = self._approved(contract, [(self.igniter, 3)])
+        order = request.sale_order_id
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.amount_total, 105.0)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        sale_picking = order.picking_ids
+        self._ship(sale_picking, {self.igniter: 1}, backorder=True)
+        rest = order.picking_ids - sale_picking
+        rest.with_user(self.user_stock).action_cancel()
+        self.assertEqual(request.state, "done")
+        refund = order.invoice_ids - invoice
+        self.assertEqual(refund.move_type, "out_refund")
+        self.assertEqual(refund.state, "posted")
+        self.assertEqual(refund.partner_id, contract.dealer_id)
+        self.assertEqual(refund.amount_total, 70.0)
+        self.assertEqual(refund.invoice_line_ids.quantity, 2.0)
+        line = order.order_line.filtered(lambda sl: sl.product_id == self.igniter)
+        self.assertEqual((line.product_uom_qty, line.qty_delivered, line.qty_invoiced), (1, 1, 1))
+        self.assertFalse(request._refund_unshipped_sales())
+        self.assertEqual(len(order.invoice_ids), 2)
+
 
 @freeze_time("2026-03-10 09:00:00")
 @tagged("post_install", "-at_install")
