@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -652,17 +653,22 @@ class AfterSalesPartsRequest(models.Model):
         )
 
     def _check_shipped(self):
-        """Called when a delivery is validated: the requisition is done once its after-sales
-        delivery and the sale order's deliveries are all done or cancelled."""
+        """Called when a delivery (or a return of it) is validated or cancelled: the
+        requisition is done once its after-sales delivery and the sale order's deliveries are
+        all done or cancelled; a done requisition whose parts the dealer sent back with Odoo's
+        return of its delivery gives their fund back."""
         backorders = self.env["stock.picking"].search(
             [("after_sales_parts_request_id", "in", self.ids)]
         )
-        for request in self.filtered(lambda r: r.state == "approved"):
+        for request in self.filtered(lambda r: r.state in ("approved", "done")):
             pickings = (
                 request.picking_id
                 | request.sale_order_id.picking_ids
                 | backorders.filtered(lambda p, r=request: p.after_sales_parts_request_id == r)
             )
+            if request.state == "done":
+                request.sudo()._give_back_unshipped(pickings)
+                continue
             if pickings and all(p.state in ("done", "cancel") for p in pickings):
                 done = pickings.filtered(lambda p: p.state == "done")
                 request.sudo()._give_back_unshipped(pickings)
@@ -675,59 +681,101 @@ class AfterSalesPartsRequest(models.Model):
                 )
 
     def _give_back_unshipped(self, pickings):
-        """The free and fund parts that the after-sales delivery ``pickings`` did not ship
-        (shipped short without a backorder, or their backorder cancelled) were never issued:
-        their fund consumption is given back by an appended row (the whole row reversed when
-        none of the line shipped; the ledger is never edited) and the old parts of trade-in
-        parts never sent are no longer expected (R24, R25)."""
+        """The free and fund parts that the after-sales delivery ``pickings`` did not leave
+        with the dealer (shipped short without a backorder, their backorder cancelled, or sent
+        back with Odoo's return of the delivery) were never issued: their fund consumption is
+        given back by appended rows (the whole row reversed when none of the line stayed; the
+        ledger is never edited) and the old parts of trade-in parts never kept are no longer
+        expected (R24, R25). What the ledger already gave back is counted, so the call is
+        idempotent: made when the deliveries are all done or cancelled, and again when a
+        return of them is validated later."""
         self.ensure_one()
         issued = self.line_ids.filtered(lambda line: line.qty_free + line.qty_fund > 0)
         if not issued:
             return
-        shipped = {}
-        for move in pickings.filtered(lambda p: p.after_sales_parts_request_id == self).move_ids:
-            if move.state == "done" and move.location_dest_id.usage == "customer":
-                # what was done, not the demand (a move shipped short without a backorder
-                # keeps its demand)
-                qty = move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
-                shipped[move.product_id] = shipped.get(move.product_id, 0.0) + qty
+        # what was done, not the demand (a move shipped short without a backorder keeps its
+        # demand), net of what came back from the dealer
+        shipped, returned = defaultdict(float), defaultdict(float)
+        own = pickings.filtered(lambda p: p.after_sales_parts_request_id == self)
+        for move in own.move_ids.filtered(lambda m: m.state == "done"):
+            qty = move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
+            if move.location_dest_id.usage == "customer":
+                shipped[move.product_id] += qty
+            elif move.location_id.usage == "customer" and move.origin_returned_move_id:
+                # Odoo's return of the delivery (an old part's receipt is no return)
+                returned[move.product_id] += qty
+        entries = issued.fund_entry_id
+        given = {
+            entry.id: amount
+            for entry, amount in self.env["after_sales.fund.entry"]
+            .sudo()
+            ._read_group(
+                [("reversed_entry_id", "in", entries.ids), ("kind", "=", "reversal")],
+                ["reversed_entry_id"],
+                ["amount:sum"],
+            )
+        }
         lang_env = self._get_charge_lang_env(self.dealer_id)
         today = fields.Date.context_today(self)
         locked = False
         for product, lines in issued.grouped("product_id").items():
             uom = product.uom_id
-            short = uom.round(
-                sum(line.qty_free + line.qty_fund for line in lines) - shipped.get(product, 0.0)
+            kept = shipped[product] - returned[product]
+            short = uom.round(sum(line.qty_free + line.qty_fund for line in lines) - kept)
+            sent_back = bool(returned[product])
+            reason = (
+                lang_env._("Parts sent back") if sent_back else lang_env._("Parts never shipped")
             )
+            part = product.with_context(lang=lang_env.lang).display_name
             for line in reversed(lines):
-                if uom.compare(short, 0.0) <= 0:
-                    break
-                take = min(short, line.qty_free + line.qty_fund)
+                take = max(min(short, line.qty_free + line.qty_fund), 0.0)
                 short = uom.round(short - take)
-                if line.qty_fund and line.fund_entry_id and not line.fund_entry_id.is_reversed:
+                entry = line.fund_entry_id
+                if line.qty_fund and entry:
+                    currency = line.currency_id
+                    whole = uom.compare(take, line.qty_fund) >= 0
+                    due = -entry.amount if whole else currency.round(take * line.unit_price)
+                    missing = currency.round(due - given.get(entry.id, 0.0))
+                    if currency.compare_amounts(missing, 0.0) <= 0:
+                        continue
                     if not locked:
                         self.contract_id._lock_fund()
                         locked = True
-                    reason = lang_env._("Parts never shipped")
-                    if uom.compare(take, line.qty_fund) >= 0:
-                        line.fund_entry_id._reverse(date=today, reason=reason)
-                    else:
-                        self.contract_id._fund_post(
-                            "reversal",
-                            line.currency_id.round(take * line.unit_price),
-                            today,
-                            lang_env._(
-                                "%(request)s: %(part)s x %(qty)s never shipped",
-                                request=self.name,
-                                part=product.with_context(lang=lang_env.lang).display_name,
-                                qty=take,
-                            ),
-                            source=line.fund_entry_id.source_ref or self.picking_id,
-                            reversed_entry_id=line.fund_entry_id.id,
-                            note=reason,
+                    if whole and not given.get(entry.id) and not entry.is_reversed:
+                        entry._reverse(date=today, reason=reason)
+                        continue
+                    if sent_back:
+                        name = lang_env._(
+                            "%(request)s: %(part)s x %(qty)s sent back",
+                            request=self.name,
+                            part=part,
+                            qty=take,
                         )
+                    else:
+                        name = lang_env._(
+                            "%(request)s: %(part)s x %(qty)s never shipped",
+                            request=self.name,
+                            part=part,
+                            qty=take,
+                        )
+                    self.contract_id._fund_post(
+                        "reversal",
+                        missing,
+                        today,
+                        name,
+                        source=entry.source_ref or self.picking_id,
+                        reversed_entry_id=entry.id,
+                        note=reason,
+                    )
                 elif line.policy == parts.POLICY_TRADE_IN:
-                    self._drop_expected_old_parts(line, take)
+                    owed = sum(
+                        old_part.quantity
+                        for old_part in self.old_part_ids
+                        if old_part.request_line_id == line and old_part.state != "cancelled"
+                    )
+                    drop = uom.round(owed - (line.qty_free + line.qty_fund - take))
+                    if uom.compare(drop, 0.0) > 0:
+                        self._drop_expected_old_parts(line, drop)
 
     def _refund_unshipped_sales(self):
         """The sold parts invoiced before shipping (款到发货) that never left (shipped short
