@@ -582,6 +582,12 @@ class AfterSalesContract(models.Model):
             )
         self._check_terms_writable(vals)
         result = super().write(vals)
+        if "card_deadline_days" in vals:
+            # the registered cards' late flag follows the new deadline: their state too, so
+            # that claims (which read the state) and unit allowances (the flag) agree
+            self.env["after_sales.warranty.card"].search(
+                [("contract_id", "in", self.ids), ("state", "in", ("registered", "late"))]
+            )._redecide_late()
         if "portal_sub_dealer_access" in vals or (
             {"state", "dealer_id", "company_id"} & vals.keys()
             and any(self.mapped("portal_sub_dealer_access"))

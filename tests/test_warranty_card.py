@@ -66,6 +66,19 @@ class TestWarrantyCard(ServiceCase):
         self.assertEqual(late.state, "late")
         self.assertTrue(late.is_late)
 
+    def test_new_card_deadline_redecides_the_registered_cards(self):
+        """The manager corrects the contract's deadline to one month (合同五 四.6 says one
+        month): a card received 25 days after the sale is no longer late, in its state (what
+        claims read) as in its flag (what unit allowances read); back to 20 days, it is late
+        again."""
+        sale = self.today - timedelta(days=40)
+        card = self._card(sale_date=sale, date_received=sale + timedelta(days=25))
+        self.assertEqual((card.state, card.is_late), ("late", True))
+        self.contract.with_user(self.user_manager).card_deadline_days = 30
+        self.assertEqual((card.state, card.is_late), ("registered", False))
+        self.contract.with_user(self.user_manager).card_deadline_days = 20
+        self.assertEqual((card.state, card.is_late), ("late", True))
+
     def test_duplicate_serial_is_refused_naming_the_card(self):
         card = self._card()
         with self.assertRaisesRegex(ValidationError, f"already has the warranty card {card.name}"):
