@@ -655,6 +655,68 @@ class AfterSalesClaim(models.Model):
         """The claim's contract is the one serving its dealer on the call date."""
         self._check_contract_serves_dealer()
 
+    @api.constrains("call_time", "arranged_time", "arrival_time", "completion_time")
+    def _check_service_times(self):
+        """R9, R19: the service follows the call. A visit is arranged, the technician arrives and
+        the repair is completed no earlier than the customer called, and the repair is completed
+        no earlier than the technician arrived: out of order, the response deadlines (counted
+        from the call, tools/sla.py) would look met. Arranged and arrival times are not
+        compared: each has its own deadline from the call, and an arrangement recorded after
+        the arrival only makes the arrangement later, never a deadline met. Times compare as
+        stored (UTC) and read in the message in the company's time zone."""
+        for claim in self:
+            call, arranged = claim.call_time, claim.arranged_time
+            arrival, completion = claim.arrival_time, claim.completion_time
+            tz = claim._company_tz().zone
+
+            def local(moment, tz=tz):
+                return format_datetime(self.env, moment, tz=tz, dt_format="medium")
+
+            if call and arranged and arranged < call:
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: the visit is recorded as arranged at %(arranged)s, "
+                        "before the customer called at %(call)s. Correct the arranged time or "
+                        "the call time.",
+                        claim=claim.display_name,
+                        arranged=local(arranged),
+                        call=local(call),
+                    )
+                )
+            if call and arrival and arrival < call:
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: the technician is recorded as arriving on site at "
+                        "%(arrival)s, before the customer called at %(call)s. Correct the arrival "
+                        "time or the call time.",
+                        claim=claim.display_name,
+                        arrival=local(arrival),
+                        call=local(call),
+                    )
+                )
+            if call and completion and completion < call:
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: the repair is recorded as completed at %(completion)s, "
+                        "before the customer called at %(call)s. Correct the completion time or "
+                        "the call time.",
+                        claim=claim.display_name,
+                        completion=local(completion),
+                        call=local(call),
+                    )
+                )
+            if arrival and completion and completion < arrival:
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: the repair is recorded as completed at %(completion)s, "
+                        "before the technician arrived on site at %(arrival)s. Correct the "
+                        "completion time or the arrival time.",
+                        claim=claim.display_name,
+                        completion=local(completion),
+                        arrival=local(arrival),
+                    )
+                )
+
     @api.constrains("service_plan_id", "customer_id", "company_id")
     def _check_service_plan(self):
         """R29: a request uses the service plan of its own customer, in its company."""

@@ -127,11 +127,20 @@ class ServiceCase(AfterSalesCase):
 
     @classmethod
     def _claim(cls, card=None, **values):
-        card = card or cls._card()
+        """A draft claim of ``card`` (by default a unit sold 30 days before the call). Without
+        a ``call_time`` the customer called an hour ago, or an hour before the earliest
+        arranged, arrival or completion time given: the service follows the call."""
+        call_time = values.pop("call_time", None)
+        if not call_time:
+            times = [values.get(f) for f in ("arranged_time", "arrival_time", "completion_time")]
+            call_time = min([datetime.now(), *filter(None, times)]) - timedelta(hours=1)
+        if not card:
+            sale_date = min(cls.today, call_time.date()) - timedelta(days=30)
+            card = cls._card(sale_date=sale_date)
         vals = {
             "card_id": card.id,
             "dealer_id": card.dealer_id.id,
-            "call_time": datetime.now() - timedelta(hours=1),
+            "call_time": call_time,
             "cause_category": "product_defect",
             "symptom": "No hot water",
         }

@@ -1,14 +1,16 @@
 import base64
 import io
 import json
+import re
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
+from odoo.tools.misc import format_datetime
 
 from .common_service import ServiceCase
 
@@ -293,6 +295,101 @@ class TestClaimCardIntegrity(IntegrityCase):
         claim.invalidate_recordset()
         card.invalidate_recordset()
         self.assertEqual((claim.contract_id, card.contract_id), (self.contract, self.contract))
+
+    def _local(self, moment):
+        """``moment`` (naive UTC) as the claim's messages write it: in the company's time zone."""
+        return re.escape(format_datetime(self.env, moment, tz="Asia/Shanghai", dt_format="medium"))
+
+    def test_service_times_follow_the_call(self):
+        """R9, R19: a visit is arranged, the technician arrives and the repair is completed no
+        earlier than the customer called, and completed no earlier than the arrival: out of
+        order, the response deadlines would look met. The message names the claim and both
+        times, in the company's time zone (10:00 in Shanghai is 02:00 UTC)."""
+        call = datetime(2026, 6, 14, 2, 0)
+        claim = self._claim(call_time=call, onsite=True, zone="urban")
+        name = re.escape(claim.name)
+        early = call - timedelta(hours=1)
+        with self.assert_refused(
+            ValidationError,
+            f"Claim {name}: the technician is recorded as arriving on site at "
+            f"{self._local(early)}, before the customer called at {self._local(call)}",
+        ):
+            claim.write({"arrival_time": early})
+        with self.assert_refused(
+            ValidationError,
+            f"Claim {name}: the visit is recorded as arranged at {self._local(early)}, before "
+            f"the customer called at {self._local(call)}",
+        ):
+            claim.write({"arranged_time": early})
+        with self.assert_refused(
+            ValidationError,
+            f"Claim {name}: the repair is recorded as completed at {self._local(early)}, before "
+            f"the customer called at {self._local(call)}",
+        ):
+            claim.write({"completion_time": early})
+        # moving the call after the service is refused as well
+        claim.write({"arrival_time": call + timedelta(hours=3)})
+        with self.assert_refused(ValidationError, "arriving on site at .*, before the customer"):
+            claim.write({"call_time": call + timedelta(hours=4)})
+        arrival = call + timedelta(hours=3)
+        with self.assert_refused(
+            ValidationError,
+            f"Claim {name}: the repair is recorded as completed at "
+            f"{self._local(call + timedelta(hours=2))}, before the technician arrived on site at "
+            f"{self._local(arrival)}",
+        ):
+            claim.write({"completion_time": call + timedelta(hours=2)})
+        self.assertEqual(
+            (claim.call_time, claim.arrival_time, claim.completion_time), (call, arrival, False)
+        )
+        with self.assertRaisesRegex(ValidationError, "completed at .*, before the customer"):
+            self._claim(call_time=call, completion_time=early)
+
+    def test_service_times_at_the_same_moment_are_accepted(self):
+        """Arranged, on site and completed the minute the customer called: nothing out of
+        order, and every deadline met."""
+        call = datetime(2026, 6, 14, 2, 0)
+        claim = self._claim(
+            call_time=call,
+            arranged_time=call,
+            arrival_time=call,
+            completion_time=call,
+            onsite=True,
+            zone="urban",
+        )
+        self.assertFalse(claim.is_sla_overdue)
+        later = self._claim(call_time=call, onsite=True, zone="urban")
+        done = call + timedelta(hours=2)
+        later.with_user(self.user_desk).write({"arrival_time": done, "completion_time": done})
+        self.assertEqual(later.completion_time, later.arrival_time)
+
+    def test_desk_is_refused_service_times_before_the_call(self):
+        """The service desk, not the superuser, meets the same refusals, on a new claim and on
+        a saved one."""
+        call = datetime(2026, 6, 14, 2, 0)
+        claim = self._claim(call_time=call, onsite=True, zone="urban")
+        desk_claim = claim.with_user(self.user_desk)
+        name = re.escape(claim.name)
+        early = call - timedelta(minutes=30)
+        with self.assert_refused(
+            ValidationError,
+            f"Claim {name}: the technician is recorded as arriving on site at "
+            f"{self._local(early)}, before the customer called at {self._local(call)}",
+        ):
+            desk_claim.write({"arrival_time": early})
+        desk_claim.write({"arrival_time": call + timedelta(hours=1)})
+        with self.assert_refused(ValidationError, "before the technician arrived on site"):
+            desk_claim.write({"completion_time": call + timedelta(minutes=30)})
+        card = self._card()
+        with self.assertRaisesRegex(ValidationError, "completed at .*, before the customer"):
+            self.env["after_sales.claim"].with_user(self.user_desk).create(
+                {
+                    "card_id": card.id,
+                    "dealer_id": card.dealer_id.id,
+                    "call_time": call,
+                    "completion_time": early,
+                }
+            )
 
     def test_duplicate_serial_in_another_company_names_nothing_of_it(self):
         lot = self.env["stock.lot"].create(
