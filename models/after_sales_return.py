@@ -1113,10 +1113,7 @@ class AfterSalesReturn(models.Model):
                 ["date:min"],
             )
         )
-        return {
-            lot.with_env(self.env): self._local_date(date)
-            for lot, date in groups
-        }
+        return {lot.with_env(self.env): self._local_date(date) for lot, date in groups}
 
     def _find_origin_invoice(self):
         """The dealer's latest posted invoice for the returned serials (through their sale
