@@ -204,6 +204,7 @@ class TestStockAudit(PartsCase):
         fund by an appended row; checking again gives nothing more; the two others sent back
         later give the rest, so the fund is where it started."""
         contract = self._parts_contract(fund=500.0)
+        contract.dealer_id.lang = "zh_CN"
         self._stock(self.board, 3)
         request = self._approved(contract, [(self.board, 3)])
         consumption = request.line_ids.fund_entry_id
@@ -216,7 +217,9 @@ class TestStockAudit(PartsCase):
         self.assertEqual(rows.mapped("amount"), [500.0, -240.0, 80.0])
         self.assertEqual(rows[-1].kind, "reversal")
         self.assertEqual(rows[-1].reversed_entry_id, consumption)
-        self.assertIn("sent back", rows[-1].name)
+        # in the dealer's language (Chinese)
+        self.assertEqual(rows[-1].name, f"{request.name}：Control Board x 1.0 已退回")
+        self.assertEqual(rows[-1].note, "配件已退回")
         self.assertEqual(self._balance(contract), 340.0)
         request._check_shipped()
         self.assertEqual(len(self._fund_rows(contract)), 3, "nothing given back twice")
