@@ -810,6 +810,11 @@ class AfterSalesContract(models.Model):
         self.ensure_one()
         return _in_force_on(self.state, self.date_start, self._get_last_day(), day)
 
+    def _ended(self):
+        """The contracts of ``self`` that have ended (expired or terminated, with a last
+        day): their late documents and waiting claims are still settled."""
+        return self.filtered(lambda c: c.state in ("expired", "terminated") and c._get_last_day())
+
     def _in_force_between(self, start, end):
         """The contracts of ``self`` that were in force at some day of [start, end]."""
         return self.filtered(

@@ -1240,10 +1240,7 @@ class AfterSalesSettlement(models.Model):
         reimbursed (claims approved while a contract ran are reimbursed after it ends) or
         unsettled ledger rows dated in it (the corrections of late documents, R12a)."""
         in_force = contracts._in_force_between(start, end)
-        ended = (
-            contracts.filtered(lambda c: c.state in ("expired", "terminated") and c._get_last_day())
-            - in_force
-        )
+        ended = contracts._ended() - in_force
         if ended:
             waiting = (
                 self.env["after_sales.claim"]
@@ -1316,9 +1313,7 @@ class AfterSalesSettlement(models.Model):
         strict = errors is None
         errors = [] if errors is None else errors
         start, end = periods.quarter_bounds(year, quarter)
-        ended = contracts.filtered(
-            lambda c: c.state in ("expired", "terminated") and c._get_last_day()
-        )
+        ended = contracts._ended()
         if ended:
             # the corrections late documents call for after their quarter was posted (R12a)
             ended._lock_fund()
@@ -1332,7 +1327,8 @@ class AfterSalesSettlement(models.Model):
             raise UserError(next(iter(refused.values())))
         errors.extend(refused.items())
         todo -= todo.browse([c.id for c in refused])
-        self.env["after_sales.fund"]._accrue(todo, end)
+        # the ended contracts were accrued above, under their lock
+        self.env["after_sales.fund"]._accrue(todo - ended, end)
         settlements = (
             self.sudo()
             .create(
