@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import new_test_user
+from odoo.tests import Form, new_test_user
 
 from .common import AfterSalesCase
 
@@ -126,3 +126,16 @@ class PartsCase(AfterSalesCase):
             move.picked = True
         picking.button_validate()
         self.assertEqual(picking.state, "done")
+
+    def _return_from_customer(self, picking, qty):
+        """The dealer (or its customer) sends ``qty`` of ``picking``'s goods back with Odoo's
+        own return of the delivery, validated by the warehouse."""
+        wizard = Form(
+            self.env["stock.return.picking"].with_context(
+                active_id=picking.id, active_ids=picking.ids, active_model="stock.picking"
+            )
+        ).save()
+        wizard.product_return_moves.quantity = qty
+        back = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        self._validate(back)
+        return back

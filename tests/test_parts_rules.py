@@ -89,16 +89,6 @@ class TestPartsRules(PartsCase):
             picking.move_ids.date = fields.Datetime.now() - timedelta(days=days_ago)
         return picking
 
-    def _return_from_customer(self, picking, qty):
-        wizard = Form(
-            self.env["stock.return.picking"].with_context(
-                active_id=picking.id, active_ids=picking.ids, active_model="stock.picking"
-            )
-        ).save()
-        wizard.product_return_moves.quantity = qty
-        back = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
-        self._validate(back)
-
     def test_stocking_counts_what_the_dealer_really_sold(self):
         """Heaters: a sale of 30 ordered, 20 delivered (10 on backorder), 4 returned by the
         customer; a repair delivery of 5 does not count: 20 - 4 = 16 x 25 % = 4. Igniters

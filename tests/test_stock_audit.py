@@ -186,18 +186,6 @@ class TestStockAudit(PartsCase):
         rest.with_user(self.user_stock).action_cancel()
         self.assertEqual(request.state, "done")
 
-    def _send_back(self, picking, qty):
-        """The dealer sends ``qty`` of ``picking``'s parts back with Odoo's return."""
-        wizard = Form(
-            self.env["stock.return.picking"].with_context(
-                active_id=picking.id, active_ids=picking.ids, active_model="stock.picking"
-            )
-        ).save()
-        wizard.product_return_moves.quantity = qty
-        back = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
-        self._ship(back, {move.product_id: qty for move in back.move_ids}, backorder=False)
-        return back
-
     def test_parts_sent_back_give_their_fund_back(self):
         """Three boards at 80 drawn on the fund (240) and delivered: the requisition is done.
         The dealer sends one back with Odoo's return of the delivery: 80 comes back to the
@@ -212,7 +200,7 @@ class TestStockAudit(PartsCase):
         self._ship(request.picking_id, {self.board: 3}, backorder=False)
         self.assertEqual(request.state, "done")
         self.assertEqual(self._balance(contract), 260.0)
-        self._send_back(request.picking_id, 1)
+        self._return_from_customer(request.picking_id, 1)
         rows = self._fund_rows(contract)
         self.assertEqual(rows.mapped("amount"), [500.0, -240.0, 80.0])
         self.assertEqual(rows[-1].kind, "reversal")
@@ -223,7 +211,7 @@ class TestStockAudit(PartsCase):
         self.assertEqual(self._balance(contract), 340.0)
         request._check_shipped()
         self.assertEqual(len(self._fund_rows(contract)), 3, "nothing given back twice")
-        self._send_back(request.picking_id, 2)
+        self._return_from_customer(request.picking_id, 2)
         self.assertEqual(self._fund_rows(contract).mapped("amount"), [500.0, -240.0, 80.0, 160.0])
         self.assertEqual(self._balance(contract), 500.0)
         self.assertEqual(consumption.amount, -240.0, "the consumption row is never edited")
