@@ -686,31 +686,27 @@ class AfterSalesPartsRequest(models.Model):
         back with Odoo's return of the delivery) were never issued: their fund consumption is
         given back by appended rows (the whole row reversed when none of the line stayed; the
         ledger is never edited) and the old parts of trade-in parts never kept are no longer
-        expected (R24, R25). What the ledger already gave back is counted, so the call is
-        idempotent: made when the deliveries are all done or cancelled, and again when a
-        return of them is validated later."""
+        expected (R24, R25). Parts sent back and then shipped to the dealer again (Odoo's
+        return of the return) are issued again: the fund is drawn again by a row of its own
+        and their old parts are owed again. What the ledger already gave back and drew again
+        is counted, so the call is idempotent: made when the deliveries are all done or
+        cancelled, and again when a return of them is validated later."""
         self.ensure_one()
         issued = self.line_ids.filtered(lambda line: line.qty_free + line.qty_fund > 0)
         if not issued:
             return
-        # what was done, not the demand (a move shipped short without a backorder keeps its
-        # demand), net of what came back from the dealer
-        shipped, returned = defaultdict(float), defaultdict(float)
-        own = pickings.filtered(lambda p: p.after_sales_parts_request_id == self)
-        for move in own.move_ids.filtered(lambda m: m.state == "done"):
-            qty = move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
-            if move.location_dest_id.usage == "customer":
-                shipped[move.product_id] += qty
-            elif move.location_id.usage == "customer" and move.origin_returned_move_id:
-                # Odoo's return of the delivery (an old part's receipt is no return)
-                returned[move.product_id] += qty
+        shipped, returned = self._shipped_and_returned(pickings)
         entries = issued.fund_entry_id
+        # net of what was given back (reversals) and drawn again (consumptions) for each row
         given = {
             entry.id: amount
             for entry, amount in self.env["after_sales.fund.entry"]
             .sudo()
             ._read_group(
-                [("reversed_entry_id", "in", entries.ids), ("kind", "=", "reversal")],
+                [
+                    ("reversed_entry_id", "in", entries.ids),
+                    ("kind", "in", ("reversal", "consumption")),
+                ],
                 ["reversed_entry_id"],
                 ["amount:sum"],
             )
@@ -736,11 +732,14 @@ class AfterSalesPartsRequest(models.Model):
                     whole = uom.compare(take, line.qty_fund) >= 0
                     due = -entry.amount if whole else currency.round(take * line.unit_price)
                     missing = currency.round(due - given.get(entry.id, 0.0))
-                    if currency.compare_amounts(missing, 0.0) <= 0:
+                    if currency.is_zero(missing):
                         continue
                     if not locked:
                         self.contract_id._lock_fund()
                         locked = True
+                    if missing < 0:
+                        self._draw_again(line, entry, missing)
+                        continue
                     if whole and not given.get(entry.id) and not entry.is_reversed:
                         entry._reverse(date=today, reason=reason)
                         continue
@@ -776,6 +775,69 @@ class AfterSalesPartsRequest(models.Model):
                     drop = uom.round(owed - (line.qty_free + line.qty_fund - take))
                     if uom.compare(drop, 0.0) > 0:
                         self._drop_expected_old_parts(line, drop)
+                    elif uom.compare(drop, 0.0) < 0:
+                        self._expect_old_parts_again(line, -drop)
+
+    def _shipped_and_returned(self, pickings):
+        """``({product: quantity shipped}, {product: quantity sent back})`` of this
+        requisition's own deliveries among ``pickings``, in the products' units: what was
+        done, not the demand (a move shipped short without a backorder keeps its demand);
+        sent back is Odoo's return of a delivery (an old part's receipt is no return), and a
+        return of that return ships again."""
+        shipped, returned = defaultdict(float), defaultdict(float)
+        own = pickings.filtered(lambda p: p.after_sales_parts_request_id == self)
+        for move in own.move_ids.filtered(lambda m: m.state == "done"):
+            qty = move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
+            if move.location_dest_id.usage == "customer":
+                shipped[move.product_id] += qty
+            elif move.location_id.usage == "customer" and move.origin_returned_move_id:
+                returned[move.product_id] += qty
+        return shipped, returned
+
+    def _draw_again(self, line, entry, amount):
+        """Fund parts of requisition ``line``, given back when the dealer sent them back, were
+        shipped to the dealer again: the fund is drawn again (``amount``, negative) by a
+        consumption row that refers to the line's first one (``entry``), in the dealer's
+        language."""
+        lang_env = self._get_charge_lang_env(self.dealer_id)
+        part = line.product_id.with_context(lang=lang_env.lang).display_name
+        quantity = line.product_id.uom_id.round(-amount / line.unit_price)
+        return self.contract_id._fund_post(
+            "consumption",
+            amount,
+            fields.Date.context_today(self),
+            lang_env._(
+                "%(request)s: %(part)s x %(qty)s shipped again",
+                request=self.name,
+                part=part,
+                qty=quantity,
+            ),
+            source=entry.source_ref or self.picking_id,
+            reversed_entry_id=entry.id,
+            note=lang_env._("Parts shipped again"),
+        )
+
+    def _expect_old_parts_again(self, line, quantity):
+        """``quantity`` trade-in parts of requisition ``line``, no longer owed back when the
+        dealer sent them back, were shipped to the dealer again: their old parts are owed
+        again, on a receipt (R24)."""
+        return (
+            self.env["after_sales.old.part"]
+            .sudo()
+            ._create_expected(
+                [
+                    self.env["after_sales.old.part"]._prepare_old_part_vals(
+                        self.contract_id,
+                        line.product_id,
+                        quantity,
+                        fields.Date.context_today(self),
+                        company_id=self.company_id.id,
+                        request_id=self.id,
+                        request_line_id=line.id,
+                    )
+                ]
+            )
+        )
 
     def _refund_unshipped_sales(self):
         """The sold parts invoiced before shipping (款到发货) that never left (shipped short

@@ -216,6 +216,59 @@ class TestStockAudit(PartsCase):
         self.assertEqual(self._balance(contract), 500.0)
         self.assertEqual(consumption.amount, -240.0, "the consumption row is never edited")
 
+    def test_parts_shipped_again_draw_the_fund_again(self):
+        """Two boards at 80 drawn on the fund (160) and delivered; the dealer sends both back
+        (160 given back), then the warehouse ships one of them to the dealer again with Odoo's
+        return of that return: the fund is drawn again by 80, in a row of its own; checking
+        again draws nothing more; sent back once more, it is given back again."""
+        contract = self._parts_contract(fund=500.0)
+        self._stock(self.board, 2)
+        request = self._approved(contract, [(self.board, 2)])
+        consumption = request.line_ids.fund_entry_id
+        self._ship(request.picking_id, {self.board: 2}, backorder=False)
+        back = self._return_from_customer(request.picking_id, 2)
+        self.assertEqual(self._balance(contract), 500.0)
+        again = self._return_from_customer(back, 1)
+        self.assertEqual(again.location_dest_id.usage, "customer")
+        self.assertEqual(again.after_sales_parts_request_id, request)
+        rows = self._fund_rows(contract)
+        self.assertEqual(rows.mapped("amount"), [500.0, -160.0, 160.0, -80.0])
+        self.assertEqual(rows[-1].kind, "consumption")
+        self.assertEqual(rows[-1].reversed_entry_id, consumption)
+        self.assertEqual(rows[-1].name, f"{request.name}: Control Board x 1.0 shipped again")
+        self.assertEqual(self._balance(contract), 420.0)
+        request._check_shipped()
+        self.assertEqual(len(self._fund_rows(contract)), 4, "nothing drawn twice")
+        self._return_from_customer(again, 1)
+        self.assertEqual(
+            self._fund_rows(contract).mapped("amount"), [500.0, -160.0, 160.0, -80.0, 80.0]
+        )
+        self.assertEqual(self._balance(contract), 500.0)
+        self.assertEqual(consumption.amount, -160.0, "the consumption row is never edited")
+
+    def test_trade_in_parts_shipped_again_are_owed_again(self):
+        """Two trade-in elements delivered (two old parts expected); the dealer sends one back
+        (one old part expected), then it is shipped again with the return of that return: the
+        dealer owes two old parts again, on a receipt."""
+        contract = self._parts_contract(fund=0.0)
+        self._stock(self.element, 2)
+        request = self._approved(contract, [(self.element, 2)])
+        self._ship(request.picking_id, {self.element: 2}, backorder=False)
+        back = self._return_from_customer(request.picking_id, 1)
+
+        def owed():
+            expected = request.old_part_ids.filtered(lambda o: o.state == "expected")
+            return (
+                sum(expected.mapped("quantity")),
+                sum(expected.receipt_move_id.mapped("product_uom_qty")),
+            )
+
+        self.assertEqual(owed(), (1.0, 1.0))
+        self._return_from_customer(back, 1)
+        self.assertEqual(owed(), (2.0, 2.0))
+        request._check_shipped()
+        self.assertEqual(owed(), (2.0, 2.0), "nothing owed twice")
+
     def test_paid_parts_never_shipped_are_refunded(self):
         """款到发货: 3 igniters at 35 invoiced at approval (105.00) and paid; one ships, the
         warehouse cancels the backorder of the other two: a credit note of 70.00 is posted for
