@@ -517,21 +517,21 @@ class AfterSalesPortal(CustomerPortal):
             (key, strip_rule_ids(label)) for key, label in field._description_selection(request.env)
         ]
 
-    def _as_find_lot(self, product, serial, company, create=False):
-        """The serial ``serial`` of ``product`` (created when ``create``); checked by the
-        caller to belong to the dealer where it matters."""
-        Lot = request.env["stock.lot"].sudo()
-        lot = Lot.search(
-            [
-                ("product_id", "=", product.id),
-                ("name", "=", serial),
-                ("company_id", "in", [False, company.id]),
-            ],
-            limit=1,
+    def _as_find_lot(self, product, serial, company):
+        """The serial ``serial`` of ``product``; checked by the caller to belong to the dealer
+        where it matters."""
+        return (
+            request.env["stock.lot"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "=", product.id),
+                    ("name", "=", serial),
+                    ("company_id", "in", [False, company.id]),
+                ],
+                limit=1,
+            )
         )
-        if not lot and create:
-            lot = Lot.create({"product_id": product.id, "name": serial, "company_id": company.id})
-        return lot
 
     # ------------------------------------------------------------
     # HELPERS: chatter

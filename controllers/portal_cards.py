@@ -126,10 +126,11 @@ class AfterSalesPortalCards(AfterSalesPortal):
         )
 
     def _as_register_card(self, contract, post):
-        """Create and register the card of the portal dealer (received today; late when past
-        the contract's deadline, R2), or complete and register the draft pre-filled from the
-        serial's delivery to it (R30). Same checks as the back office: unique serial (R17),
-        dates, serial of the product."""
+        """Check the portal form and register the portal dealer's card through the card's
+        one home of portal registration (``after_sales.warranty.card._portal_register``): the
+        draft pre-filled from the serial's delivery (R30) completed, or a card received today;
+        late when past the contract's deadline (R2). Same checks as the back office: unique
+        serial (R17), dates, serial of the product."""
         env = request.env
         for key in ("product_id", "serial", "customer_name", "sale_date"):
             if not (post.get(key) or "").strip():
@@ -146,44 +147,24 @@ class AfterSalesPortalCards(AfterSalesPortal):
         serial = post["serial"].strip()
         if any(ch.isspace() for ch in serial):
             raise UserError(env._("The serial number contains spaces."))
-        lot = self._as_find_lot(product, serial, company, create=True)
-        Card = env["after_sales.warranty.card"].sudo().with_company(company)
-        vals = {
-            "dealer_id": self._as_dealer().id,
-            "customer_name": post["customer_name"].strip(),
-            "customer_phone": (post.get("customer_phone") or "").strip() or False,
-            "customer_address": (post.get("customer_address") or "").strip() or False,
-            "sale_date": sale_date,
-            "invoice_number": (post.get("invoice_number") or "").strip() or False,
-        }
-        # R30: the draft pre-filled from the serial's delivery to this dealer is completed, as
-        # the import does; another dealer's card of the serial is refused by the create below
-        card = Card.search(
-            Domain.AND(
-                [
-                    [
-                        ("lot_id", "=", lot.id),
-                        ("product_id", "=", product.id),
-                        ("state", "=", "draft"),
-                    ],
-                    self._as_dealer_domain(),
-                ]
-            ),
-            limit=1,
-        )
-        if card:
-            card.write(vals)
-        else:
-            card = Card.create(
-                dict(vals, company_id=company.id, product_id=product.id, lot_id=lot.id)
+        return (
+            env["after_sales.warranty.card"]
+            .sudo()
+            ._portal_register(
+                self._as_dealer(),
+                {
+                    "product_id": product.id,
+                    "lot_name": serial,
+                    "customer_name": post["customer_name"].strip(),
+                    "customer_phone": (post.get("customer_phone") or "").strip(),
+                    "customer_address": (post.get("customer_address") or "").strip(),
+                    "sale_date": sale_date,
+                    "invoice_number": (post.get("invoice_number") or "").strip(),
+                },
+                company=company,
+                drafts_domain=self._as_dealer_domain(),
             )
-        card.action_register()
-        card.message_post(
-            body=env._("Registered on the portal by %(user)s.", user=env.user.name),
-            author_id=env.user.partner_id.id,
-            subtype_xmlid="mail.mt_note",
         )
-        return card
 
     def _as_import_cards(self, contract, content, filename, mode):
         """Run the back office's import wizard under sudo on the uploaded file, for the portal

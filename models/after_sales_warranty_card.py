@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 
 from ..tools import coverage
 from .after_sales_document_mixin import GROUP_USER, check_number_kept
@@ -536,14 +537,18 @@ class AfterSalesWarrantyCard(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
     @api.model
-    def _portal_register(self, dealer, values, company=None):
-        """Register the card a dealer sends from the portal. The portal controller checks that
-        ``dealer`` is the logged-in dealer or one of its sub-dealers, then calls this under
-        ``sudo()``. Only the dealer's own fields of ``values`` are read (product, serial as
-        ``lot_id`` or ``lot_name``, customer, sale date, invoice); the card is received today
-        and registered, late when past the contract's deadline, with the desk's refusals
-        (no running contract, serial taken, dates in the future...)."""
+    def _portal_register(self, dealer, values, company=None, drafts_domain=None):
+        """Register the card a dealer sends from the portal: the one home of portal
+        registration, called by the portal controller under ``sudo()`` once it has checked
+        that ``dealer`` is the logged-in dealer or one of its sub-dealers. Only the dealer's
+        own fields of ``values`` are read (product, serial as ``lot_id`` or ``lot_name``,
+        customer, sale date, invoice). The draft pre-filled from the serial's delivery (R30)
+        to ``dealer`` (or to the dealers of ``drafts_domain``, those the portal user works
+        for) is completed; otherwise a card is created, received today. It is registered, late
+        when past the contract's deadline (R2), with the desk's refusals (no running contract,
+        serial taken, dates in the future...), and its chatter says who registered it."""
         company = company or self.env.company
+        Card = self.with_company(company)
         vals = {key: values[key] for key in PORTAL_FIELDS if values.get(key)}
         if not vals.get("lot_id") and values.get("lot_name") and vals.get("product_id"):
             Lot = self.env["stock.lot"].sudo()
@@ -559,13 +564,39 @@ class AfterSalesWarrantyCard(models.Model):
                 {"product_id": vals["product_id"], "name": name, "company_id": company.id}
             )
             vals["lot_id"] = lot.id
-        vals.update(
-            dealer_id=dealer.id,
-            company_id=company.id,
-            date_received=self.with_company(company)._company_today(),
+        vals["dealer_id"] = dealer.id
+        # another dealer's card of the serial is refused by the create below
+        card = (
+            Card.search(
+                Domain.AND(
+                    [
+                        [
+                            ("lot_id", "=", vals["lot_id"]),
+                            ("product_id", "=", vals["product_id"]),
+                            ("state", "=", "draft"),
+                            ("company_id", "=", company.id),
+                        ],
+                        drafts_domain or [("dealer_id", "=", dealer.id)],
+                    ]
+                ),
+                limit=1,
+            )
+            if vals.get("lot_id") and vals.get("product_id")
+            else Card.browse()
         )
-        card = self.with_company(company).create(vals)
+        if card:
+            card.write(vals)
+        else:
+            card = Card.create(
+                dict(vals, company_id=company.id, date_received=Card._company_today())
+            )
         card.action_register()
+        user = self.env.user
+        card.message_post(
+            body=self.env._("Registered on the portal by %(user)s.", user=user.name),
+            author_id=user.partner_id.id,
+            subtype_xmlid="mail.mt_note",
+        )
         return card
 
     @api.model
