@@ -30,14 +30,21 @@ profile is loaded, so other addons' tests keep Hypothesis' defaults.
 from datetime import date
 
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import TransactionCase, freeze_time, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+# The moment every test runs at unless it freezes one of its own (``@freeze_time`` on the class
+# or the test wins): no test depends on the day it runs, and the dates the tests derive from
+# ``today`` are this day's (Monday 7 December 2026, 10:00 in Shanghai).
+TEST_DAY = freeze_time("2026-12-07 02:00:00")
 
 
 class AfterSalesCase(TransactionCase):
     """Data every after-sales test builds for itself: a company, dealers and the users of each
     after-sales group, so that tests pass with or without demo data."""
+
+    freeze_time = TEST_DAY
 
     @classmethod
     def setUpClass(cls):
@@ -81,6 +88,8 @@ class AfterSalesCase(TransactionCase):
 class SettlementCase(AccountTestInvoicingCommon):
     """Accounting-ready data for the quarterly settlement: a company with a chart of accounts,
     dealers, products, and helpers that create payments, cards and claims in 2026."""
+
+    freeze_time = TEST_DAY
 
     @classmethod
     def setUpClass(cls):

@@ -3,6 +3,8 @@ from datetime import date, timedelta
 
 from odoo.tests import HttpCase, new_test_user
 
+from .common import TEST_DAY
+
 # A 1x1 PNG: a "photo" and a "signature" small enough for the tests.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -12,6 +14,8 @@ PNG = base64.b64decode(
 class PortalCase(HttpCase):
     """Two dealers, A (with a sub-dealer) and B, each with a portal user, a running contract and
     one document of every kind, so that each test can check what a dealer sees and does."""
+
+    freeze_time = TEST_DAY
 
     @classmethod
     def setUpClass(cls):

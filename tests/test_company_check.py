@@ -11,6 +11,7 @@ from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import TEST_DAY
 from .common_service import ServiceCase
 
 
@@ -87,6 +88,7 @@ class TestCardCompanyCheck(ServiceCase):
 
 
 @tagged("post_install", "-at_install")
+@TEST_DAY
 class TestPartnerCompanyCheck(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):

@@ -8,7 +8,7 @@ from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .common import AfterSalesCase
+from .common import TEST_DAY, AfterSalesCase
 from .common_parts import PartsCase
 from .common_service import ServiceCase
 
@@ -242,6 +242,7 @@ class TestCoreAccessWarehouse(CoreUserMixin, PartsCase):
 
 
 @tagged("post_install", "-at_install")
+@TEST_DAY
 class TestCoreAccessAccounting(CoreUserMixin, AccountTestInvoicingCommon):
     """An accountant without after-sales groups posts, pays and reconciles the dealer's
     invoices once the quarterly settlement credited the dealer."""

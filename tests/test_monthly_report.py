@@ -14,7 +14,7 @@ from odoo.tools.misc import format_date
 from odoo.tools.pdf import PdfFileReader
 
 from ..tools import monthly
-from .common import AfterSalesCase
+from .common import TEST_DAY, AfterSalesCase
 from .property_settings import PROPERTY_SETTINGS
 
 
@@ -213,6 +213,8 @@ class TestMonthlyReport(AfterSalesCase):
 
 class MonthlyPrintData:
     """Two dealers with a repair each in March 2026, and a service desk user."""
+
+    freeze_time = TEST_DAY
 
     @classmethod
     def _setup_print_data(cls):

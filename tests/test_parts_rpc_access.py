@@ -1,8 +1,11 @@
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import TEST_DAY
+
 
 @tagged("post_install", "-at_install")
+@TEST_DAY
 class TestReturnsPartsRpcAccess(HttpCase):
     """Issue 10 through JSON-RPC (``/web/dataset/call_kw``), as each group: the state of
     returns, requisitions and old parts, their approval records and a requisition's split are

@@ -7,6 +7,7 @@ from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, tagged
 
+from .common import TEST_DAY
 from .common_parts import PartsCase
 
 
@@ -256,6 +257,7 @@ class TestPartsRules(PartsCase):
 
 
 @tagged("post_install", "-at_install")
+@TEST_DAY
 class TestChargeConcurrency(TransactionCase):
     """Issue 11.11 on real, committed cursors: while another user holds the contract's fund
     lock (a settlement or a requisition drawing the fund), the old-part charge does not draw

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-from .common import SettlementCase
+from .common import TEST_DAY, SettlementCase
 
 FORGED_CONTEXT = {"after_sales_fund_internal": True, "after_sales_settlement": True}
 
@@ -361,6 +361,7 @@ class TestLedgerIntegrity(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@TEST_DAY
 class TestFundRpcGuards(HttpCase):
     """No client-sent context key opens a lock: each guarded write through JSON-RPC
     ``call_kw``, with the former keys set, is refused."""
@@ -503,6 +504,7 @@ class TestPostingBatched(SettlementCase):
 
 
 @tagged("post_install", "-at_install")
+@TEST_DAY
 class TestPortalConfirmationPath(TransactionCase):
     """The portal controller confirms on a sudo record as the dealer's portal user."""
 

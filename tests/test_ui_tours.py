@@ -3,8 +3,11 @@ from datetime import date
 from odoo import Command
 from odoo.tests import HttpCase, freeze_time, tagged
 
+from .common import TEST_DAY
+
 
 @tagged("post_install", "-at_install")
+@TEST_DAY
 class TestBackendTours(HttpCase):
     """Key backend flows clicked through in headless Chromium."""
 
@@ -23,6 +26,7 @@ class TestBackendTours(HttpCase):
 
 
 @tagged("post_install", "-at_install")
+@TEST_DAY
 class TestChineseBackOfficeTour(HttpCase):
     """The main back-office flow clicked through in Simplified Chinese: warranty card, claim,
     approval, quarterly settlement and write-off notice; the tour fails on an English label
