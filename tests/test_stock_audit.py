@@ -222,6 +222,7 @@ class TestStockAudit(PartsCase):
         return of that return: the fund is drawn again by 80, in a row of its own; checking
         again draws nothing more; sent back once more, it is given back again."""
         contract = self._parts_contract(fund=500.0)
+        contract.dealer_id.lang = "en_US"
         self._stock(self.board, 2)
         request = self._approved(contract, [(self.board, 2)])
         consumption = request.line_ids.fund_entry_id
