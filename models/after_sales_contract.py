@@ -396,6 +396,19 @@ class AfterSalesContract(models.Model):
     sale_order_ids = fields.One2many("sale.order", "service_contract_id", string="Sale Orders")
     sale_order_count = fields.Integer(compute="_compute_sale_order_count", compute_sudo=True)
     return_count = fields.Integer(compute="_compute_return_count", compute_sudo=True)
+    monthly_missing_count = fields.Integer(
+        string="Monthly Reports Missing",
+        compute="_compute_monthly_report_counts",
+        compute_sudo=True,
+        help="Monthly reports whose due date passed without a file. With those sent late, they "
+        "count against the dealer's monthly assessment (考核).",
+    )
+    monthly_late_count = fields.Integer(
+        string="Monthly Reports Sent Late",
+        compute="_compute_monthly_report_counts",
+        compute_sudo=True,
+        help="Monthly reports the dealer sent after their due date.",
+    )
     fund_entry_ids = fields.One2many("after_sales.fund.entry", "contract_id", string="Fund Ledger")
     fund_balance = fields.Monetary(
         compute="_compute_fund_balance",
@@ -462,6 +475,13 @@ class AfterSalesContract(models.Model):
         )
         for contract in self:
             contract.return_count = counts.get(contract, 0)
+
+    def _compute_monthly_report_counts(self):
+        counts = self.env["after_sales.monthly.submission"]._count_missed(self)
+        for contract in self:
+            contract.monthly_missing_count, contract.monthly_late_count = counts.get(
+                contract.id, (0, 0)
+            )
 
     @api.depends("fund_entry_ids.amount")
     def _compute_fund_balance(self):
@@ -721,6 +741,16 @@ class AfterSalesContract(models.Model):
         )
         action["domain"] = [("contract_id", "=", self.id)]
         action["context"] = {"search_default_group_period": 1}
+        return action
+
+    def action_view_monthly_reports(self):
+        """Smart button: the contract's monthly reports, those not sent first."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_monthly_submission_action"
+        )
+        action["domain"] = [("contract_id", "=", self.id)]
+        action["context"] = {"search_default_group_state": 1}
         return action
 
     def action_view_sale_orders(self):

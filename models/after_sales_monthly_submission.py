@@ -342,6 +342,37 @@ class AfterSalesMonthlySubmission(models.Model):
         return self.sudo().create(vals_list)
 
     @api.model
+    def _count_missed(self, contracts):
+        """``{contract id: (missing, sent late)}``: the reports of ``contracts`` whose due date
+        passed without a file (whether or not the daily refresh has flagged them yet), and
+        those sent after it. What counts against the dealer's monthly assessment (R11, 考核);
+        the contract shows it."""
+        today = self._company_today()
+        Submission = self.sudo()
+        missing = dict(
+            Submission._read_group(
+                [
+                    ("contract_id", "in", contracts.ids),
+                    ("date_submitted", "=", False),
+                    ("date_due", "<", today),
+                ],
+                ["contract_id"],
+                ["__count"],
+            )
+        )
+        late = dict(
+            Submission._read_group(
+                [("contract_id", "in", contracts.ids), ("state", "=", "submitted_late")],
+                ["contract_id"],
+                ["__count"],
+            )
+        )
+        return {
+            contract.id: (missing.get(contract, 0), late.get(contract, 0))
+            for contract in missing.keys() | late.keys()
+        }
+
+    @api.model
     def _cron_create_month(self, month=None):
         """Monthly, on the 1st: the reports owed for the month that just ended (``month``
         for a catch-up run); then the late ones are flagged at once."""

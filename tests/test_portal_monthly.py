@@ -1,5 +1,6 @@
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError
@@ -125,6 +126,38 @@ class TestMonthlySubmission(TransactionCase):
             report._action_submit(self.contact, "late.xlsx", b"late file")
             self.assertEqual(report.state, "submitted_late")
             self.assertFalse(report.activity_ids, "the to-do is done")
+
+    def test_missing_and_late_reports_count_for_the_assessment(self):
+        """R11: on 10 March the dealer's December repair report was sent on time, its parts
+        list sent late, its satisfaction statistics never; none of January's was sent (due 28
+        February, not yet flagged by the daily refresh); February's are not due yet. The
+        contract counts 4 reports missing and 1 sent late. The other dealer's count is its own:
+        its February reports, due on the 5th (its contract's report day), are 3 missing."""
+        # each month's reports created on the 1st of the next; the daily refresh never ran
+        for month in (date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)):
+            with freeze_time(f"{month + relativedelta(months=1)} 02:00:00"):
+                self.Submission._create_for_month(month)
+                self.env.flush_all()
+        december = {r.kind: r for r in self._reports(self.contract, date(2025, 12, 1))}
+        with freeze_time("2026-01-20 02:00:00"):
+            december["repair"]._action_submit(self.contact, "repairs.xlsx", b"on time")
+        with freeze_time("2026-02-01 02:00:00"):
+            december["parts"]._action_submit(self.contact, "parts.xlsx", b"late")
+        january = self._reports(self.contract, date(2026, 1, 1))
+        self.assertEqual(set(january.mapped("state")), {"due"}, "not flagged late yet")
+        self.assertEqual(set(self._reports(self.contract).mapped("date_due")), {date(2026, 3, 28)})
+        contract = self.contract.with_user(self.desk)
+        self.assertEqual((contract.monthly_missing_count, contract.monthly_late_count), (4, 1))
+        other = self.contract_other
+        self.assertEqual((other.monthly_missing_count, other.monthly_late_count), (3, 0))
+        with freeze_time("2026-03-29 02:00:00"):  # February's are due on the 28th
+            self.contract.invalidate_recordset()
+            self.assertEqual(self.contract.monthly_missing_count, 7)
+            self.assertEqual(other.monthly_missing_count, 3)
+        action = contract.action_view_monthly_reports()
+        self.assertEqual(
+            self.Submission.search_count(action["domain"]), 9, "the contract's reports"
+        )
 
     def test_submit_replace_accept(self):
         self.Submission._cron_create_month()
