@@ -840,7 +840,8 @@ class AfterSalesSettlement(models.Model):
         contract_ids = list({spec[1].id for spec in specs})
         # what the figures read of the contracts, not every field of hundreds of them
         contracts = self.env["after_sales.contract"].browse(contract_ids)
-        contracts.fetch(["allowance_use", "currency_id"])
+        contracts.fetch(["allowance_use", "currency_id", "state", "date_end", "termination_date"])
+        ended = contracts._ended()
         first_start = min(spec[2] for spec in specs)
         last_end = max(spec[3] for spec in specs)
         saved_ids = list(saved_ids)
@@ -913,7 +914,14 @@ class AfterSalesSettlement(models.Model):
                     accrued += amount
                 elif kind in CONSUMING_KINDS:
                     consumed -= amount
-            figures = settle_quarter(opening, accrued, consumed, contract.allowance_use, forfeit)
+            figures = settle_quarter(
+                opening,
+                accrued,
+                consumed,
+                contract.allowance_use,
+                forfeit,
+                final=contract in ended and contract._get_last_day() <= date_to,
+            )
             reimbursed, claim_ids = 0.0, []
             for month, amount, ids in waiting[contract.id]:
                 if month <= date_to:

@@ -163,6 +163,51 @@ class TestFundAudit(SettlementCase):
                 self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 3)
             )
 
+    def test_payment_cancelled_after_an_ended_contracts_last_payout(self):
+        """R12a, R13: a payout contract terminated in February is paid its Q1 allowance (300
+        on a January payment of 10,000); in July that payment is cancelled. The correction lands
+        in the first open quarter (Q2), and no later quarter runs to deduct the -300 from: Q2
+        settles the ended contract and invoices the 300 the dealer was paid too much, the fund
+        ends at zero, and nothing more is settled."""
+        with freeze_time("2026-01-02"):
+            contract = self._contract(allowance_rate=3.0, allowance_use="payout")
+        payment = self._payment(10000, date(2026, 1, 10))
+        with freeze_time("2026-02-21"):
+            contract.action_terminate("Dealer closed", date(2026, 2, 20))
+        with freeze_time("2026-03-01"):
+            final = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
+            final.action_post()
+        self.assertEqual(final.paid_out_amount, 300.0)
+        payment.action_draft()
+        payment.action_cancel()
+        Settlement = self.env["after_sales.settlement"]
+        q2 = Settlement._settle_contracts(contract, 2026, 2)
+        self.assertRecordValues(
+            q2,
+            [
+                {
+                    "state": "draft",
+                    "accrued_amount": -300.0,
+                    "paid_out_amount": 0.0,
+                    "overspend_amount": 300.0,
+                    "closing_balance": 0.0,
+                }
+            ],
+        )
+        q2.with_user(self.manager).action_post()
+        invoice = q2.move_ids
+        self.assertRecordValues(
+            invoice,
+            [{"move_type": "out_invoice", "state": "posted", "amount_total": 300.0}],
+        )
+        self.assertEqual(invoice.partner_id, self.dealer)
+        contract.invalidate_recordset(["fund_balance"])
+        self.assertEqual(contract.fund_balance, 0.0)
+        self.assertEqual(final.paid_out_amount, 300.0, "a posted statement never changes")
+        self.assertFalse(Settlement._settle_contracts(contract, 2026, 2))
+        with freeze_time("2026-10-10"):
+            self.assertFalse(Settlement._settle_contracts(contract, 2026, 3))
+
     def test_sales_tax_included_net_of_credit_notes_and_cancelled_settlement(self):
         """R12 sales: invoices net of credit notes, tax included; a cancelled settlement's
         reversal and its re-posted credit note are no sales of the next quarter."""

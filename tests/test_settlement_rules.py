@@ -50,6 +50,26 @@ class TestSettlementRules(BaseCase):
                 self.assertEqual(result.overspend, D(over))
                 self.assertEqual(result.closing, D(closing))
 
+    def test_final_quarter_owes_a_negative_closing_back(self):
+        """The contract's last quarter: nothing carries over, a negative closing is invoiced
+        with the overspend; a positive one stays (a budget contract's fund)."""
+        rows = [
+            # opening, accrued, consumed, use -> paid_out, overspend, closing
+            (0, -300, 0, "payout", "0.00", "300.00", "0.00"),
+            (0, -300, 40, "payout", "0.00", "340.00", "0.00"),
+            (-200, 100, 30, "payout", "0.00", "130.00", "0.00"),
+            (-200, 600, 0, "payout", "400.00", "0.00", "0.00"),
+            (0, 2700, 100, "payout", "2700.00", "100.00", "0.00"),
+            (500, -100, 0, "budget", "0.00", "0.00", "400.00"),
+            (100, -300, 0, "budget", "0.00", "200.00", "0.00"),
+        ]
+        for opening, accrued, consumed, use, paid, over, closing in rows:
+            with self.subTest(opening=opening, accrued=accrued, consumed=consumed, use=use):
+                result = settle_quarter(opening, accrued, consumed, use, final=True)
+                self.assertEqual(result.paid_out, D(paid))
+                self.assertEqual(result.overspend, D(over))
+                self.assertEqual(result.closing, D(closing))
+
     def test_allowance_rounding(self):
         self.assertEqual(allowance("333.33", 3), D("10.00"))
         self.assertEqual(allowance("16.50", 3), D("0.50"))
@@ -64,9 +84,16 @@ class TestSettlementRules(BaseCase):
         self.assertEqual(sum(a for _k, a in allocate_oldest_first(9999, items)), D("3500.00"))
 
     @PROPERTY_SETTINGS
-    @given(money, money, money, st.sampled_from(["budget", "payout"]), st.booleans())
-    def test_fund_identity(self, opening, accrued, consumed, use, forfeit):
-        r = settle_quarter(opening, accrued, consumed, use, forfeit)
+    @given(
+        opening=money,
+        accrued=money,
+        consumed=money,
+        use=st.sampled_from(["budget", "payout"]),
+        forfeit=st.booleans(),
+        final=st.booleans(),
+    )
+    def test_fund_identity(self, *, opening, accrued, consumed, use, forfeit, final):
+        r = settle_quarter(opening, accrued, consumed, use, forfeit, final=final)
         # every yuan is accounted for: closing = opening + accrued - forfeited - paid - consumed
         #                                         + overspend the dealer pays back
         self.assertEqual(

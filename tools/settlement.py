@@ -31,7 +31,7 @@ class QuarterResult:
     closing: Decimal
 
 
-def settle_quarter(opening, accrued, consumed, use, forfeit=False):
+def settle_quarter(opening, accrued, consumed, use, forfeit=False, *, final=False):
     """Close one quarter of a contract's fund.
 
     :param opening: the fund balance at the start of the quarter (never negative after a settled
@@ -42,6 +42,9 @@ def settle_quarter(opening, accrued, consumed, use, forfeit=False):
     :param use: ``budget`` — the allowance stays in the fund and a positive closing carries over;
         ``payout`` — the allowance is paid to the dealer as a credit note (R13).
     :param forfeit: R14: the quarter's allowance is cancelled (falsified cards, breach).
+    :param final: the contract has ended by the quarter's end: no later quarter takes what is
+        carried, so a negative closing is what the dealer owes back and is invoiced with the
+        overspend (a payout contract paid an allowance that a late document took back).
     :returns: a :class:`QuarterResult`; ``overspend`` is what the dealer pays when the fund went
         negative (R13), after which the closing is 0.
 
@@ -58,6 +61,8 @@ def settle_quarter(opening, accrued, consumed, use, forfeit=False):
         remaining = opening + kept - paid_out
         overspend = max(zero, consumed - max(remaining, zero))
         closing = remaining - consumed + overspend
+        if final and closing < 0:
+            overspend, closing = overspend - closing, zero
     else:
         paid_out = zero
         balance = opening + kept - consumed
