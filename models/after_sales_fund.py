@@ -107,12 +107,22 @@ class AfterSalesFund(models.AbstractModel):
         the rounded cumulative figure of the quarter so far minus that of the month before, so
         the monthly rows add up exactly to it. Called by the monthly cron, the settlement wizard's
         preview and settling; idempotent. One query per basis for all contracts."""
+        return (
+            self.env["after_sales.fund.entry"]
+            .sudo()
+            .create(self._prepare_accruals_vals_list(contracts, end))
+        )
+
+    @api.model
+    def _prepare_accruals_vals_list(self, contracts, end):
+        """The ledger rows :meth:`_accrue` would append for ``contracts`` until ``end``, written
+        nowhere: what settling adds, for the settlement wizard to know which ended contracts a
+        late document gives a quarter to settle before anything is written."""
         # only the columns the accrual reads, not every field of hundreds of contracts
         contracts.fetch(ACCRUAL_CONTRACT_FIELDS)
         contracts = contracts.filtered(lambda c: c.allowance_basis != "none" and c.state != "draft")
-        Entry = self.env["after_sales.fund.entry"]
         if not contracts:
-            return Entry
+            return []
         today = fields.Date.context_today(self)
         months_of = {}
         for contract in contracts:
@@ -127,7 +137,7 @@ class AfterSalesFund(models.AbstractModel):
             if months:
                 months_of[contract] = months
         if not months_of:
-            return Entry
+            return []
         contracts = contracts.browse([c.id for c in months_of])
         first = min(contracts.mapped("date_start"))
         last = max(periods.month_bounds(m[-1].year, m[-1].month)[1] for m in months_of.values())
@@ -139,7 +149,7 @@ class AfterSalesFund(models.AbstractModel):
             vals_list += self._prepare_accrual_vals(
                 contract, months_of[contract], bases, held, first_open.get(contract.id, (0, 0))
             )
-        return Entry.sudo().create(vals_list)
+        return vals_list
 
     @api.model
     def _prepare_accrual_vals(self, contract, months, bases, held, first_open):

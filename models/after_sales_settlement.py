@@ -1246,7 +1246,8 @@ class AfterSalesSettlement(models.Model):
         """The contracts of ``contracts`` to settle for [start, end]: those in force at some
         day of it, and those that ended before it but still have approved claims waiting to be
         reimbursed (claims approved while a contract ran are reimbursed after it ends) or
-        unsettled ledger rows dated in it (the corrections of late documents, R12a)."""
+        unsettled ledger rows dated in it, written or still to be written by the accrual (the
+        corrections of late documents, R12a)."""
         in_force = contracts._in_force_between(start, end)
         ended = contracts._ended() - in_force
         if ended:
@@ -1281,6 +1282,16 @@ class AfterSalesSettlement(models.Model):
                 )
             )
             in_force |= contracts.browse([c.id for (c,) in corrected])
+            # and the corrections settling will write first (a late document entered since
+            # the last accrual): nothing is written here
+            pending = {
+                vals["contract_id"]
+                for vals in self.env["after_sales.fund"]
+                .sudo()
+                ._prepare_accruals_vals_list(ended - in_force, end)
+                if start <= vals["date"] <= end
+            }
+            in_force |= contracts.browse(sorted(pending))
         return in_force
 
     @api.model

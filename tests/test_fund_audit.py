@@ -140,8 +140,15 @@ class TestFundAudit(SettlementCase):
         self.assertEqual(final.paid_out_amount, 300.0)
         # entered in April, dated 10 February (before the termination)
         self._payment(2000, date(2026, 2, 10))
+        rows = self.env["after_sales.fund.entry"].search_count([("contract_id", "=", contract.id)])
         wizard = self.env["after_sales.settlement.create"].create(
             {"year": 2026, "quarter": "2", "company_id": self.company.id}
+        )
+        # proposed before the monthly accrual wrote the correction; opening writes nothing
+        self.assertIn(contract, wizard.contract_ids)
+        self.assertEqual(
+            self.env["after_sales.fund.entry"].search_count([("contract_id", "=", contract.id)]),
+            rows,
         )
         wizard.contract_ids = contract
         wizard.action_settle()
