@@ -21,6 +21,21 @@ class TestFundAudit(SettlementCase):
             post=True,
         )
 
+    def _ended_payout_contract_paid(self):
+        """A payout contract at 3 % with a January payment of 10,000, terminated on 20
+        February, whose final quarter (Q1) is posted and pays 300. Returns the contract, the
+        payment and that settlement."""
+        with freeze_time("2026-01-02"):
+            contract = self._contract(allowance_rate=3.0, allowance_use="payout")
+        payment = self._payment(10000, date(2026, 1, 10))
+        with freeze_time("2026-02-21"):
+            contract.action_terminate("Dealer closed", date(2026, 2, 20))
+        with freeze_time("2026-03-01"):
+            final = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
+            final.action_post()
+        self.assertEqual(final.paid_out_amount, 300.0)
+        return contract, payment, final
+
     def test_forfeiture_needs_its_reason(self):
         """R14: the settlement records why the allowance is forfeited; a draft ticked to
         forfeit without a reason is not posted."""
@@ -129,15 +144,7 @@ class TestFundAudit(SettlementCase):
         """R12a: a payment dated before a contract's termination, entered after its final
         quarter was posted, is corrected in the first open quarter, and that quarter is
         settled (paid out) although the contract no longer runs."""
-        with freeze_time("2026-01-02"):
-            contract = self._contract(allowance_rate=3.0, allowance_use="payout")
-        self._payment(10000, date(2026, 1, 10))
-        with freeze_time("2026-02-21"):
-            contract.action_terminate("Dealer closed", date(2026, 2, 20))
-        with freeze_time("2026-03-01"):
-            final = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
-            final.action_post()
-        self.assertEqual(final.paid_out_amount, 300.0)
+        contract, __, final = self._ended_payout_contract_paid()
         # entered in April, dated 10 February (before the termination)
         self._payment(2000, date(2026, 2, 10))
         rows = self.env["after_sales.fund.entry"].search_count([("contract_id", "=", contract.id)])
@@ -176,15 +183,7 @@ class TestFundAudit(SettlementCase):
         in the first open quarter (Q2), and no later quarter runs to deduct the -300 from: Q2
         settles the ended contract and invoices the 300 the dealer was paid too much, the fund
         ends at zero, and nothing more is settled."""
-        with freeze_time("2026-01-02"):
-            contract = self._contract(allowance_rate=3.0, allowance_use="payout")
-        payment = self._payment(10000, date(2026, 1, 10))
-        with freeze_time("2026-02-21"):
-            contract.action_terminate("Dealer closed", date(2026, 2, 20))
-        with freeze_time("2026-03-01"):
-            final = self.env["after_sales.settlement"]._settle_contracts(contract, 2026, 1)
-            final.action_post()
-        self.assertEqual(final.paid_out_amount, 300.0)
+        contract, payment, final = self._ended_payout_contract_paid()
         payment.action_draft()
         payment.action_cancel()
         Settlement = self.env["after_sales.settlement"]
