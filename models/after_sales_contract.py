@@ -744,13 +744,14 @@ class AfterSalesContract(models.Model):
         return action
 
     def action_view_monthly_reports(self):
-        """Smart button: the contract's monthly reports, those not sent first."""
+        """Smart button: the contract's monthly reports grouped by status; its pivot shows
+        which kinds of report each status holds (one dealer: no column per dealer)."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "after_sales_service.after_sales_monthly_submission_action"
         )
         action["domain"] = [("contract_id", "=", self.id)]
-        action["context"] = {"search_default_group_state": 1}
+        action["context"] = {"search_default_group_state": 1, "pivot_column_groupby": ["kind"]}
         return action
 
     def action_view_sale_orders(self):
