@@ -1076,7 +1076,11 @@ class AfterSalesSettlement(models.Model):
                 (
                     "overspend_charge",
                     self.overspend_amount,
-                    self.env._("Overspend of %(period)s invoiced to the dealer", period=period),
+                    self.env._("Allowance paid too much, taken back in %(period)s", period=period)
+                    if contract.allowance_use == "payout"
+                    else self.env._(
+                        "Overspend of %(period)s invoiced to the dealer", period=period
+                    ),
                     {},
                 )
             )
@@ -1136,7 +1140,11 @@ class AfterSalesSettlement(models.Model):
                     means["overspend"],
                     [
                         (
-                            self.env._("Repair fund overspend %(period)s", period=period),
+                            # a payout contract's fund only goes below zero when a late
+                            # document takes back an allowance already paid
+                            self.env._("Repair allowance paid too much %(period)s", period=period)
+                            if self.contract_id.allowance_use == "payout"
+                            else self.env._("Repair fund overspend %(period)s", period=period),
                             self.overspend_amount,
                         )
                     ],

@@ -184,6 +184,7 @@ class TestFundAudit(SettlementCase):
         settles the ended contract and invoices the 300 the dealer was paid too much, the fund
         ends at zero, and nothing more is settled."""
         contract, payment, final = self._ended_payout_contract_paid()
+        self.dealer.lang = "zh_CN"
         payment.action_draft()
         payment.action_cancel()
         Settlement = self.env["after_sales.settlement"]
@@ -207,6 +208,13 @@ class TestFundAudit(SettlementCase):
             [{"move_type": "out_invoice", "state": "posted", "amount_total": 300.0}],
         )
         self.assertEqual(invoice.partner_id, self.dealer)
+        # what the dealer reads, in its language: an allowance paid too much, not a budget
+        # overspent
+        self.assertEqual(invoice.invoice_line_ids.mapped("name"), ["多付维修补贴收回 2026 Q2"])
+        self.assertEqual(
+            q2.fund_entry_ids.filtered(lambda e: e.kind == "overspend_charge").mapped("name"),
+            ["2026 Q2 收回多付的维修补贴"],
+        )
         contract.invalidate_recordset(["fund_balance"])
         self.assertEqual(contract.fund_balance, 0.0)
         self.assertEqual(final.paid_out_amount, 300.0, "a posted statement never changes")
