@@ -1,4 +1,4 @@
-from odoo import Command, fields, models
+from odoo import Command, models
 
 
 class AfterSalesChargeMixin(models.AbstractModel):
@@ -20,7 +20,7 @@ class AfterSalesChargeMixin(models.AbstractModel):
         """True when a charge of ``date`` (today by default) on ``contract`` (the record's
         own by default) is a repair fund row rather than an invoice."""
         contract = (contract if contract is not None else self.contract_id).sudo()
-        date = date or fields.Date.context_today(self)
+        date = date or self._company_today()
         return bool(
             contract
             and contract.allowance_use == "budget"

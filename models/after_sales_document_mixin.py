@@ -2,7 +2,7 @@ import datetime
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
 from .after_sales_computed_guard_mixin import (  # noqa: F401 (shared by the models)
@@ -102,4 +102,5 @@ class AfterSalesDocumentMixin(models.AbstractModel):
     @api.model
     def _company_today(self):
         """Today in the company's time zone."""
-        return self._local_date(fields.Datetime.now())
+        company = self.company_id[:1] if "company_id" in self._fields else self.env["res.company"]
+        return (company or self.env.company)._after_sales_today()

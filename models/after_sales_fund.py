@@ -2,7 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import LockError, UserError
 
 from ..tools import periods
@@ -123,9 +123,11 @@ class AfterSalesFund(models.AbstractModel):
         contracts = contracts.filtered(lambda c: c.allowance_basis != "none" and c.state != "draft")
         if not contracts:
             return []
-        today = fields.Date.context_today(self)
+        # a month is finished once it has ended where the contract's company works
+        today_of = {company: company._after_sales_today() for company in contracts.company_id}
         months_of = {}
         for contract in contracts:
+            today = today_of[contract.company_id]
             last_day = contract._get_last_day()
             stop = min(d for d in (end, last_day) if d)
             months = []
@@ -441,7 +443,8 @@ class AfterSalesFund(models.AbstractModel):
         yet: it has not ended (for a contract that ended within it, its last day has not
         passed), or an earlier quarter since the contract's start, up to its last day, has no
         posted settlement — whether or not it had ledger rows."""
-        today = fields.Date.context_today(self)
+        # a quarter has ended once it has where the contract's company works, whoever settles
+        today_of = {company: company._after_sales_today() for company in contracts.company_id}
         start, end = periods.quarter_bounds(year, quarter)
         posted = (
             self.env["after_sales.settlement"]
@@ -456,7 +459,7 @@ class AfterSalesFund(models.AbstractModel):
         for contract in contracts:
             last_day = contract._get_last_day()
             own_end = last_day if last_day and start <= last_day < end else end
-            if own_end >= today:
+            if own_end >= today_of[contract.company_id]:
                 errors[contract] = self.env._(
                     "%(year)s Q%(quarter)s has not ended yet for contract %(contract)s: it can "
                     "be settled from %(day)s on.",
@@ -488,12 +491,12 @@ class AfterSalesFund(models.AbstractModel):
     def _cron_accrue_allowances(self):
         """Monthly (甲方每月统计一次): bring every contract's allowance up to last month,
         appending the corrections late documents call for. One run per company."""
-        today = fields.Date.context_today(self)
-        last_month_end = today.replace(day=1) - timedelta(days=1)
         contracts = self.env["after_sales.contract"].search(
             [("state", "in", ("running", "expired", "terminated"))]
         )
         for company, company_contracts in contracts.grouped("company_id").items():
+            # last month where the company works, not where the cron's user is
+            last_month_end = company._after_sales_today().replace(day=1) - timedelta(days=1)
             self.with_company(company)._accrue(
                 company_contracts.with_company(company), last_month_end
             )

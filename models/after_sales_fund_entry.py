@@ -246,9 +246,10 @@ class AfterSalesFundEntry(models.Model):
                     )
 
     def _reverse(self, date=None, reason=None):
-        """Append the opposite of each row, dated ``date`` (today by default), and mark the rows
-        reversed. Used to correct a row and by cancelled settlements and documents."""
-        date = date or fields.Date.context_today(self)
+        """Append the opposite of each row, dated ``date`` (today where the rows' company works
+        by default), and mark the rows reversed. Used to correct a row and by cancelled
+        settlements and documents."""
+        date = date or (self.company_id[:1] or self.env.company)._after_sales_today()
         # the ledger is the dealer's to read: its reversals are named in the dealer's language,
         # whoever cancels the document
         lang_envs = {

@@ -193,15 +193,13 @@ class AfterSalesOldPart(models.Model):
     @api.depends("state", "date_due")
     def _compute_is_overdue(self):
         for old_part in self:
-            today = old_part._company_today(old_part.company_id)
+            today = old_part._company_today()
             old_part.is_overdue = old_part.state == "expected" and old_part.date_due < today
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented
-        domain = Domain(
-            [("state", "=", "expected"), ("date_due", "<", self._company_today(self.env.company))]
-        )
+        domain = Domain([("state", "=", "expected"), ("date_due", "<", self._company_today())])
         positive = True in value
         if operator == "not in":
             positive = not positive
@@ -377,13 +375,6 @@ class AfterSalesOldPart(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
-    @api.model
-    def _company_today(self, company):
-        """Today where ``company`` works (its partner's time zone, Asia/Shanghai in the demo):
-        an old part is overdue from the day after its due date there, whoever runs the cron."""
-        tz = (company or self.env.company).partner_id.tz or "UTC"
-        return fields.Date.context_today(self.with_context(tz=tz))
-
     def _check_receiver(self):
         user = self.env.user
         if not self.env.su and not (user.has_group(GROUP_STOCK) or user.has_group(GROUP_APPRAISER)):
@@ -667,7 +658,7 @@ class AfterSalesOldPart(models.Model):
         mixin). Its receipt stays open: the part may still come back."""
         self.ensure_one()
         product = self.product_id.with_company(self.company_id)
-        today = self._company_today(self.company_id)
+        today = self._company_today()
         price = product.standard_price
         if self.currency_id and self.currency_id != self.company_id.currency_id:
             price = self.company_id.currency_id._convert(

@@ -526,7 +526,7 @@ class AfterSalesPartsRequest(models.Model):
         contract = self.contract_id
         contract.invalidate_recordset(["fund_balance"])
         self.line_ids._allocate(contract, contract.fund_balance)
-        today = fields.Date.context_today(self)
+        today = self._company_today()
         self.payment_before_shipping = bool(contract.parts_prepayment)
         picking = self._create_issue_picking()
         lang_env = self._get_charge_lang_env(self.dealer_id)
@@ -712,7 +712,7 @@ class AfterSalesPartsRequest(models.Model):
             )
         }
         lang_env = self._get_charge_lang_env(self.dealer_id)
-        today = fields.Date.context_today(self)
+        today = self._company_today()
         locked = False
         for product, lines in issued.grouped("product_id").items():
             uom = product.uom_id
@@ -805,7 +805,7 @@ class AfterSalesPartsRequest(models.Model):
         return self.contract_id._fund_post(
             "consumption",
             amount,
-            fields.Date.context_today(self),
+            self._company_today(),
             lang_env._(
                 "%(request)s: %(part)s x %(qty)s shipped again",
                 request=self.name,
@@ -830,7 +830,7 @@ class AfterSalesPartsRequest(models.Model):
                         self.contract_id,
                         line.product_id,
                         quantity,
-                        fields.Date.context_today(self),
+                        self._company_today(),
                         company_id=self.company_id.id,
                         request_id=self.id,
                         request_line_id=line.id,

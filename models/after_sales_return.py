@@ -1386,8 +1386,7 @@ class AfterSalesReturn(models.Model):
         """Idempotent: returns whose charges are already posted are skipped; callers lock the
         rows first so that two runs at once post once. The dealer's part goes to its repair
         fund or on an invoice, as decided by the charge mixin."""
-        today = fields.Date.context_today(self)
-        if any(not r._charges_on_fund(date=today) for r in self):
+        if any(not r._charges_on_fund() for r in self):
             self._check_invoicing()
         product = self.env.ref(
             "after_sales_service.product_after_sales_return_charge", raise_if_not_found=False
@@ -1414,7 +1413,7 @@ class AfterSalesReturn(models.Model):
                     }
                     for item, amount in dealer_items.items()
                 ],
-                today,
+                ret._company_today(),
                 label=lang_env._("Return %(ret)s charges", ret=ret.name),
                 kind="return_charge",
                 source=ret,

@@ -83,6 +83,13 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _after_sales_today(self):
+        """Today where this company works (its partner's time zone, Asia/Shanghai in the demo;
+        UTC without one), whoever asks: the repair fund's rows, its charges and its quarters
+        are the company's days, not those of a user in another time zone or of the cron."""
+        self.ensure_one()
+        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
+
     def _after_sales_product(self, kind):
         """The product of a repair fund invoice or credit note line for this company: the one
         chosen in settings, else the one the addon installs."""

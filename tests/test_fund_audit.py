@@ -312,3 +312,32 @@ class TestFundAudit(SettlementCase):
         self._cards(1, date(2026, 3, 12), dealer=sub).action_void()
         q1 = self.env["after_sales.settlement"]._settle_contracts(units, 2026, 1)
         self.assertEqual(q1.accrued_amount, 105.0)  # 7 cards x 15
+
+    def test_months_and_quarters_end_where_the_company_works(self):
+        """R12, R16: a month and a quarter end at midnight where the company works (Shanghai),
+        whoever asks: a finance user in Auckland, already in April at 20:00 on 31 March in
+        Shanghai, cannot settle the first quarter yet; the monthly accrual, run at 01:00 on
+        1 April in Shanghai by a user still on 31 March (UTC), accrues March."""
+        self.company.partner_id.tz = "Asia/Shanghai"
+        contract = self._contract(allowance_rate=3.0, allowance_use="payout")
+        self._payment(10000, date(2026, 3, 20))
+        Fund = self.env["after_sales.fund"]
+        in_auckland = {"tz": "Pacific/Auckland"}
+        with freeze_time("2026-03-31 12:00:00"):
+            finance = Fund.with_user(self.manager).with_context(**in_auckland)
+            errors = finance._get_quarter_order_errors(contract, 2026, 1)
+            self.assertIn("2026 Q1 has not ended yet", errors[contract])
+            wizard = self.env["after_sales.settlement.create"].with_user(self.manager)
+            self.assertEqual(wizard.with_context(**in_auckland)._default_period(), (2025, 4))
+        with freeze_time("2026-03-31 17:00:00"):
+            Fund.with_context(tz="UTC")._cron_accrue_allowances()
+            self.assertFalse(
+                Fund.with_context(tz="UTC")._get_quarter_order_errors(contract, 2026, 1)
+            )
+        accruals = self.env["after_sales.fund.entry"].search(
+            [("contract_id", "=", contract.id), ("kind", "=", "accrual")]
+        )
+        self.assertRecordValues(
+            accruals,
+            [{"accrual_month": date(2026, 3, 1), "amount": 300.0, "date": date(2026, 3, 31)}],
+        )

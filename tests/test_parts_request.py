@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, freeze_time, tagged
 from odoo.tools import mute_logger
 
 from .common_parts import PartsCase
@@ -15,6 +15,22 @@ class TestPartsRequest(PartsCase):
         request.action_submit()
         request.action_approve()
         return request
+
+    def test_fund_rows_are_dated_where_the_company_works(self):
+        """R25, R13: a requisition approved at 09:00 on 1 April in Shanghai by a desk user in
+        Los Angeles, where it is still 31 March, draws the fund on 1 April: the company's day
+        decides the quarter the parts consume, not the user's."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        contract = self._parts_contract(fund=500.0)
+        request = self._request(contract, [(self.board, 2), (self.element, 1)])
+        desk = request.with_user(self.user_desk).with_context(tz="America/Los_Angeles")
+        with freeze_time("2026-04-01 01:00:00"):
+            desk.action_submit()
+            desk.action_approve()
+        self.assertRecordValues(
+            request.line_ids.fund_entry_id, [{"amount": -160.0, "date": date(2026, 4, 1)}]
+        )
+        self.assertEqual(request.old_part_ids.date_issued, date(2026, 4, 1))
 
     def test_warehouse_has_after_sales_operation_types(self):
         warehouse = self.warehouse

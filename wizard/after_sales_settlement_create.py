@@ -56,8 +56,8 @@ class AfterSalesSettlementCreate(models.TransientModel):
     # ------------------------------------------------------------
     @api.model
     def _default_period(self):
-        """The last finished quarter."""
-        today = fields.Date.context_today(self)
+        """The last finished quarter where the company works."""
+        today = self.env.company._after_sales_today()
         return periods.previous_quarter(*periods.quarter_of(today))
 
     # ------------------------------------------------------------
