@@ -489,8 +489,11 @@ class AfterSalesFund(models.AbstractModel):
     # ------------------------------------------------------------
     @api.model
     def _cron_accrue_allowances(self):
-        """Monthly (甲方每月统计一次): bring every contract's allowance up to last month,
-        appending the corrections late documents call for. One run per company."""
+        """Daily: bring every contract's allowance up to its company's last finished month
+        (甲方每月统计一次: each month is accrued once, the first run after it ended where the
+        company works, whatever the time zone of the server's schedule), appending the
+        corrections late documents call for. Writes nothing when the ledger is up to date. One
+        run per company."""
         contracts = self.env["after_sales.contract"].search(
             [("state", "in", ("running", "expired", "terminated"))]
         )
