@@ -961,9 +961,12 @@ class AfterSalesContract(models.Model):
     @api.model
     def _cron_expire_contracts(self):
         """Daily: running contracts whose end date has passed become expired; a running contract
-        that ends within the company's notice period gets a to-do for its responsible."""
-        today = fields.Date.context_today(self)
-        ended = self.search([("state", "=", "running"), ("date_end", "<", today)])
+        that ends within the company's notice period gets a to-do for its responsible. A
+        contract has ended once its end date has passed where its company works, whatever the
+        time zone of the cron's user."""
+        running = self.search([("state", "=", "running"), ("date_end", "!=", False)])
+        today_of = {company: company._after_sales_today() for company in running.company_id}
+        ended = running.filtered(lambda c: c.date_end < today_of[c.company_id])
         ended.sudo().write({"state": "expired"})
         ended._message_log_batch(
             bodies={c.id: self.env._("Expired on its end date.") for c in ended},

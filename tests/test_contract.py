@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, freeze_time, tagged
 from odoo.tools import mute_logger
 
 from .common import AfterSalesCase
@@ -74,6 +74,23 @@ class TestContract(AfterSalesCase):
         open_ended = self._running_contract(self.other_dealer, date_end=False)
         self.env["after_sales.contract"]._cron_expire_contracts()
         self.assertEqual(open_ended.state, "running")
+
+    def test_contract_expires_when_its_end_date_has_passed_where_the_company_works(self):
+        """A contract ending on 31 March is expired by the daily run at 04:00 on 1 April in
+        Shanghai, although the cron's user (UTC) is still on 31 March; at 23:00 on 31 March in
+        Shanghai it still runs, although a user in Auckland is already in April."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        with freeze_time("2026-03-01"):
+            contract = self._running_contract(
+                date_start=date(2025, 4, 1), date_end=date(2026, 3, 31)
+            )
+        Contract = self.env["after_sales.contract"]
+        with freeze_time("2026-03-31 15:00:00"):
+            Contract.with_context(tz="Pacific/Auckland")._cron_expire_contracts()
+            self.assertEqual(contract.state, "running")
+        with freeze_time("2026-03-31 20:00:00"):
+            Contract.with_context(tz="UTC")._cron_expire_contracts()
+            self.assertEqual(contract.state, "expired")
 
     def test_cannot_start_an_ended_contract(self):
         contract = self._create_contract(
