@@ -215,6 +215,12 @@ class TestFundAudit(SettlementCase):
             q2.fund_entry_ids.filtered(lambda e: e.kind == "overspend_charge").mapped("name"),
             ["2026 Q2 收回多付的维修补贴"],
         )
+        self.dealer.lang = "en_US"
+        html, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "after_sales_service.action_report_after_sales_settlement", q2.ids
+        )
+        self.assertIn("Allowance paid too much, invoiced to the dealer", html.decode())
+        self.assertNotIn("Overspend invoiced", html.decode())
         contract.invalidate_recordset(["fund_balance"])
         self.assertEqual(contract.fund_balance, 0.0)
         self.assertEqual(final.paid_out_amount, 300.0, "a posted statement never changes")
