@@ -237,15 +237,15 @@ class AfterSalesPartsRequest(models.Model):
 
     @api.depends("state", "ship_deadline", "date_shipped")
     def _compute_is_overdue(self):
-        today = fields.Date.context_today(self)
+        # the deadline is a day where the company works: so are today and the shipping day
         for request in self:
             deadline = request.ship_deadline
             if not deadline or request.state in ("draft", "cancelled"):
                 request.is_overdue = False
             elif request.date_shipped:
-                request.is_overdue = request.date_shipped.date() > deadline
+                request.is_overdue = request._local_date(request.date_shipped) > deadline
             else:
-                request.is_overdue = today > deadline
+                request.is_overdue = request._company_today() > deadline
 
     def _compute_old_part_count(self):
         counts = dict(
@@ -333,7 +333,7 @@ class AfterSalesPartsRequest(models.Model):
                     )
                 )
             request._check_can_issue()
-        self.sudo().write({"state": "submitted", "date_submitted": fields.Date.context_today(self)})
+        self.sudo().write({"state": "submitted", "date_submitted": self[:1]._company_today()})
         return True
 
     def action_approve(self):

@@ -308,6 +308,28 @@ class TestPartsRequest(PartsCase):
         self.assertIn(late, found)
         self.assertNotIn(on_time, found)
 
+    def test_shipped_after_the_deadline_where_the_company_works(self):
+        """R25: warranty parts due within 3 days of the list of 1 April ship by 4 April in
+        Shanghai. Shipped at 02:00 on 5 April there (still 4 April in UTC), they are late;
+        shipped at 07:00 on 4 April there (3 April in UTC), on time."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        contract = self._parts_contract(fund=500.0, parts_ship_days=3)
+        self._stock(self.knob, 10)
+        requests = {}
+        for shipped in ("2026-04-04 18:00:00", "2026-04-03 23:00:00"):
+            with freeze_time("2026-04-01 02:00:00"):
+                requests[shipped] = self._approved(
+                    contract, [(self.knob, 1)], date_request=date(2026, 4, 1)
+                )
+            with freeze_time(shipped):
+                self._validate(requests[shipped].picking_id, self.user_stock)
+        late, on_time = requests.values()
+        self.assertEqual(late.ship_deadline, date(2026, 4, 4))
+        self.assertRecordValues(
+            late | on_time,
+            [{"state": "done", "is_overdue": True}, {"state": "done", "is_overdue": False}],
+        )
+
     def test_state_flow_refusals(self):
         contract = self._parts_contract(fund=500.0)
         request = self._request(contract, [(self.element, 1)])
