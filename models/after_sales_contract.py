@@ -714,13 +714,16 @@ class AfterSalesContract(models.Model):
                         contract=contract.display_name,
                     )
                 )
-        self.sudo().write(
-            {
-                "state": "terminated",
-                "termination_reason": reason.strip(),
-                "termination_date": date or fields.Date.context_today(self),
-            }
-        )
+        for company, contracts in self.grouped("company_id").items():
+            # by default the contracts end today where their company works, the day their
+            # fund, allowance and cards go by
+            contracts.sudo().write(
+                {
+                    "state": "terminated",
+                    "termination_reason": reason.strip(),
+                    "termination_date": date or company._after_sales_today(),
+                }
+            )
         return True
 
     def action_view_returns(self):

@@ -92,6 +92,29 @@ class TestContract(AfterSalesCase):
             Contract.with_context(tz="UTC")._cron_expire_contracts()
             self.assertEqual(contract.state, "expired")
 
+    def test_terminated_today_where_the_company_works(self):
+        """A manager in Los Angeles terminating a contract at 09:00 on 1 April in Shanghai (31
+        March in Los Angeles) ends it on 1 April, in the wizard's default and without it."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        with freeze_time("2026-03-01"):
+            first = self._running_contract(date_start=date(2026, 1, 1))
+            second = self._running_contract(self.other_dealer, date_start=date(2026, 1, 1))
+        manager = self.env(user=self.user_manager, context={"tz": "America/Los_Angeles"})
+        with freeze_time("2026-04-01 01:00:00"):
+            wizard = Form(
+                manager["after_sales.contract.terminate"].with_context(default_contract_id=first.id)
+            )
+            wizard.reason = "Dealer closed"
+            wizard.save().action_confirm()
+            second.with_env(manager).action_terminate("Dealer closed")
+        self.assertRecordValues(
+            first | second,
+            [
+                {"state": "terminated", "termination_date": date(2026, 4, 1)},
+                {"state": "terminated", "termination_date": date(2026, 4, 1)},
+            ],
+        )
+
     def test_cannot_start_an_ended_contract(self):
         contract = self._create_contract(
             date_start=self.today - timedelta(days=60), date_end=self.today - timedelta(days=1)

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AfterSalesContractTerminate(models.TransientModel):
@@ -7,10 +7,32 @@ class AfterSalesContractTerminate(models.TransientModel):
     _name = "after_sales.contract.terminate"
     _description = "Terminate a Service Contract"
 
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
     contract_id = fields.Many2one("after_sales.contract", required=True, ondelete="cascade")
     reason = fields.Text(required=True)
-    date = fields.Date(string="Termination Date", default=fields.Date.context_today, required=True)
+    date = fields.Date(
+        string="Termination Date",
+        default=lambda self: self._default_date(),
+        required=True,
+        help="The contract's last day in force; today where the company works by default.",
+    )
 
+    # ------------------------------------------------------------
+    # DEFAULT
+    # ------------------------------------------------------------
+    @api.model
+    def _default_date(self):
+        """Today where the contract's company works (the user's company without one)."""
+        contract = self.env["after_sales.contract"].browse(
+            self.env.context.get("default_contract_id")
+        )
+        return (contract.company_id or self.env.company)._after_sales_today()
+
+    # ------------------------------------------------------------
+    # ACTION
+    # ------------------------------------------------------------
     def action_confirm(self):
         """Terminate the contract with the reason given."""
         self.ensure_one()
