@@ -85,11 +85,13 @@ class AfterSalesDocumentMixin(models.AbstractModel):
     # BUSINESS: dates in the company's time zone
     # ------------------------------------------------------------
     def _company_tz(self):
-        """The time zone the company works in: its partner's (Asia/Shanghai in the demo), else
-        UTC. Not the user's: a claim keeps its dates whoever saves it."""
+        """The time zone this document's company works in (see ``res.company``)."""
+        return self._get_document_company()._after_sales_tz()
+
+    def _get_document_company(self):
+        """The company whose days this document goes by: its own, else the current one."""
         company = self.company_id[:1] if "company_id" in self._fields else self.env["res.company"]
-        company = company or self.env.company
-        return pytz.timezone(company.partner_id.tz or "UTC")
+        return company or self.env.company
 
     def _local_date(self, moment):
         """The company-local date of the naive UTC datetime ``moment`` (None stays None)."""
@@ -102,5 +104,4 @@ class AfterSalesDocumentMixin(models.AbstractModel):
     @api.model
     def _company_today(self):
         """Today in the company's time zone."""
-        company = self.company_id[:1] if "company_id" in self._fields else self.env["res.company"]
-        return (company or self.env.company)._after_sales_today()
+        return self._get_document_company()._after_sales_today()

@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 
@@ -83,12 +85,18 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
-    def _after_sales_today(self):
-        """Today where this company works (its partner's time zone, Asia/Shanghai in the demo;
-        UTC without one), whoever asks: the repair fund's rows, its charges and its quarters
-        are the company's days, not those of a user in another time zone or of the cron."""
+    def _after_sales_tz(self):
+        """The time zone this company works in: its partner's (Asia/Shanghai in the demo), UTC
+        without one. Not the user's: a claim keeps its dates whoever saves it."""
         self.ensure_one()
-        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
+        return pytz.timezone(self.partner_id.tz or "UTC")
+
+    def _after_sales_today(self):
+        """Today where this company works, whoever asks: the repair fund's rows, its charges
+        and its quarters are the company's days, not those of a user in another time zone or
+        of the cron."""
+        self.ensure_one()
+        return fields.Date.context_today(self.with_context(tz=self._after_sales_tz().zone))
 
     def _after_sales_product(self, kind):
         """The product of a repair fund invoice or credit note line for this company: the one
