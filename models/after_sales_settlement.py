@@ -1044,6 +1044,14 @@ class AfterSalesSettlement(models.Model):
             }
         return means
 
+    def _is_overspend_taken_back(self):
+        """Whether this settlement's overspend is an allowance paid too much rather than a
+        budget overspent: a payout contract's fund only goes below zero when a late document
+        takes back an allowance already paid. Decides the wording of the invoice line, the
+        ledger row, the statement and the portal page."""
+        self.ensure_one()
+        return self.contract_id.allowance_use == "payout"
+
     def _prepare_ledger_vals_list(self):
         """The ledger rows posting this settlement appends (forfeiture, payout, overspend, the
         carried balance and the reimbursement note), described in the dealer's language."""
@@ -1077,7 +1085,7 @@ class AfterSalesSettlement(models.Model):
                     "overspend_charge",
                     self.overspend_amount,
                     self.env._("Allowance paid too much, taken back in %(period)s", period=period)
-                    if contract.allowance_use == "payout"
+                    if self._is_overspend_taken_back()
                     else self.env._(
                         "Overspend of %(period)s invoiced to the dealer", period=period
                     ),
@@ -1140,10 +1148,8 @@ class AfterSalesSettlement(models.Model):
                     means["overspend"],
                     [
                         (
-                            # a payout contract's fund only goes below zero when a late
-                            # document takes back an allowance already paid
                             self.env._("Repair allowance paid too much %(period)s", period=period)
-                            if self.contract_id.allowance_use == "payout"
+                            if self._is_overspend_taken_back()
                             else self.env._("Repair fund overspend %(period)s", period=period),
                             self.overspend_amount,
                         )
