@@ -967,7 +967,10 @@ class AfterSalesContract(models.Model):
         that ends within the company's notice period gets a to-do for its responsible. A
         contract has ended once its end date has passed where its company works, whatever the
         time zone of the cron's user."""
-        running = self.search([("state", "=", "running"), ("date_end", "!=", False)])
+        # tomorrow in UTC is the latest "today" of any time zone: the candidates, then each
+        # contract against its own company's day
+        latest_today = fields.Date.today() + timedelta(days=1)
+        running = self.search([("state", "=", "running"), ("date_end", "<", latest_today)])
         today_of = {company: company._after_sales_today() for company in running.company_id}
         ended = running.filtered(lambda c: c.date_end < today_of[c.company_id])
         ended.sudo().write({"state": "expired"})
