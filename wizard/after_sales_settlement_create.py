@@ -353,14 +353,14 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
             return self.browse()
         names = sorted({name for vals in vals_list for name in vals})
         columns = [self._fields[name] for name in names]
-        if any(not field.store or field.compute or not field.column_type for field in columns):
+        if any(
+            not field.store or field.compute or not field.column_type or field.company_dependent
+            for field in columns
+        ):
             raise ValueError(f"{self._name}: only stored plain fields, not {names}")
+        converters = [(field.name, self._get_column_converter(field)) for field in columns]
         rows = [
-            {
-                field.name: field.convert_to_column_insert(vals.get(field.name), self)
-                for field in columns
-            }
-            for vals in vals_list
+            {name: convert(vals.get(name)) for name, convert in converters} for vals in vals_list
         ]
         now = self.env.cr.now()
         self.env.cr.execute(
@@ -381,3 +381,11 @@ class AfterSalesSettlementCreateLine(models.TransientModel):
         # the wizards' cached lines are out of date
         self.env["after_sales.settlement.create"].invalidate_model(["line_ids"])
         return lines
+
+    def _get_column_converter(self, field):
+        """``convert(value)``: what ``create`` would store in ``field``'s column for ``value``.
+        The amounts, plain floats with no digits, are converted directly: Odoo's conversion
+        looks their digits up again for each of the thousands of values of a preview."""
+        if field.type == "float" and not field.get_digits(self.env):
+            return lambda value: float(value or 0.0)
+        return lambda value: field.convert_to_column_insert(value, self)
