@@ -167,16 +167,18 @@ class AfterSalesFund(models.AbstractModel):
         unit_amount = Decimal(str(contract.allowance_unit_amount))
         rate = contract.allowance_rate
         nothing = (Decimal(0), Decimal(0), False)
-        cumulated = {}
+        # {quarter: its basis so far}, {quarter: the allowance of that basis}
+        cumulated, allowed = {}, {}
         for month in months:
             quarter = periods.quarter_of(month)
             basis = bases.get((contract_id, month), Decimal(0))
-            before = cumulated.get(quarter, Decimal(0))
-            cumulated[quarter] = before + basis
+            cumulated[quarter] = cumulated.get(quarter, Decimal(0)) + basis
             if basis_name == "units":
                 target = to_money(basis * unit_amount)
             else:
-                target = allowance(cumulated[quarter], rate) - allowance(before, rate)
+                so_far = allowance(cumulated[quarter], rate)
+                target = so_far - allowed.get(quarter, Decimal(0))
+                allowed[quarter] = so_far
             held_amount, held_basis, has_accrual = held.get((contract_id, month), nothing)
             amount, basis_diff = target - held_amount, basis - held_basis
             if not amount and not basis_diff:

@@ -7,6 +7,7 @@ quarters (R12, R16): Q1 is January to March.
 
 import calendar
 import datetime
+import functools
 
 from dateutil.relativedelta import relativedelta
 
@@ -29,8 +30,10 @@ def month_starts(first, stop):
     return starts
 
 
+@functools.cache
 def month_bounds(year, month):
-    """Return the first and last day of a calendar month."""
+    """Return the first and last day of a calendar month (kept once computed: the accrual asks
+    for the same few months of hundreds of contracts)."""
     last = calendar.monthrange(year, month)[1]
     return datetime.date(year, month, 1), datetime.date(year, month, last)
 
