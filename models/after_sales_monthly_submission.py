@@ -1,5 +1,6 @@
 import base64
 import datetime
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -306,24 +307,22 @@ class AfterSalesMonthlySubmission(models.Model):
         return {"contract_id": contract.id, "month": month, "kind": kind}
 
     @api.model
-    def _create_for_month(self, month):
+    def _create_for_month(self, month, companies=None):
         """Create the reports owed for ``month`` (any day of it) by the contracts in force at
-        some day of it, skipping those that exist: running it twice creates nothing more.
-        Returns the records created."""
+        some day of it (of ``companies`` only, when given), skipping those that exist: running
+        it twice creates nothing more. Returns the records created."""
         start, end = periods.month_bounds(month.year, month.month)
+        domain = [
+            ("state", "in", ("running", "expired", "terminated")),
+            ("date_start", "<=", end),
+            "|",
+            ("date_end", "=", False),
+            ("date_end", ">=", start),
+        ]
+        if companies is not None:
+            domain.append(("company_id", "in", companies.ids))
         contracts = (
-            self.env["after_sales.contract"]
-            .sudo()
-            .search(
-                [
-                    ("state", "in", ("running", "expired", "terminated")),
-                    ("date_start", "<=", end),
-                    "|",
-                    ("date_end", "=", False),
-                    ("date_end", ">=", start),
-                ]
-            )
-            ._in_force_between(start, end)
+            self.env["after_sales.contract"].sudo().search(domain)._in_force_between(start, end)
         )
         if not contracts:
             return self.browse()
@@ -374,10 +373,19 @@ class AfterSalesMonthlySubmission(models.Model):
 
     @api.model
     def _cron_create_month(self, month=None):
-        """Monthly, on the 1st: the reports owed for the month that just ended (``month``
-        for a catch-up run); then the late ones are flagged at once."""
-        month = month or periods.add_months(fields.Date.context_today(self).replace(day=1), -1)
-        self._create_for_month(month)
+        """Daily: the reports owed for the month that has ended where each company works, once
+        its last day is over there (later runs create nothing more), not by the day of the
+        cron's user; ``month`` for a catch-up run of every company. Then the late ones are
+        flagged at once."""
+        if month:
+            self._create_for_month(month)
+        else:
+            companies_of = defaultdict(lambda: self.env["res.company"])
+            for company in self.env["res.company"].sudo().search([]):
+                last_month = periods.add_months(company._after_sales_today().replace(day=1), -1)
+                companies_of[last_month] |= company
+            for last_month, companies in companies_of.items():
+                self._create_for_month(last_month, companies)
         self._cron_flag_late()
         return True
 

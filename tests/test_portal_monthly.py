@@ -78,6 +78,26 @@ class TestMonthlySubmission(TransactionCase):
         self.Submission._cron_create_month()
         self.assertEqual(self.Submission.search_count([]), before, "a second run adds nothing")
 
+    def test_reports_owed_once_the_month_has_ended_where_the_company_works(self):
+        """The daily cron creates February's reports as soon as February has ended in Shanghai,
+        not by the day of its user, here in Los Angeles (still 28 February there)."""
+        cron_user = new_test_user(
+            self.env, "as_monthly_cron_la", groups="base.group_user", tz="America/Los_Angeles"
+        )
+        Submission = self.Submission.with_user(cron_user)
+        with freeze_time("2026-02-28 15:00:00"):  # 23:00 on 28 February in Shanghai
+            Submission._cron_create_month()
+            self.assertFalse(self._reports(self.contract), "February has not ended in Shanghai")
+        with freeze_time("2026-02-28 16:30:00"):  # 00:30 on 1 March in Shanghai
+            Submission._cron_create_month()
+            reports = self._reports(self.contract)
+            self.assertEqual(sorted(reports.mapped("kind")), ["parts", "repair", "satisfaction"])
+            self.assertEqual(set(reports.mapped("date_due")), {date(2026, 3, 28)})
+        with freeze_time("2026-03-01 16:30:00"):  # the next day's run adds nothing
+            before = self.Submission.search_count([])
+            Submission._cron_create_month()
+            self.assertEqual(self.Submission.search_count([]), before)
+
     def test_due_date_clamped_to_the_months_end(self):
         self.assertEqual(self.Submission._due_date(date(2026, 1, 1), 28), date(2026, 2, 28))
         self.assertEqual(self.Submission._due_date(date(2026, 1, 1), 3), date(2026, 2, 3))
