@@ -67,8 +67,9 @@ CREATE OR REPLACE VIEW %(table)s AS (
 
     @api.model
     def _cron_flag_below_minimum(self):
-        """Monthly, on the first: each dealer contract whose last month stayed below its
-        return-visit minimum gets one activity for its responsible (none twice)."""
+        """Monthly, on the first at noon UTC (last month has then ended in every time zone):
+        each dealer contract whose last month stayed below its return-visit minimum gets one
+        activity for its responsible (none twice)."""
         Claim = self.env["after_sales.claim"]
         today = Claim._company_today()
         last_month = periods.month_bounds(*_previous_month(today))[0]
