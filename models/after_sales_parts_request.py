@@ -333,7 +333,11 @@ class AfterSalesPartsRequest(models.Model):
                     )
                 )
             request._check_can_issue()
-        self.sudo().write({"state": "submitted", "date_submitted": self[:1]._company_today()})
+        # each requisition dated by its own company's day (a batch may hold several companies)
+        for requests in self.grouped("company_id").values():
+            requests.sudo().write(
+                {"state": "submitted", "date_submitted": requests[:1]._company_today()}
+            )
         return True
 
     def action_approve(self):

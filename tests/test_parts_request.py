@@ -32,6 +32,28 @@ class TestPartsRequest(PartsCase):
         )
         self.assertEqual(request.old_part_ids.date_issued, date(2026, 4, 1))
 
+    def test_requisitions_submitted_together_are_dated_by_their_own_companies(self):
+        """A batch submitted at 09:00 on 1 April in Shanghai holds a requisition of a second
+        company in Los Angeles, where it is 18:00 on 31 March: each is dated by its company's
+        day, not by the first one's."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        company = self.env["res.company"].create({"name": "Pacific Manufacturer"})
+        company.partner_id.tz = "America/Los_Angeles"
+        self._running_contract(company_id=company.id)
+        contract = self._parts_contract(fund=500.0)
+        shanghai = self._request(contract, [(self.board, 1)])
+        pacific = self._request(contract, [(self.board, 1)], company_id=company.id)
+        self.assertNotEqual(pacific.contract_id, contract)
+        with freeze_time("2026-04-01 01:00:00"):
+            (shanghai | pacific).action_submit()
+        self.assertRecordValues(
+            shanghai | pacific,
+            [
+                {"state": "submitted", "date_submitted": date(2026, 4, 1)},
+                {"state": "submitted", "date_submitted": date(2026, 3, 31)},
+            ],
+        )
+
     def test_warehouse_has_after_sales_operation_types(self):
         warehouse = self.warehouse
         self.assertEqual(warehouse.after_sales_parts_type_id.code, "outgoing")
