@@ -501,7 +501,8 @@ class AfterSalesFund(models.AbstractModel):
         )
         for company, company_contracts in contracts.grouped("company_id").items():
             # last month where the company works, not where the cron's user is
-            last_month_end = company._after_sales_today().replace(day=1) - timedelta(days=1)
+            last_month = company._after_sales_last_month()
+            last_month_end = periods.month_bounds(last_month.year, last_month.month)[1]
             self.with_company(company)._accrue(
                 company_contracts.with_company(company), last_month_end
             )

@@ -382,8 +382,7 @@ class AfterSalesMonthlySubmission(models.Model):
         else:
             companies_of = defaultdict(lambda: self.env["res.company"])
             for company in self.env["res.company"].sudo().search([]):
-                last_month = periods.add_months(company._after_sales_today().replace(day=1), -1)
-                companies_of[last_month] |= company
+                companies_of[company._after_sales_last_month()] |= company
             for last_month, companies in companies_of.items():
                 self._create_for_month(last_month, companies)
         self._cron_flag_late()

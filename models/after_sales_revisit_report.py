@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import periods
-
 
 class AfterSalesRevisitReport(models.Model):
     """The month's return-visit ratio per dealer contract (DOMAIN.md R10, 合同二 第二条8): of the
@@ -72,7 +70,7 @@ CREATE OR REPLACE VIEW %(table)s AS (
         activity for its responsible (none twice)."""
         Claim = self.env["after_sales.claim"]
         today = Claim._company_today()
-        last_month = periods.month_bounds(*_previous_month(today))[0]
+        last_month = Claim._get_document_company()._after_sales_last_month()
         rows = self.search([("month", "=", last_month), ("is_below", "=", True)])
         activity_type = self.env.ref("after_sales_service.mail_activity_type_revisit_ratio")
         already = set(
@@ -104,7 +102,3 @@ CREATE OR REPLACE VIEW %(table)s AS (
                 user_id=user.id,
             )
         return True
-
-
-def _previous_month(day):
-    return (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)

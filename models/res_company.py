@@ -3,6 +3,8 @@ import pytz
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..tools import periods
+
 SETTLEMENT_PRODUCTS = {
     "reimbursement": "after_sales_service.product_after_sales_reimbursement",
     "payout": "after_sales_service.product_after_sales_payout",
@@ -101,6 +103,12 @@ class ResCompany(models.Model):
         of the cron."""
         self.ensure_one()
         return fields.Date.context_today(self.with_context(tz=self._after_sales_tz().zone))
+
+    def _after_sales_last_month(self):
+        """The first day of the last month that has ended where this company works: the month
+        the monthly jobs (allowance accrual, dealers' reports, return visits) and the monthly
+        report's default look at, whatever the time zone of the cron or of the user."""
+        return periods.previous_month(self._after_sales_today())
 
     def _after_sales_product(self, kind):
         """The product of a repair fund invoice or credit note line for this company: the one

@@ -77,6 +77,14 @@ class TestPeriods(BaseCase):
         )
         self.assertEqual(periods.next_quarter(2026, 4), (2027, 1))
         self.assertEqual(periods.previous_quarter(2027, 1), (2026, 4))
+        for day, expected in (
+            (datetime.date(2026, 1, 1), datetime.date(2025, 12, 1)),
+            (datetime.date(2026, 3, 31), datetime.date(2026, 2, 1)),
+            (datetime.date(2028, 3, 1), datetime.date(2028, 2, 1)),
+            (datetime.date(2026, 12, 31), datetime.date(2026, 11, 1)),
+        ):
+            with self.subTest(day=day):
+                self.assertEqual(periods.previous_month(day), expected)
         with self.assertRaises(ValueError):
             periods.quarter_bounds(2026, 5)
 
@@ -103,6 +111,17 @@ class TestPeriods(BaseCase):
         if moved.day < day.day:
             # clamped: the target month has no such day, so we are on its last day
             self.assertEqual((moved + datetime.timedelta(days=1)).day, 1)
+
+    @PROPERTY_SETTINGS
+    @given(dates)
+    def test_previous_month_ends_the_day_before_this_month(self, day):
+        before = periods.previous_month(day)
+        self.assertEqual(before.day, 1)
+        self.assertEqual(before, periods.add_months(day.replace(day=1), -1))
+        self.assertEqual(
+            periods.month_bounds(before.year, before.month)[1] + datetime.timedelta(days=1),
+            day.replace(day=1),
+        )
 
     @PROPERTY_SETTINGS
     @given(dates)

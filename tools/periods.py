@@ -30,12 +30,21 @@ def month_starts(first, stop):
     return starts
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)
 def month_bounds(year, month):
     """Return the first and last day of a calendar month (kept once computed: the accrual asks
     for the same few months of hundreds of contracts)."""
     last = calendar.monthrange(year, month)[1]
     return datetime.date(year, month, 1), datetime.date(year, month, last)
+
+
+def previous_month(day):
+    """Return the first day of the calendar month before that of ``day``."""
+    return (
+        datetime.date(day.year - 1, 12, 1)
+        if day.month == 1
+        else day.replace(day=1, month=day.month - 1)
+    )
 
 
 def quarter_of(day):

@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import periods
-
 MONTHS = [(str(m), str(m)) for m in range(1, 13)]
 
 
@@ -23,8 +21,8 @@ class AfterSalesMonthlyReport(models.TransientModel):
 
     @api.model
     def _default_month(self):
-        """Last month, the one whose reports are due (R11)."""
-        last = periods.add_months(fields.Date.context_today(self).replace(day=1), -1)
+        """Last month where the company works, the one whose reports are due (R11)."""
+        last = self.env.company._after_sales_last_month()
         return last.year, str(last.month)
 
     def _dealers(self):
