@@ -140,7 +140,7 @@ SECTIONS = {
         "domain": [],
         "columns": [
             (_lt("Return"), "name"),
-            (_lt("Requested"), "date_request"),
+            (_lt("Requested On"), "date_request"),
             (_lt("Type"), "return_type"),
             (_lt("Dealer Pays"), "dealer_charge_amount"),
             (_lt("Status"), "state"),
@@ -173,7 +173,7 @@ SECTIONS = {
         "domain": [],
         "columns": [
             (_lt("Requisition"), "name"),
-            (_lt("Requested"), "date_request"),
+            (_lt("Requested On"), "date_request"),
             (_lt("Type"), "request_type"),
             (_lt("Shipping"), "shipping_mode"),
             (_lt("Shipped"), "date_shipped"),
