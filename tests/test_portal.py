@@ -3,6 +3,8 @@ import io
 import json
 from datetime import timedelta
 
+from lxml import html
+
 from odoo.tests import tagged
 
 from .common_portal import PNG, PortalCase
@@ -39,6 +41,20 @@ class TestDealerPortal(PortalCase):
         self.assertNotIn("SN-BRAVO-1", response.text)
         response = self.url_open("/my/after-sales/cards?filterby=void")
         self.assertNotIn("SN-ALPHA-1", response.text)
+
+    def test_return_lines_keep_their_columns_without_a_serial(self):
+        """A returned part with no serial number still has its serial cell: the quantity sits
+        under "Requested", not under "Serial Number"."""
+        self.authenticate("as_portal_a", "as_portal_a")
+        page = html.fromstring(self.url_open(f"/my/after-sales/returns/{self.return_a.id}").text)
+        table = page.xpath("//table[contains(@class, 'o_as_return_lines')]")[0]
+        headers = table.xpath("./thead/tr/th")
+        rows = table.xpath("./tbody/tr")
+        self.assertFalse(self.return_a.line_ids.lot_id)
+        self.assertEqual(len(rows), 1)
+        cells = rows[0].xpath("./td")
+        self.assertEqual(len(cells), len(headers))
+        self.assertEqual(cells[2].text_content().strip(), "2.0")
 
     def test_detail_pages_show_the_dealers_figures(self):
         self.authenticate("as_portal_a", "as_portal_a")
