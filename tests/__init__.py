@@ -46,3 +46,6 @@ from . import test_write_guards
 from . import test_claims_audit
 from . import test_fund_audit
 from . import test_stock_audit
+from . import test_claim_integrity
+from . import test_return_integrity
+from . import test_access_integrity

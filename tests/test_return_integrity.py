@@ -1,0 +1,1 @@
+"""Placeholder, filled by this wave's audit fixes."""
