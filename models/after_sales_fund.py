@@ -250,16 +250,17 @@ class AfterSalesFund(models.AbstractModel):
             partners, contracts.company_id
         )
         partners_of = self._get_partners_by_basis(contracts, partners)
-        wanted = set(contracts.ids)
         for basis_name, basis_contracts in contracts.grouped("allowance_basis").items():
             query = self._prepare_basis_query(
                 basis_name, partners_of[basis_name], basis_contracts.company_id, start, end
             )
             if not query:
                 continue
+            # the contracts of the run that use this basis: a document counts only for them
+            counting_ids = set(basis_contracts.ids)
 
-            def counts_for(contract, basis_name=basis_name):
-                return contract and contract.id in wanted and contract.allowance_basis == basis_name
+            def counts_for(contract, counting_ids=counting_ids):
+                return contract.id in counting_ids
 
             model, domain, date_field, groupby, aggregates, value_of = query
             walk_up = basis_name not in OWN_PARTNER_BASES
