@@ -170,7 +170,9 @@ class AfterSalesPortalCards(AfterSalesPortal):
         """Run the back office's import wizard under sudo on the uploaded file, for the portal
         dealer (the wizard's dealer): every row is the dealer's, the file needs no dealer
         column, and a row naming another dealer is refused (a dealer cannot register another's
-        cards). Returns the counts, the row errors and the bad rows as a downloadable CSV."""
+        cards), and the cards are received today, whatever received date the file gives (the
+        card deadline is counted to the day the manufacturer gets them). Returns the counts,
+        the row errors and the bad rows as a downloadable CSV."""
         dealer = self._as_dealer()
         Wizard = (
             request.env["after_sales.warranty.card.import"].sudo().with_company(contract.company_id)
@@ -182,6 +184,8 @@ class AfterSalesPortalCards(AfterSalesPortal):
                 "mode": "good_rows" if mode == "good_rows" else "all_or_nothing",
                 "company_id": contract.company_id.id,
                 "dealer_id": dealer.id,
+                # received the day the dealer uploads them, as a card entered on the portal
+                "received_on_upload": True,
             }
         )
         # the rows keep the file's numbering: rows[i] is row header_row + 1 + i of the file

@@ -7,7 +7,7 @@ from odoo.fields import Domain
 
 from ..tools import periods
 from ..tools.terms import CONTRACT_DEFAULTS
-from .after_sales_document_mixin import GROUP_MANAGER
+from .after_sales_document_mixin import GROUP_MANAGER, GROUP_USER
 
 # Contract terms (DOMAIN.md R1-R16, R21, R23-R25, returns and sold parts): once a contract was put
 # in force, only a manager edits them (``_check_terms_writable``).
@@ -636,7 +636,12 @@ class AfterSalesContract(models.Model):
     def action_start(self):
         """Put draft contracts in force (service desk, manager). Refused when the dealer already
         has a running contract in the company, naming it; the unique index keeps that true when
-        two users start contracts at the same moment."""
+        two users start contracts at the same moment. The state is written under ``sudo()``:
+        the user's group and record rules are checked first, so that a salesperson, a
+        warehouse user or a dealer reading a draft through the portal cannot put it in force."""
+        if not (self.env.su or self.env.user.has_group(GROUP_USER)):
+            raise AccessError(self.env._("Only the after-sales service desk starts a contract."))
+        self.check_access("write")
         for contract in self:
             if contract.state != "draft":
                 raise UserError(

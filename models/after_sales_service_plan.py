@@ -182,6 +182,8 @@ class AfterSalesServicePlan(models.Model):
         ``sudo()``): they no longer entitle to visits."""
         if not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
             raise AccessError(self.env._("Only an after-sales manager cancels service plans."))
+        # the plans of another company stay out of reach: the rules are checked as the user
+        self.check_access("write")
         self.sudo().write({"state": "cancelled"})
         return True
 

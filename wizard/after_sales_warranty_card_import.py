@@ -92,6 +92,10 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
         "or empty, and a row naming another dealer is refused. The portal sets it to the "
         "dealer uploading the file.",
     )
+    received_on_upload = fields.Boolean(
+        help="The cards are received the day the file is uploaded, whatever received date the "
+        "file gives. The portal sets it: a dealer cannot date back the receipt of its cards.",
+    )
     state = fields.Selection(
         [("upload", "Upload"), ("done", "Done")], default="upload", required=True
     )
@@ -249,6 +253,9 @@ class AfterSalesWarrantyCardImport(models.TransientModel):
                             aliases=", ".join(aliases),
                         )
                     )
+                continue
+            if key == "date_received" and self.received_on_upload:
+                # the cards are received today: the file's received dates are not read
                 continue
             mapping[key] = (index, headers[index])
         return mapping
