@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools.settlement import allocate_oldest_first, to_money
 
@@ -54,6 +54,23 @@ class AccountMove(models.Model):
         ):
             raise AccessError(self._after_sales_kind_error())
         return super().write(vals)
+
+    def _check_draftable(self):
+        """The after-sales app's posted invoices and credit notes are not reset to draft nor
+        cancelled by hand (both go through here): the settlement's figures, the dealer's
+        confirmed notice and the fund ledger say what they hold. They change by cancelling the
+        settlement or the charge in the app, which reverses them (under ``sudo()``)."""
+        marked = self.filtered("after_sales_kind")
+        if marked and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "%(move)s comes from the after-sales app: it cannot be reset to draft or "
+                    "cancelled here. Cancel its repair fund settlement or dealer charge instead, "
+                    "which reverses it.",
+                    move=marked[0].display_name,
+                )
+            )
+        return super()._check_draftable()
 
     def _after_sales_kind_error(self):
         return self.env._(

@@ -8,6 +8,7 @@ from odoo.fields import Domain
 from ..tools import periods
 from ..tools.terms import CONTRACT_DEFAULTS
 from .after_sales_document_mixin import GROUP_MANAGER, GROUP_USER
+from .after_sales_fund import ACCRUAL_KINDS
 
 # Contract terms (DOMAIN.md R1-R16, R21, R23-R25, returns and sold parts): once a contract was put
 # in force, only a manager edits them (``_check_terms_writable``).
@@ -48,6 +49,8 @@ TERM_FIELDS = (
 # Who the contract binds and in which money: fixed once it was put in force, even for a manager
 # (its cards, claims, fund rows and posted statements belong to that dealer in that currency).
 PARTY_FIELDS = ("dealer_id", "company_id", "currency_id")
+# What each month's allowance is computed with: fixed once the contract has accrued on them
+ALLOWANCE_TERM_FIELDS = ("allowance_basis", "allowance_rate", "allowance_unit_amount")
 # Fields only the action methods write (under sudo()).
 STATE_FIELDS = ("state", "termination_reason", "termination_date")
 PERCENT_FIELDS = ("allowance_rate", "revisit_ratio_min", "stocking_percent")
@@ -712,13 +715,34 @@ class AfterSalesContract(models.Model):
                 )
             )
         for contract in self:
-            if contract.state not in ("draft", "running"):
+            if contract.state == "draft":
+                # a terminated contract was in force until its termination date: a draft never
+                # was, and would take its dealer's documents from the contract that runs
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s is a draft and was never in force: delete it "
+                        "instead of terminating it.",
+                        contract=contract.display_name,
+                    )
+                )
+            if contract.state != "running":
                 raise UserError(
                     self.env._(
                         "Contract %(contract)s is already ended and cannot be terminated.",
                         contract=contract.display_name,
                     )
                 )
+        too_early = date and self.filtered(lambda c: date < c.date_start)
+        if too_early:
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s started on %(start)s: it cannot end on %(date)s, "
+                    "before its start.",
+                    contract=too_early[0].display_name,
+                    start=too_early[0].date_start,
+                    date=date,
+                )
+            )
         for company, contracts in self.grouped("company_id").items():
             # by default the contracts end today where their company works, the day their
             # fund, allowance and cards go by
@@ -803,6 +827,7 @@ class AfterSalesContract(models.Model):
                     fields=", ".join(self._field_label(name) for name in parties),
                 )
             )
+        self._check_allowance_terms_kept(vals, started)
         if self.env.user.has_group(GROUP_MANAGER):
             return
         if started:
@@ -814,6 +839,40 @@ class AfterSalesContract(models.Model):
                     fields=", ".join(self._field_label(name) for name in changed),
                 )
             )
+
+    def _check_allowance_terms_kept(self, vals, started):
+        """Refuse, even to a manager, a new allowance basis, rate or unit amount on a contract
+        that has accrued under its terms: the accrual re-checks every month since the start
+        with the contract's terms, so the new terms would re-price months already accrued and
+        quarters already posted. New terms take effect through a new contract from the day
+        they apply (terminate this one; the renewal splits the months)."""
+        names = [name for name in ALLOWANCE_TERM_FIELDS if name in vals]
+        if not names or not started:
+            return
+        accrued = (
+            self.env["after_sales.fund.entry"]
+            .sudo()
+            ._read_group(
+                [("contract_id", "in", started.ids), ("kind", "in", ACCRUAL_KINDS)],
+                ["contract_id"],
+            )
+        )
+        for (contract,) in accrued:
+            changed = [
+                name
+                for name in names
+                if contract._fields[name].convert_to_cache(vals[name], contract) != contract[name]
+            ]
+            if changed:
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s has accrued its dealer's allowance on these terms: "
+                        "its %(fields)s no longer change. Terminate it and start a new contract "
+                        "on the new terms from the day they apply.",
+                        contract=contract.display_name,
+                        fields=", ".join(self._field_label(name) for name in changed),
+                    )
+                )
 
     def _fund_post(self, kind, amount, date, name, source=None, **values):
         """Append one row to this contract's repair fund ledger and return it. Called by every

@@ -107,11 +107,16 @@ class AfterSalesFund(models.AbstractModel):
         the rounded cumulative figure of the quarter so far minus that of the month before, so
         the monthly rows add up exactly to it. Called by the monthly cron, the settlement wizard's
         preview and settling; idempotent. One query per basis for all contracts."""
-        return (
-            self.env["after_sales.fund.entry"]
-            .sudo()
-            .create(self._prepare_accruals_vals_list(contracts, end))
-        )
+        Entry = self.env["after_sales.fund.entry"].sudo()
+        vals_list = self._prepare_accruals_vals_list(contracts, end)
+        if not vals_list:
+            return Entry
+        # the one fund lock, taken only when there is something to append: a preview made
+        # while the daily job or another user accrues the same contracts would append the same
+        # correction twice (the second gets the lock's message, or is retried by Odoo and
+        # then finds the rows written)
+        self._lock(contracts.browse({vals["contract_id"] for vals in vals_list}))
+        return Entry.create(vals_list)
 
     @api.model
     def _prepare_accruals_vals_list(self, contracts, end):
@@ -125,10 +130,19 @@ class AfterSalesFund(models.AbstractModel):
             return []
         # a month is finished once it has ended where the contract's company works
         today_of = {company: company._after_sales_today() for company in contracts.company_id}
+        held = self._get_accrued_by_month(contracts)
+        # the months accrued after a contract's last day (its end or termination dated back):
+        # their allowance goes back
+        held_after_end = defaultdict(list)
+        last_day_of = {contract.id: contract._get_last_day() for contract in contracts}
+        for (contract_id, month), (amount, basis, _accrual) in held.items():
+            last_day = last_day_of[contract_id]
+            if last_day and last_day < month <= end and (amount or basis):
+                held_after_end[contract_id].append(month)
         months_of = {}
         for contract in contracts:
             today = today_of[contract.company_id]
-            last_day = contract._get_last_day()
+            last_day = last_day_of[contract.id]
             stop = min(d for d in (end, last_day) if d)
             months = []
             for month in periods.month_starts(contract.date_start, stop):
@@ -136,6 +150,7 @@ class AfterSalesFund(models.AbstractModel):
                 if min(d for d in (month_end, last_day) if d) >= today:
                     break
                 months.append(month)
+            months += sorted(held_after_end.get(contract.id, ()))
             if months:
                 months_of[contract] = months
         if not months_of:
@@ -144,7 +159,6 @@ class AfterSalesFund(models.AbstractModel):
         first = min(contracts.mapped("date_start"))
         last = max(periods.month_bounds(m[-1].year, m[-1].month)[1] for m in months_of.values())
         bases = self._get_monthly_bases(contracts, first, last)
-        held = self._get_accrued_by_month(contracts)
         first_open = self._get_first_open_quarters(contracts)
         vals_list = []
         for contract in contracts:
@@ -204,7 +218,13 @@ class AfterSalesFund(models.AbstractModel):
                 )
             else:
                 month_end = periods.month_bounds(month.year, month.month)[1]
-                vals["date"] = min(d for d in (month_end, contract._get_last_day()) if d)
+                last_day = contract._get_last_day()
+                # a month after the last day (accrued before the end was dated back) is
+                # corrected at its own end, in its own quarter
+                after_end = last_day and last_day < month
+                vals["date"] = (
+                    month_end if after_end else min(d for d in (month_end, last_day) if d)
+                )
             if has_accrual or closed:
                 vals["kind"] = "accrual_correction"
                 vals["name"] = lang_env._(

@@ -49,3 +49,4 @@ from . import test_stock_audit
 from . import test_claim_integrity
 from . import test_return_integrity
 from . import test_access_integrity
+from . import test_fund_integrity
