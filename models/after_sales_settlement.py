@@ -725,6 +725,26 @@ class AfterSalesSettlement(models.Model):
             "reimbursed_amount": reimbursed,
         }
 
+    def _check_notice_tax_kept(self):
+        """Refuse to post a notice sent untaxed once the settings tax reimbursements, or one
+        sent taxed once they no longer do: the credit note deducts exactly the notice the
+        dealer was sent (and maybe confirmed). Called by posting for the notified and
+        confirmed settlements."""
+        for settlement in self.filtered("reimbursed_amount"):
+            taxed_now = bool(settlement._reimbursement_tax(settlement.reimbursed_amount))
+            if taxed_now != bool(settlement.notice_tax_amount):
+                raise UserError(
+                    self.env._(
+                        "Settlement %(settlement)s: its write-off notice was sent with a tax of "
+                        "%(notice)s, but the reimbursement's tax settings now give %(now)s. The "
+                        "credit note deducts exactly the notice: restore the settings, or "
+                        "cancel the settlement and send a new notice.",
+                        settlement=settlement.display_name,
+                        notice=settlement.notice_tax_amount,
+                        now=settlement._reimbursement_tax(settlement.reimbursed_amount),
+                    )
+                )
+
     def _reimbursement_taxes(self):
         product = self.company_id._after_sales_product("reimbursement")
         return product.taxes_id.filtered(lambda t: t.company_id == self.company_id)
@@ -969,6 +989,7 @@ class AfterSalesSettlement(models.Model):
                 )
             )
         drafts = self.filtered(lambda s: s.state == "draft")
+        (self - drafts)._check_notice_tax_kept()
         # the amounts the notices freeze, read for all the claims in one query (a record's
         # prefetch would read every field of a thousand claims at a time)
         drafts.claim_ids.fetch(["reimbursable_amount"])

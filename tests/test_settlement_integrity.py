@@ -147,6 +147,27 @@ class TestWriteOffConfirmation(SettlementCase):
         q2._action_dealer_confirm(self.dealer_contact)
         self.assertEqual(q2.move_ids.amount_total, 143.0)
 
+    def test_notice_sent_untaxed_is_not_posted_taxed(self):
+        """Finance switched the reimbursement's tax on after the notice went out untaxed: the
+        credit note would have deducted 55.00 where the dealer was sent 50.00."""
+        tax = self.env["account.tax"].create(
+            {"name": "Reimbursement VAT 10% late", "amount": 10.0, "type_tax_use": "sale"}
+        )
+        self.env.ref("after_sales_service.product_after_sales_reimbursement").taxes_id = tax
+        self._claim()
+        q1 = self._settle(self.contract, 2026, 1)
+        q1.action_notify()
+        q1._action_dealer_confirm(self.dealer_contact)
+        self.assertEqual(q1.notice_tax_amount, 0.0)
+        self.company.after_sales_reimbursement_taxed = True
+        with self.assertRaisesRegex(UserError, "was sent with a tax of 0.0, but .* now give 5.0"):
+            q1.with_user(self.manager).action_post()
+        self.assertEqual(q1.state, "confirmed")
+        self.assertFalse(q1.move_ids)
+        self.company.after_sales_reimbursement_taxed = False
+        q1.with_user(self.manager).action_post()
+        self.assertEqual(q1.move_ids.amount_total, 50.0)
+
     def test_price_included_reimbursement_tax_is_added_on_top(self):
         """A reimbursement product whose tax is price-included (Chinese prices usually are):
         the claims' amounts stay the notice's untaxed amount, the tax is added on top, and the
