@@ -287,7 +287,11 @@ class AfterSalesPortalClaims(AfterSalesPortal):
 
     def _as_claim_lines(self, card, post):
         """Line commands from the form's rows ``line_<n>_<field>``: parts and labour at the
-        contract's price list, freight at the price entered."""
+        contract's price list, freight at the price entered. A part or labour row without a
+        product of the list is refused, naming the row: priced at the dealer's word it would
+        be reimbursed at any amount, and a part without a product owes no old part (R15,
+        R21)."""
+        env = request.env
         types = dict(self._as_selection("after_sales.claim.line", "line_type"))
         products = self._as_claim_line_products(card)
         commands = [Command.clear()]
@@ -308,6 +312,17 @@ class AfterSalesPortalClaims(AfterSalesPortal):
             if line_type not in types:
                 line_type = "part"
             product = products.filtered(lambda p, pid=product_id: p.id == pid)
+            if not product and line_type != "freight":
+                raise UserError(
+                    env._(
+                        "Line %(line)s (%(type)s: %(name)s): choose the product from the "
+                        "list, it is priced at the contract's price list; a price is entered "
+                        "for freight only.",
+                        line=index + 1,
+                        type=types[line_type],
+                        name=name or "-",
+                    )
+                )
             vals = {
                 "line_type": line_type,
                 "product_id": product.id or False,
@@ -324,7 +339,9 @@ class AfterSalesPortalClaims(AfterSalesPortal):
         vals = self._as_claim_vals(card, post)
         vals["line_ids"] = self._as_claim_lines(card, post)
         if claim:
-            claim.sudo().write(vals)
+            # as the dealer, not as the superuser the portal reads the draft with: the claim's
+            # rules on what a dealer writes apply (see after_sales.claim.line)
+            claim.with_user(request.env.user).sudo().write(vals)
             return claim
         contract = card.contract_id
         vals.update(

@@ -82,6 +82,10 @@ FROZEN_LINE_FIELDS = (
 # A submitted or approved claim owes its trade-in parts' old parts (the seed returns them with
 # the 三包维修记录, before the technical department appraises them); settled, they came back.
 OLD_PARTS_OWED_STATES = ("submitted", "approved", "settled")
+# A claim in these states repaired nothing under the three guarantees (rejected by the technical
+# department, or cancelled as entered by mistake): its days under repair do not extend the unit's
+# warranty and the parts it lists carry no warranty of their own.
+VOID_REPAIR_STATES = ("rejected", "cancel")
 # What a settled claim keeps as it was settled (R16), computed by the three computes below.
 COVERAGE_FIELDS = (
     "is_covered",
@@ -527,6 +531,7 @@ class AfterSalesClaim(models.Model):
         "contract_id.doa_days",
         "contract_id.quality_days",
         "replaced_line_id.part_warranty_end",
+        "replaced_line_id.claim_id.completion_time",
         "card_id.claim_ids.state",
         "card_id.claim_ids.call_time",
         "card_id.claim_ids.completion_time",
@@ -737,18 +742,53 @@ class AfterSalesClaim(models.Model):
                     )
                 )
 
-    @api.constrains("replaced_line_id", "lot_id")
+    @api.constrains("replaced_line_id", "lot_id", "call_time")
     def _check_replaced_line(self):
+        """R20: the replaced part named by a claim was fitted to the same unit by an earlier
+        repair that counts (not rejected or cancelled) and was completed by the time of this
+        call; otherwise the part's own warranty would cover the claim for nothing. Coverage
+        checks the same again (:meth:`_replaced_part_warranty_end`), as the earlier claim can
+        still be rejected or cancelled afterwards."""
         for claim in self.filtered("replaced_line_id"):
             line = claim.replaced_line_id
-            if line.claim_id == claim or line.claim_id.lot_id != claim.lot_id:
+            earlier = line.claim_id
+            part = line.product_id.display_name or line.name or ""
+            if earlier == claim or earlier.lot_id != claim.lot_id:
                 raise ValidationError(
                     self.env._(
                         "Claim %(claim)s: the replaced part %(part)s was not fitted to serial "
                         "%(lot)s by an earlier repair.",
                         claim=claim.display_name,
-                        part=line.product_id.display_name or line.name or "",
+                        part=part,
                         lot=claim.lot_id.name or "",
+                    )
+                )
+            if earlier.state in VOID_REPAIR_STATES:
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: the replaced part %(part)s comes from claim "
+                        "%(earlier)s, which is %(state)s: a part of a rejected or cancelled "
+                        "claim carries no warranty of its own.",
+                        claim=claim.display_name,
+                        part=part,
+                        earlier=earlier.display_name,
+                        state=dict(self._fields["state"]._description_selection(self.env))[
+                            earlier.state
+                        ],
+                    )
+                )
+            if not earlier.completion_time or earlier.completion_time > claim.call_time:
+                tz = claim._company_tz().zone
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: the replaced part %(part)s comes from claim "
+                        "%(earlier)s, whose repair was not completed before this call at "
+                        "%(call)s. Enter when that repair was completed, or choose the part of "
+                        "an earlier repair.",
+                        claim=claim.display_name,
+                        part=part,
+                        earlier=earlier.display_name,
+                        call=format_datetime(self.env, claim.call_time, tz=tz, dt_format="medium"),
                     )
                 )
 
@@ -768,7 +808,9 @@ class AfterSalesClaim(models.Model):
         for vals in vals_list:
             if vals.get("state", "draft") != "draft":
                 self._check_state_write(vals)
-        return super().create(vals_list)
+        claims = super().create(vals_list)
+        claims.filtered("completion_time")._schedule_return_visits()
+        return claims
 
     def write(self, vals):
         self._check_not_settled()
@@ -790,6 +832,8 @@ class AfterSalesClaim(models.Model):
             result = super().write(vals)
         if {"call_time", "completion_time", "contract_id"} & set(vals):
             self.filtered(lambda c: c.state in OLD_PARTS_OWED_STATES)._sync_old_parts()
+        if vals.get("completion_time"):
+            self._schedule_return_visits()
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -920,7 +964,9 @@ class AfterSalesClaim(models.Model):
         """The technician finished the repair (R10): record the completion time (now unless
         entered) and schedule the two return visits for the responsible user: the first 3-7
         days after the repair, the second within 7 days of the first. Called from the claim
-        form; completing twice schedules nothing new."""
+        form; completing twice schedules nothing new. A completion time entered without this
+        button (typed in the form, sent by the portal) plans the same visits, see
+        :meth:`_schedule_return_visits`."""
         for claim in self:
             if claim.state in ("rejected", "settled", "cancel"):
                 raise UserError(
@@ -1170,7 +1216,9 @@ class AfterSalesClaim(models.Model):
             card_falsified=card.falsified,
             cause_category=self.cause_category or None,
             contract_state=contract_state,
-            part_warranty_end=self.replaced_line_id.part_warranty_end or None,
+            part_warranty_end=self._replaced_part_warranty_end(),
+            part_fitted_date=self._local_date(self.replaced_line_id.claim_id.completion_time)
+            or None,
             warranty_months=contract.warranty_months if contract else 12,
             doa_days=contract.doa_days if contract else 7,
             quality_days=contract.quality_days if contract else 15,
@@ -1189,7 +1237,7 @@ class AfterSalesClaim(models.Model):
         earlier = self.card_id.claim_ids.filtered(
             lambda c: (
                 c._origin != self._origin
-                and c.state not in ("rejected", "cancel")
+                and c.state not in VOID_REPAIR_STATES
                 and c.cause_category != "customer_misuse"
                 and c.call_time
                 and c.completion_time
@@ -1200,6 +1248,26 @@ class AfterSalesClaim(models.Model):
             max((self._local_date(c.completion_time) - self._local_date(c.call_time)).days, 0)
             for c in earlier
         )
+
+    def _replaced_part_warranty_end(self):
+        """The own warranty end of the replaced part this claim names (R20), or None when it
+        gives none: the part counts only when an earlier repair of this unit actually fitted
+        it, i.e. its claim was not rejected or cancelled (as for the days under repair, see
+        :meth:`_repair_days_before`) and was completed no later than this call. A part of a
+        repair completed after the call was not in the unit when it failed."""
+        self.ensure_one()
+        line = self.replaced_line_id
+        earlier = line.claim_id
+        if (
+            not line.part_warranty_end
+            or earlier._origin == self._origin
+            or earlier.state in VOID_REPAIR_STATES
+            or not earlier.completion_time
+            or not self.call_time
+            or earlier.completion_time > self.call_time
+        ):
+            return None
+        return line.part_warranty_end
 
     def _reimbursable_blocker(self):
         """Why the claim cannot be reimbursed now, in the user's language; empty when it can."""
@@ -1431,22 +1499,34 @@ class AfterSalesClaim(models.Model):
         return True
 
     def _schedule_return_visits(self):
+        """R10: plan the two return visits of these completed repairs (the first 3-7 days
+        after the repair date, company time zone; the second within 7 days of the first), with
+        their activities for the responsible user. Called whenever a completion time is set:
+        by :meth:`action_complete`, and by ``create`` and ``write`` (the completion time typed
+        in the form, sent by the portal or over JSON-RPC), so that every repair gets its
+        visits. Once per claim: a claim with visits or a return-visit activity gets nothing
+        new; closed claims (rejected, settled, cancelled) and repairs not completed get none."""
+        claims = self.filtered(
+            lambda c: c.completion_time and c.state not in ("rejected", "settled", "cancel")
+        )
+        if not claims:
+            return
         activity_type = self.env.ref("after_sales_service.mail_activity_type_return_visit")
         already = set(
             self.env["mail.activity"]
             .search(
                 [
                     ("res_model", "=", self._name),
-                    ("res_id", "in", self.ids),
+                    ("res_id", "in", claims.ids),
                     ("activity_type_id", "=", activity_type.id),
                 ]
             )
             .mapped("res_id")
         )
         visits = []
-        for claim in self.filtered(lambda c: c.id not in already and not c.visit_ids):
+        for claim in claims.filtered(lambda c: c.id not in already and not c.visit_ids):
             first_from, first_due, second_due = sla.return_visit_dates(claim._repair_date())
-            user_id = claim.user_id.id or self.env.uid
+            user_id = claim._return_visit_user().id
             first = claim.activity_schedule(
                 "after_sales_service.mail_activity_type_return_visit",
                 date_deadline=first_due,
@@ -1483,6 +1563,17 @@ class AfterSalesClaim(models.Model):
                 },
             ]
         self.env["after_sales.claim.visit"].sudo().create(visits)
+
+    def _return_visit_user(self):
+        """Who makes the return visits: the claim's responsible, else its contract's, else the
+        current user; never a dealer's portal user nor the superuser the portal reads records
+        with (a claim completed on the portal without a responsible goes to the
+        administrator)."""
+        self.ensure_one()
+        user = self.user_id or self.contract_id.user_id or self.env.user
+        if user.share or user._is_superuser():
+            user = self.env.ref("base.user_admin", raise_if_not_found=False) or user
+        return user
 
     def _skip_settled(self, *fnames):
         """R16: a settled claim keeps the coverage and amounts it was settled with, even when its
@@ -1548,10 +1639,12 @@ class AfterSalesClaimLine(models.Model):
     subtotal = fields.Monetary(compute="_compute_subtotal", store=True)
     old_lot_name = fields.Char(string="Old Serial")
     new_lot_name = fields.Char(string="New Serial")
+    # R21/R24: the contract's parts rule decides, never the user (read-only, so the computed
+    # fields guard refuses it in create and write): unticked, a trade-in part would be
+    # reimbursed without its old part.
     old_part_required = fields.Boolean(
         compute="_compute_old_part_required",
         store=True,
-        readonly=False,
         help="A part under a trade-in rule must come back.",
     )
     old_part_ids = fields.One2many(
@@ -1658,19 +1751,29 @@ class AfterSalesClaimLine(models.Model):
 
     @api.depends(
         "line_type",
+        "claim_id.state",
         "claim_id.is_covered",
-        "claim_id.call_time",
         "claim_id.completion_time",
         "claim_id.contract_id.part_warranty_months",
     )
     def _compute_part_warranty_end(self):
+        """R20: a part fitted by a covered repair is warranted for the contract's replaced part
+        months from the day the repair was completed (company time zone). A repair not yet
+        completed fitted nothing yet, and a rejected or cancelled claim fitted nothing under
+        warranty: their parts have no warranty of their own."""
         for line in self:
             claim = line.claim_id
-            if line.line_type != "part" or not claim.is_covered or not claim.contract_id:
+            if (
+                line.line_type != "part"
+                or not claim.is_covered
+                or not claim.contract_id
+                or not claim.completion_time
+                or claim.state in VOID_REPAIR_STATES
+            ):
                 line.part_warranty_end = False
                 continue
             line.part_warranty_end = coverage.warranty_end(
-                claim._repair_date(), claim.contract_id.part_warranty_months
+                claim._local_date(claim.completion_time), claim.contract_id.part_warranty_months
             )
 
     # ------------------------------------------------------------
@@ -1685,6 +1788,7 @@ class AfterSalesClaimLine(models.Model):
         claims._check_not_approved({"line_ids": True})
         for vals in vals_list:
             check_protected_write(self, vals, LINE_PROTECTED_FIELDS)
+            self._check_dealer_priced(vals)
         lines = super().create(vals_list)
         lines.claim_id._sync_owed_old_parts()
         return lines
@@ -1698,6 +1802,9 @@ class AfterSalesClaimLine(models.Model):
                     {"line_ids": True}
                 )
         check_protected_write(self, vals, LINE_PROTECTED_FIELDS)
+        if {"line_type", "product_id", "price_unit"} & set(vals):
+            for line in self:
+                line._check_dealer_priced(vals)
         claims = self.claim_id
         result = super().write(vals)
         if set(vals) & set(FROZEN_LINE_FIELDS):
@@ -1718,6 +1825,31 @@ class AfterSalesClaimLine(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _check_dealer_priced(self, vals):
+        """R15, R21: a dealer (a portal user, also when the portal writes for it under
+        ``sudo()``) prices freight only. Its part and labour lines name a product and are
+        priced at the contract's repair price list: at a price of its own, a part line would
+        be reimbursed at any amount and, without a product, owe no old part. ``self`` is the
+        line written (empty in ``create``); ``vals`` what is written."""
+        if not self.env.user.share:
+            return
+        line_type = vals.get("line_type") or self.line_type or "part"
+        if line_type == "freight":
+            return
+        product = vals.get("product_id", self.product_id.id)
+        if product and "price_unit" not in vals:
+            return
+        claim = self.claim_id or self.env["after_sales.claim"].browse(vals.get("claim_id"))
+        raise UserError(
+            self.env._(
+                "Claim %(claim)s, line %(line)s: a dealer enters the price of freight only. "
+                "Choose the part or the labour from the product list: it is priced at the "
+                "contract's price list.",
+                claim=claim.sudo().display_name or "-",
+                line=vals.get("name") or self.name or "-",
+            )
+        )
+
     def _needs_old_part(self):
         """A part line under a trade-in rule with something replaced owes its old part."""
         self.ensure_one()

@@ -1,1 +1,482 @@
-"""Placeholder, filled by this wave's audit fixes."""
+"""Claim integrity (R1, R10, R15, R20, R21, R24): the old part a trade-in line owes, a replaced
+part's own warranty, the return visits of a completion however it is entered, and the prices a
+dealer may enter on the portal."""
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from markupsafe import escape
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, freeze_time, tagged
+
+from ..tools import coverage
+from .common_portal import PortalCase
+from .common_service import ServiceCase
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-15 02:00:00")
+class TestClaimOldPartRequirement(ServiceCase):
+    """R21/R24: whether a part line owes its old part follows the contract's parts rule; no
+    user switches it off, through the form or JSON-RPC."""
+
+    def _trade_in_claim(self):
+        claim = self._claim(
+            completion_time=datetime(2026, 6, 14, 6, 0),
+            user_id=self.user_desk.id,
+            line_ids=[
+                Command.create({"line_type": "part", "product_id": self.element.id, "quantity": 1}),
+                Command.create(
+                    {"line_type": "labour", "product_id": self.labour.id, "quantity": 1}
+                ),
+            ],
+        )
+        element = claim.line_ids.filtered(lambda line: line.product_id == self.element)
+        self.assertTrue(element.old_part_required, "trade-in rule of the heater parts")
+        return claim, element
+
+    def test_desk_user_cannot_untick_the_old_part_over_json_rpc(self):
+        claim, element = self._trade_in_claim()
+        Line = self.env["after_sales.claim.line"]
+        attempts = {
+            "line write": lambda u: element.with_user(u).write({"old_part_required": False}),
+            "line create": lambda u: Line.with_user(u).create(
+                {
+                    "claim_id": claim.id,
+                    "line_type": "part",
+                    "product_id": self.element.id,
+                    "old_part_required": False,
+                }
+            ),
+            "claim write, new line": lambda u: claim.with_user(u).write(
+                {
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "line_type": "part",
+                                "product_id": self.element.id,
+                                "old_part_required": False,
+                            }
+                        )
+                    ]
+                }
+            ),
+            "claim write, line update": lambda u: claim.with_user(u).write(
+                {"line_ids": [Command.update(element.id, {"old_part_required": False})]}
+            ),
+        }
+        for user in (self.user_desk, self.user_appraiser, self.user_manager):
+            for what, attempt in attempts.items():
+                with (
+                    self.subTest(user=user.login, what=what),
+                    self.assertRaisesRegex(AccessError, "computed and cannot be written"),
+                ):
+                    attempt(user)
+        # a default sent by a client is not the server's decision either
+        line = Line.with_user(self.user_desk).with_context(default_old_part_required=False)
+        added = line.create(
+            {"claim_id": claim.id, "line_type": "part", "product_id": self.element.id}
+        )
+        self.assertTrue(added.old_part_required)
+        self.assertEqual(len(claim.line_ids), 3)
+        self.assertTrue(element.old_part_required)
+
+    def test_old_part_requirement_is_read_only_on_the_form(self):
+        claim, element = self._trade_in_claim()
+        with Form(claim.with_user(self.user_desk)) as form, form.line_ids.edit(0) as line:
+            self.assertEqual(line.product_id, self.element)
+            with self.assertRaises(AssertionError):
+                line.old_part_required = False
+        self.assertTrue(element.old_part_required)
+        # the claim owes the old part: approved, it is not reimbursed until the part is back
+        claim.with_user(self.user_desk).action_submit()
+        claim.with_user(self.user_appraiser).action_approve()
+        self.assertRecordValues(
+            claim,
+            [
+                {
+                    "amount_total": 150.0,
+                    "reimbursable_amount": 150.0,
+                    "old_parts_missing": True,
+                    "is_reimbursable": False,
+                }
+            ],
+        )
+        self.assertEqual(
+            claim.reimbursable_note,
+            "Old parts not returned (不予核销): [T-ELEM] Heating Element (test)",
+        )
+        self.assertEqual(claim.old_part_ids.product_id, self.element)
+        self.assertEqual(claim.old_part_ids.state, "expected")
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-15 02:00:00")
+class TestReplacedPartWarranty(ServiceCase):
+    """R1/R20: a replaced part carries its own warranty only when an earlier repair of the same
+    unit actually fitted it: that claim not rejected nor cancelled, and completed by the time
+    of the new call. The unit, sold on 1 June 2025, is out of its 12 months on 10 June 2026;
+    the heating element fitted on 20 May 2026 is warranted until 20 August 2026."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "Asia/Shanghai"
+        cls.shop = cls.env["res.partner"].create({"name": "Dealer Huaxin", "is_company": True})
+        cls.shop_contract = cls._running_contract(
+            cls.shop,
+            date_start=date(2025, 1, 1),
+            date_end=date(2026, 12, 31),
+            repair_pricelist_id=cls.pricelist.id,
+            claim_reimbursement="actual",
+            part_warranty_months=3,
+        )
+        with freeze_time("2025-06-05 02:00:00"):
+            cls.card = cls._card(
+                dealer_id=cls.shop.id, sale_date=date(2025, 6, 1), date_received=date(2025, 6, 5)
+            )
+
+    def _repair(self, call_time, completion_time=None):
+        """An earlier repair of the unit that replaced the heating element."""
+        claim = self._claim(
+            self.card,
+            call_time=call_time,
+            completion_time=completion_time,
+            line_ids=[
+                Command.create({"line_type": "part", "product_id": self.element.id}),
+            ],
+        )
+        return claim, claim.line_ids
+
+    def _new_claim(self, element, call_time=datetime(2026, 6, 10, 2, 0)):
+        """The element fails again: two hours of labour (100.00 at the price list)."""
+        return self._claim(
+            self.card,
+            call_time=call_time,
+            replaced_line_id=element.id,
+            line_ids=[
+                Command.create({"line_type": "labour", "product_id": self.labour.id, "quantity": 2})
+            ],
+        )
+
+    def _assert_coverage(self, claim, reason, payer, reimbursable, customer):
+        self.assertRecordValues(
+            claim,
+            [
+                {
+                    "coverage_reason": reason,
+                    "coverage_payer": payer,
+                    "amount_total": 100.0,
+                    "reimbursable_amount": reimbursable,
+                    "customer_amount": customer,
+                }
+            ],
+        )
+
+    def test_part_of_a_rejected_repair_has_no_warranty(self):
+        first, element = self._repair(datetime(2026, 5, 20, 2, 0), datetime(2026, 5, 20, 6, 0))
+        first.action_submit()
+        self.assertEqual(element.part_warranty_end, date(2026, 8, 20))
+        claim = self._new_claim(element)
+        self._assert_coverage(claim, "covered_part", "manufacturer", 100.0, 0.0)
+        first.with_user(self.user_appraiser).action_reject("Water scale, not a defect")
+        self.assertFalse(element.part_warranty_end)
+        self._assert_coverage(claim, "out_of_warranty", "customer", 0.0, 100.0)
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"comes from claim .*, which is Rejected: a part of a rejected or cancelled claim",
+        ):
+            self._new_claim(element)
+
+    def test_part_of_a_cancelled_repair_has_no_warranty(self):
+        first, element = self._repair(datetime(2026, 5, 20, 2, 0), datetime(2026, 5, 20, 6, 0))
+        self.assertEqual(element.part_warranty_end, date(2026, 8, 20))
+        claim = self._new_claim(element)
+        self._assert_coverage(claim, "covered_part", "manufacturer", 100.0, 0.0)
+        first.with_user(self.user_desk).action_cancel()
+        self.assertFalse(element.part_warranty_end)
+        self._assert_coverage(claim, "out_of_warranty", "customer", 0.0, 100.0)
+        with self.assertRaisesRegex(ValidationError, "which is Cancelled"):
+            self._new_claim(element)
+
+    def test_part_fitted_after_the_call_has_no_warranty(self):
+        # called on 20 May, not completed yet: the element was not fitted
+        first, element = self._repair(datetime(2026, 5, 20, 2, 0))
+        self.assertFalse(element.part_warranty_end)
+        with self.assertRaisesRegex(
+            ValidationError, r"whose repair was not completed before this call at \S+ 10:00:00\."
+        ):
+            self._new_claim(element)
+        # completed on 12 June, after the new call of 10 June
+        first.completion_time = datetime(2026, 6, 12, 2, 0)
+        self.assertEqual(element.part_warranty_end, date(2026, 9, 12))
+        with self.assertRaisesRegex(ValidationError, "was not completed before this call"):
+            self._new_claim(element)
+        # linked while the repair was dated before the call, then the date corrected
+        first.completion_time = datetime(2026, 5, 20, 6, 0)
+        claim = self._new_claim(element)
+        self._assert_coverage(claim, "covered_part", "manufacturer", 100.0, 0.0)
+        first.completion_time = datetime(2026, 6, 12, 2, 0)
+        self._assert_coverage(claim, "out_of_warranty", "customer", 0.0, 100.0)
+        # the new call cannot be moved before the repair it names either
+        first.completion_time = datetime(2026, 5, 20, 6, 0)
+        with self.assertRaisesRegex(ValidationError, "was not completed before this call"):
+            claim.call_time = datetime(2026, 5, 19, 2, 0)
+
+    def test_coverage_rule_reads_when_the_part_was_fitted(self):
+        facts = coverage.Facts(
+            call_date=date(2026, 6, 10),
+            sale_date=date(2025, 6, 1),
+            card_state="registered",
+            cause_category="product_defect",
+            contract_state="running",
+            part_warranty_end=date(2026, 9, 12),
+            part_fitted_date=date(2026, 6, 12),
+        )
+        decision = coverage.decide(facts)
+        self.assertEqual((decision.reason, decision.payer), ("out_of_warranty", "customer"))
+        decision = coverage.decide(replace(facts, part_fitted_date=date(2026, 6, 10)))
+        self.assertEqual((decision.reason, decision.payer), ("covered_part", "manufacturer"))
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-01 04:00:00")
+class TestReturnVisitPlanning(ServiceCase):
+    """R10: a completed repair gets its two return visits however its completion time is
+    entered (the button, the form, create or write), once, dated in the company's time zone:
+    completed at 17:00 UTC on 31 May, the repair is of 1 June in Shanghai."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "Asia/Shanghai"
+        cls.user_desk.tz = "America/New_York"
+        cls.completion = datetime(2026, 5, 31, 17, 0)
+
+    def _open_claim(self, **values):
+        return self._claim(
+            call_time=datetime(2026, 5, 31, 1, 0), user_id=self.user_desk.id, **values
+        )
+
+    def _assert_planned(self, claim):
+        visits = claim.visit_ids.sorted("sequence")
+        self.assertRecordValues(
+            visits,
+            [
+                {"sequence": 1, "date_planned": date(2026, 6, 8), "state": "planned"},
+                {"sequence": 2, "date_planned": date(2026, 6, 15), "state": "planned"},
+            ],
+        )
+        activity_type = self.env.ref("after_sales_service.mail_activity_type_return_visit")
+        activities = claim.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
+        self.assertEqual(activities, visits.activity_id)
+        self.assertEqual(activities.user_id, self.user_desk)
+        self.assertEqual(
+            sorted(activities.mapped("date_deadline")), [date(2026, 6, 8), date(2026, 6, 15)]
+        )
+
+    def test_completion_typed_in_the_form(self):
+        claim = self._open_claim()
+        self.assertFalse(claim.visit_ids)
+        with Form(claim.with_user(self.user_desk)) as form:
+            form.completion_time = self.completion
+        self.assertEqual(claim.completion_time, self.completion)
+        self._assert_planned(claim)
+        # the button, or the time typed again, plans nothing more
+        claim.with_user(self.user_desk).action_complete()
+        claim.with_user(self.user_desk).write({"completion_time": datetime(2026, 5, 31, 18, 0)})
+        self._assert_planned(claim)
+
+    def test_completion_given_at_creation_or_written(self):
+        created = self._open_claim(completion_time=self.completion)
+        self._assert_planned(created)
+        written = self._open_claim()
+        written.with_user(self.user_desk).write({"completion_time": self.completion})
+        self._assert_planned(written)
+        created.with_user(self.user_desk).action_complete()
+        self._assert_planned(created)
+
+    def test_button_still_plans_and_closed_claims_get_none(self):
+        claim = self._open_claim()
+        claim.with_user(self.user_desk).action_complete()
+        self.assertEqual(claim.completion_time, datetime(2026, 6, 1, 4, 0))
+        self.assertEqual(
+            claim.visit_ids.sorted("sequence").mapped("date_planned"),
+            [date(2026, 6, 8), date(2026, 6, 15)],
+        )
+        cancelled = self._open_claim()
+        cancelled.with_user(self.user_desk).action_cancel()
+        cancelled.with_user(self.user_desk).write({"completion_time": self.completion})
+        self.assertFalse(cancelled.visit_ids)
+        self.assertFalse(cancelled.activity_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalClaimIntegrity(PortalCase):
+    """R10, R15, R21 on the portal claim form: a completion time the dealer enters plans the
+    return visits; the dealer prices freight only, its part and labour lines are products of
+    the list priced at the contract's price list, also when the portal writes for it under
+    sudo()."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "Asia/Shanghai"
+        cls.contract_a.claim_reimbursement = "actual"
+
+    def _post_claim(self, url=None, **values):
+        data = {
+            "csrf_token": self._csrf(),
+            "card_id": str(self.card_a.id),
+            # in the dealer's time zone (Asia/Shanghai): 1 December, 09:00 and 17:00
+            "call_time": "2026-12-01T09:00",
+            "completion_time": "2026-12-01T17:00",
+            "symptom": "Integrity: no hot water",
+            "cause_category": "product_defect",
+        }
+        data.update(values)
+        return self.url_open(url or "/my/after-sales/claims/new", data=data)
+
+    def _refusal(self, line_type, name):
+        """The form's refusal of the first row, as the dealer reads it (in its language)."""
+        lang_env = self.env(context=dict(self.env.context, lang=self.user_a.lang))
+        types = dict(
+            lang_env["after_sales.claim.line"]._fields["line_type"]._description_selection(lang_env)
+        )
+        return escape(
+            lang_env._(
+                "Line %(line)s (%(type)s: %(name)s): choose the product from the list, it is "
+                "priced at the contract's price list; a price is entered for freight only.",
+                line=1,
+                type=types[line_type],
+                name=name,
+            )
+        )
+
+    def _claims(self):
+        return self.env["after_sales.claim"].search([("symptom", "=", "Integrity: no hot water")])
+
+    def test_part_line_priced_by_the_dealer_is_refused(self):
+        self.authenticate("as_portal_a", "as_portal_a")
+        response = self._post_claim(
+            line_0_type="part",
+            line_0_name="Compressor",
+            line_0_quantity="1",
+            line_0_price="50000",
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_as_error", response.text)
+        self.assertIn(self._refusal("part", "Compressor"), response.text)
+        response = self._post_claim(
+            line_0_type="labour", line_0_name="Four hours", line_0_quantity="4", line_0_price="900"
+        )
+        self.assertIn(self._refusal("labour", "Four hours"), response.text)
+        response = self._post_claim(
+            f"/my/after-sales/claims/{self.claim_a.id}/edit",
+            line_0_type="part",
+            line_0_name="Compressor",
+            line_0_quantity="1",
+            line_0_price="50000",
+        )
+        self.assertIn(self._refusal("part", "Compressor"), response.text)
+        self.assertFalse(self.claim_a.line_ids)
+        self.env.invalidate_all()
+        self.assertFalse(self._claims(), "nothing saved")
+
+    def test_dealer_prices_freight_only(self):
+        self.authenticate("as_portal_a", "as_portal_a")
+        response = self._post_claim(
+            line_0_type="part",
+            line_0_product_id=str(self.knob.id),
+            line_0_quantity="2",
+            line_0_price="50000",
+            line_1_type="freight",
+            line_1_name="Express freight",
+            line_1_quantity="1",
+            line_1_price="80",
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("o_as_error", response.text)
+        self.env.invalidate_all()
+        claim = self._claims()
+        self.assertRecordValues(
+            claim.line_ids.sorted("id"),
+            [
+                {"line_type": "part", "product_id": self.knob.id, "price_unit": 10.0},
+                {"line_type": "freight", "product_id": False, "price_unit": 80.0},
+            ],
+        )
+        self.assertEqual(claim.amount_total, 100.0)
+        self.assertEqual(claim.reimbursable_amount, 100.0)
+
+    def test_model_refuses_dealer_prices_under_sudo(self):
+        Line = self.env["after_sales.claim.line"].with_user(self.user_a).sudo()
+        message = r"line Compressor: a dealer enters the price of freight only"
+        with self.assertRaisesRegex(UserError, message):
+            Line.create(
+                {
+                    "claim_id": self.claim_a.id,
+                    "line_type": "part",
+                    "name": "Compressor",
+                    "price_unit": 50000.0,
+                }
+            )
+        with self.assertRaisesRegex(UserError, "a dealer enters the price of freight only"):
+            Line.create(
+                {
+                    "claim_id": self.claim_a.id,
+                    "line_type": "part",
+                    "product_id": self.knob.id,
+                    "price_unit": 50000.0,
+                }
+            )
+        knob = Line.create(
+            {"claim_id": self.claim_a.id, "line_type": "part", "product_id": self.knob.id}
+        )
+        freight = Line.create(
+            {"claim_id": self.claim_a.id, "line_type": "freight", "price_unit": 35.0}
+        )
+        with self.assertRaisesRegex(UserError, "a dealer enters the price of freight only"):
+            knob.write({"price_unit": 50000.0})
+        with self.assertRaisesRegex(UserError, "a dealer enters the price of freight only"):
+            knob.write({"product_id": False})
+        with self.assertRaisesRegex(UserError, "a dealer enters the price of freight only"):
+            freight.write({"line_type": "part"})
+        freight.write({"price_unit": 40.0})
+        self.assertEqual((knob.price_unit, freight.price_unit), (10.0, 40.0))
+        self.assertEqual(self.claim_a.amount_total, 50.0)
+
+    def test_completion_entered_on_the_portal_plans_the_return_visits(self):
+        self.authenticate("as_portal_a", "as_portal_a")
+        self._post_claim()
+        self.env.invalidate_all()
+        claim = self._claims()
+        # 17:00 in Shanghai is 09:00 UTC, the repair of 1 December
+        self.assertEqual(claim.completion_time, datetime(2026, 12, 1, 9, 0))
+        self.assertRecordValues(
+            claim.visit_ids.sorted("sequence"),
+            [
+                {"sequence": 1, "date_planned": date(2026, 12, 8)},
+                {"sequence": 2, "date_planned": date(2026, 12, 15)},
+            ],
+        )
+        self.assertEqual(claim.visit_ids.activity_id.user_id, self.desk, "the contract's")
+        # saved again, nothing more
+        self._post_claim(f"/my/after-sales/claims/{claim.id}/edit")
+        self.env.invalidate_all()
+        self.assertEqual(len(claim.visit_ids), 2)
+        self.assertEqual(len(claim.activity_ids), 2)
+
+    def test_portal_completion_without_a_responsible_goes_to_an_internal_user(self):
+        self.contract_a.user_id = False
+        self.claim_a.user_id = False
+        self.env.flush_all()
+        self.authenticate("as_portal_a", "as_portal_a")
+        self._post_claim(f"/my/after-sales/claims/{self.claim_a.id}/edit")
+        self.env.invalidate_all()
+        self.assertEqual(len(self.claim_a.visit_ids), 2)
+        users = self.claim_a.visit_ids.activity_id.user_id
+        self.assertEqual(users, self.env.ref("base.user_admin"))
+        self.assertFalse(users.share)

@@ -57,7 +57,11 @@ class Facts:
     """What coverage depends on. Dates are ``datetime.date``; ``call_date`` is the day the
     customer called. ``card_state`` is one of draft / registered / late / void, or None without a
     card. ``cause_category`` is product_defect / customer_misuse / transport / wear / other, or
-    None while unknown. ``delivery_date`` is when the dealer received the unit (R3)."""
+    None while unknown. ``delivery_date`` is when the dealer received the unit (R3).
+    ``part_warranty_end`` is the own warranty end of a part replaced by an earlier repair and
+    ``part_fitted_date`` the day that repair was completed: the part covers only calls from
+    that day to its warranty end (a part fitted after the call was not in the unit when it
+    failed)."""
 
     call_date: datetime.date
     sale_date: datetime.date | None = None
@@ -71,6 +75,7 @@ class Facts:
     quality_days: int = CONTRACT_DEFAULTS["quality_days"]
     extra_warranty_days: int = 0
     part_warranty_end: datetime.date | None = None
+    part_fitted_date: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +188,17 @@ def payer(facts, end, covered):
 def _out_of_warranty(facts, end):
     if end is None or facts.call_date <= end:
         return False
-    return not (facts.part_warranty_end and facts.call_date <= facts.part_warranty_end)
+    return not part_warranty_covers(facts)
+
+
+def part_warranty_covers(facts):
+    """R20: the replaced part's own warranty covers the call: the part was fitted no later
+    than the call day and its warranty had not ended."""
+    if not facts.part_warranty_end:
+        return False
+    if facts.part_fitted_date and facts.call_date < facts.part_fitted_date:
+        return False
+    return facts.call_date <= facts.part_warranty_end
 
 
 def unsold_dead_on_arrival(facts):
