@@ -584,7 +584,8 @@ class AfterSalesOldPart(models.Model):
         backorder with its old part; the rest of a line partly received stays expected as a
         new old part, on the backorder's line if the warehouse made one, and is charged at
         cost if it never comes back (R24). A charged old part that comes back late is
-        received too, and its charge is reversed."""
+        received too, and its charge is reversed; when only some of it comes back, the parts
+        still missing are charged again on their own, at the cost first charged."""
         todo = self.filtered(lambda rec: rec.state in OPEN_STATES and rec.receipt_move_id)
         if not todo:
             return
@@ -610,6 +611,9 @@ class AfterSalesOldPart(models.Model):
             uom = old_part.product_id.uom_id
             received = move.product_uom._compute_quantity(move.quantity, uom)
             rest = uom.round(old_part.quantity - received)
+            copy = self.browse()
+            # the cost per part the dealer was charged, before the charge is split
+            unit_charge = old_part.charge_amount / old_part.quantity if old_part.quantity else 0.0
             if uom.compare(rest, 0.0) > 0:
                 rest_move = rest_moves.filtered(
                     lambda m, o=old_part: (
@@ -630,6 +634,10 @@ class AfterSalesOldPart(models.Model):
                 old_part.sudo().quantity = received
             if old_part.state == "charged":
                 old_part._reverse_charge()
+                if copy:
+                    # R24: the parts still missing stay charged at the cost first charged, as
+                    # a new charge of their own (the ledger and invoices are append-only)
+                    copy._charge(price=unit_charge)
             old_part.sudo().write(
                 {"state": "received", "date_received": move.date or move.picking_id.date_done}
             )
@@ -652,18 +660,22 @@ class AfterSalesOldPart(models.Model):
                 continue  # the contract's fund is locked by another user: next run
         return True
 
-    def _charge(self):
+    def _charge(self, price=None):
         """Charge the dealer this old part's cost price: a fund row while its budget contract
         runs, otherwise an invoice with the part's VAT (the one decision of the charge
-        mixin). Its receipt stays open: the part may still come back."""
+        mixin). Its receipt stays open: the part may still come back. ``price`` (in the
+        charge's currency) is the cost per part already charged when the missing rest of a
+        partly returned charged old part is charged again on its own; by default, the part's
+        cost price today."""
         self.ensure_one()
         product = self.product_id.with_company(self.company_id)
         today = self._company_today()
-        price = product.standard_price
-        if self.currency_id and self.currency_id != self.company_id.currency_id:
-            price = self.company_id.currency_id._convert(
-                price, self.currency_id, self.company_id, today, round=False
-            )
+        if price is None:
+            price = product.standard_price
+            if self.currency_id and self.currency_id != self.company_id.currency_id:
+                price = self.company_id.currency_id._convert(
+                    price, self.currency_id, self.company_id, today, round=False
+                )
         amount = (self.currency_id or self.company_id.currency_id).round(price * self.quantity)
         lang_env = self._get_charge_lang_env(self.dealer_id)
         label = lang_env._(

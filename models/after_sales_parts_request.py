@@ -2,9 +2,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import parts
+from .after_sales_computed_guard_mixin import model_label
 from .after_sales_document_mixin import GROUP_MANAGER, GROUP_USER
 
 URGENT_MODES = ("ems", "rail", "air")
@@ -262,6 +263,41 @@ class AfterSalesPartsRequest(models.Model):
             request.free_amount = sum(request.line_ids.mapped("free_amount"))
             request.fund_amount = sum(request.line_ids.mapped("fund_amount"))
             request.sale_amount = sum(request.line_ids.mapped("sale_amount"))
+
+    # ------------------------------------------------------------
+    # CONSTRAINT
+    # ------------------------------------------------------------
+    @api.constrains("contract_id", "dealer_id", "company_id")
+    def _check_contract(self):
+        """DOMAIN §1: the requisition's contract is its dealer's own running contract (the one
+        the compute proposes, the field's domain in the form), whatever a client sends: its
+        parts rules, price list and repair fund are that dealer's, never another's. The
+        decision is the contract's (:meth:`after_sales.contract._get_serving_contract_multi`),
+        one query per company."""
+        Contract = self.env["after_sales.contract"]
+        for company, requests in self.filtered("contract_id").grouped("company_id").items():
+            serving = Contract._get_serving_contract_multi(
+                requests.dealer_id, company or None, walk_up=False
+            )
+            for request in requests:
+                running = serving.get(request.dealer_id.id, Contract)
+                if request.contract_id != running:
+                    raise ValidationError(
+                        self.env._(
+                            "%(document)s %(name)s: contract %(contract)s does not serve dealer "
+                            "%(dealer)s on %(date)s%(serving)s.",
+                            document=model_label(self),
+                            name=request.display_name,
+                            contract=request.contract_id.display_name,
+                            dealer=request.dealer_id.display_name,
+                            date=fields.Date.context_today(request),
+                            serving=self.env._(
+                                " (the serving contract is %(c)s)", c=running.display_name
+                            )
+                            if running
+                            else "",
+                        )
+                    )
 
     # ------------------------------------------------------------
     # CRUD

@@ -538,6 +538,18 @@ class AfterSalesReturn(models.Model):
                     )
                 )
 
+    @api.constrains("contract_id", "dealer_id", "company_id")
+    def _check_contract(self):
+        """The return's contract is the running contract serving its dealer (or the dealer
+        above it), as for claims and cards: its freight and refurbishment are charged to that
+        contract's repair fund, never to another dealer's."""
+        self._check_contract_serves_dealer()
+
+    @api.constrains("origin_invoice_id", "dealer_id")
+    def _check_origin_invoice(self):
+        """A line's original invoice line follows the return's invoice and dealer."""
+        self.line_ids._check_origin_invoice_line()
+
     @api.constrains("claim_id", "card_id", "dealer_id")
     def _check_links(self):
         for ret in self:
@@ -1857,6 +1869,60 @@ class AfterSalesReturnLine(models.Model):
                     )
                 )
 
+    @api.constrains("invoice_line_id", "product_id")
+    def _check_origin_invoice_line(self):
+        """The credit note refunds the original invoice line at its price: it must be a line
+        of the return's original invoice (when one is chosen), of a customer invoice of the
+        dealer (or of the dealer above a sub-dealer, as the credit note accepts), for the
+        returned product. Otherwise a client could refund the goods at another line's
+        price. A serial never delivered to the dealer (its line follows another dealer's
+        invoice) is left to :meth:`_check_lot`, which refuses it for its serial."""
+        lines = self.filtered(
+            lambda x: x.invoice_line_id and not (x.lot_id and x.lot_id not in x.allowed_lot_ids)
+        )
+        for line in lines:
+            ret = line.return_id
+            aml = line.invoice_line_id.sudo()
+            invoice = aml.move_id
+            origin = ret.origin_invoice_id.sudo()
+            if origin and invoice != origin:
+                raise ValidationError(
+                    self.env._(
+                        "Return %(ret)s: the original invoice line of %(product)s is on "
+                        "%(invoice)s, not on the return's original invoice %(origin)s.",
+                        ret=ret.display_name,
+                        product=line.product_id.display_name,
+                        invoice=invoice.display_name,
+                        origin=origin.display_name,
+                    )
+                )
+            dealer = ret.dealer_id.commercial_partner_id
+            if invoice.move_type != "out_invoice" or invoice.commercial_partner_id not in (
+                dealer,
+                dealer.parent_id.commercial_partner_id,
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Return %(ret)s: the original invoice line of %(product)s is on "
+                        "%(invoice)s, which is not a customer invoice of dealer %(dealer)s.",
+                        ret=ret.display_name,
+                        product=line.product_id.display_name,
+                        invoice=invoice.display_name,
+                        dealer=ret.dealer_id.display_name,
+                    )
+                )
+            if aml.product_id != line.product_id:
+                raise ValidationError(
+                    self.env._(
+                        "Return %(ret)s: the original invoice line of %(product)s is a line "
+                        "of %(other)s on %(invoice)s; choose a line of the returned product.",
+                        ret=ret.display_name,
+                        product=line.product_id.display_name,
+                        other=aml.product_id.display_name or aml.name,
+                        invoice=invoice.display_name,
+                    )
+                )
+
     @api.constrains("refund_without_return")
     def _check_refund_without_return(self):
         if self.env.su or self.env.user.has_group(GROUP_MANAGER):
@@ -2172,15 +2238,19 @@ class AfterSalesReturnLine(models.Model):
             )
 
     def _prepare_move_vals(self, product, quantity, source, dest, kind):
-        """A receipt (``kind`` "receipt") or delivery ("delivery") move of this line, in its
-        unit. Goods of the line's own product give back (or deliver again) its sale line."""
+        """A receipt (``kind`` "receipt") or delivery ("delivery") move of this line, for
+        ``quantity`` in the line's unit. Goods of the line's own product move in that unit and
+        give back (or deliver again) its sale line; another product (an exchange's successor)
+        moves in its own unit, the quantity converted (2 dozen are 24 units)."""
         self.ensure_one()
+        unit = self.product_uom_id or self.product_id.uom_id
+        if product != self.product_id:
+            quantity = unit._compute_quantity(quantity, product.uom_id)
+            unit = product.uom_id
         vals = {
             "product_id": product.id,
             "product_uom_qty": quantity,
-            "product_uom": (
-                self.product_uom_id if product == self.product_id else product.uom_id
-            ).id,
+            "product_uom": unit.id,
             "location_id": source.id,
             "location_dest_id": dest.id,
             "company_id": self.company_id.id,
