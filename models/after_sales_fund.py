@@ -279,9 +279,6 @@ class AfterSalesFund(models.AbstractModel):
             # the contracts of the run that use this basis: a document counts only for them
             counting_ids = set(basis_contracts.ids)
 
-            def counts_for(contract, counting_ids=counting_ids):
-                return contract.id in counting_ids
-
             model, domain, date_field, groupby, aggregates, value_of = query
             walk_up = basis_name not in OWN_PARTNER_BASES
             extra = len(groupby) - 2  # the group's keys after partner and company
@@ -297,7 +294,7 @@ class AfterSalesFund(models.AbstractModel):
                     walk_up=walk_up,
                     until=min(month_end, end),
                 )
-                if contract is not None and not counts_for(contract):
+                if contract is not None and contract.id not in counting_ids:
                     continue
                 value = contract and value_of(row, contract, company, None)
                 if value is None:
@@ -313,7 +310,7 @@ class AfterSalesFund(models.AbstractModel):
                 month = day.replace(day=1)
                 contract = resolve(partner, company, day, walk_up=walk_up)
                 key = (partner.id, company.id, month, *row[:extra])
-                if key in by_day and counts_for(contract):
+                if key in by_day and contract.id in counting_ids:
                     result[contract.id, month] += value_of(row, contract, company, day)
         return result
 

@@ -388,6 +388,8 @@ class AfterSalesPartsRequest(models.Model):
                 request=", ".join(self.mapped("display_name")),
             ),
         )
+        # the approval runs under sudo(): the user's record rules (company, dealer) first
+        self.check_access("write")
         for request in self:
             # prices, stock and accounts are the requisition's company's, whatever the user's;
             # the checks above allowed this user the approval, done by the system
