@@ -726,13 +726,20 @@ class AfterSalesSettlement(models.Model):
         }
 
     def _check_notice_tax_kept(self):
-        """Refuse to post a notice sent untaxed once the settings tax reimbursements, or one
-        sent taxed once they no longer do: the credit note deducts exactly the notice the
-        dealer was sent (and maybe confirmed). Called by posting for the notified and
-        confirmed settlements."""
+        """Refuse to post a notice whose tax the settings no longer give: sent untaxed once
+        reimbursements are taxed, sent taxed once they are not, or taxed at a rate changed
+        since. The credit note deducts exactly the notice the dealer was sent (and maybe
+        confirmed). Called by posting for the notified and confirmed settlements."""
         for settlement in self.filtered("reimbursed_amount"):
-            taxed_now = bool(settlement._reimbursement_tax(settlement.reimbursed_amount))
-            if taxed_now != bool(settlement.notice_tax_amount):
+            tax_now = settlement._reimbursement_tax(settlement.reimbursed_amount)
+            if settlement.notice_tax_amount and tax_now != settlement.notice_tax_amount:
+                # a notice frozen with its tax summed claim by claim (earlier versions) is
+                # posted claim by claim; a tax rate changed since the notice matches neither
+                amounts = (settlement.notice_claim_amounts or {}).values()
+                tax_now = settlement.currency_id.round(
+                    sum(settlement._reimbursement_tax(amount) for amount in amounts)
+                )
+            if settlement.currency_id.compare_amounts(tax_now, settlement.notice_tax_amount):
                 raise UserError(
                     self.env._(
                         "Settlement %(settlement)s: its write-off notice was sent with a tax of "
@@ -741,7 +748,7 @@ class AfterSalesSettlement(models.Model):
                         "cancel the settlement and send a new notice.",
                         settlement=settlement.display_name,
                         notice=settlement.notice_tax_amount,
-                        now=settlement._reimbursement_tax(settlement.reimbursed_amount),
+                        now=tax_now,
                     )
                 )
 

@@ -168,6 +168,27 @@ class TestWriteOffConfirmation(SettlementCase):
         q1.with_user(self.manager).action_post()
         self.assertEqual(q1.move_ids.amount_total, 50.0)
 
+    def test_notice_taxed_at_a_rate_changed_since_is_not_posted(self):
+        """Sent with 10 % (5.00 on 50.00), the rate is then lowered to 6 %: the credit note
+        would have deducted 53.00 where the dealer confirmed 55.00."""
+        tax = self.env["account.tax"].create(
+            {"name": "Reimbursement VAT 10% changed", "amount": 10.0, "type_tax_use": "sale"}
+        )
+        self.env.ref("after_sales_service.product_after_sales_reimbursement").taxes_id = tax
+        self.company.after_sales_reimbursement_taxed = True
+        self._claim()
+        q1 = self._settle(self.contract, 2026, 1)
+        q1.action_notify()
+        q1._action_dealer_confirm(self.dealer_contact)
+        self.assertEqual(q1.notice_tax_amount, 5.0)
+        tax.amount = 6.0
+        with self.assertRaisesRegex(UserError, "was sent with a tax of 5.0, but .* now give 3.0"):
+            q1.with_user(self.manager).action_post()
+        self.assertFalse(q1.move_ids)
+        tax.amount = 10.0
+        q1.with_user(self.manager).action_post()
+        self.assertEqual(q1.move_ids.amount_total, 55.0)
+
     def test_price_included_reimbursement_tax_is_added_on_top(self):
         """A reimbursement product whose tax is price-included (Chinese prices usually are):
         the claims' amounts stay the notice's untaxed amount, the tax is added on top, and the
