@@ -50,21 +50,10 @@ class AfterSalesDealerMixin(models.AbstractModel):
         serving = self._serving_contracts()
         for record in self.filtered("contract_id"):
             if record.contract_id != serving[record]:
-                raise ValidationError(
-                    self.env._(
-                        "%(document)s %(name)s: contract %(contract)s does not serve dealer "
-                        "%(dealer)s on %(date)s%(serving)s.",
-                        document=model_label(self),
-                        name=record.display_name,
-                        contract=record.contract_id.display_name,
-                        dealer=record.dealer_id.display_name,
-                        date=record._get_contract_date() or fields.Date.context_today(record),
-                        serving=self.env._(
-                            " (the serving contract is %(c)s)", c=serving[record].display_name
-                        )
-                        if serving[record]
-                        else "",
-                    )
+                raise contract_not_serving_error(
+                    record,
+                    serving[record],
+                    record._get_contract_date() or fields.Date.context_today(record),
                 )
 
     # ------------------------------------------------------------
@@ -113,3 +102,24 @@ class AfterSalesDealerMixin(models.AbstractModel):
             ).sudo(self.env.su)
             for partner, company, day in triples
         }
+
+
+def contract_not_serving_error(record, serving, day):
+    """The refusal of ``record`` (a document with a dealer and a contract) whose contract is
+    not ``serving``, the contract that serves its dealer on ``day``: the one message of the
+    documents' contract checks (claims, cards, returns, parts requisitions)."""
+    env = record.env
+    return ValidationError(
+        env._(
+            "%(document)s %(name)s: contract %(contract)s does not serve dealer "
+            "%(dealer)s on %(date)s%(serving)s.",
+            document=model_label(record),
+            name=record.display_name,
+            contract=record.contract_id.display_name,
+            dealer=record.dealer_id.display_name,
+            date=day,
+            serving=env._(" (the serving contract is %(c)s)", c=serving.display_name)
+            if serving
+            else "",
+        )
+    )

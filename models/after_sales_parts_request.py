@@ -2,10 +2,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import parts
-from .after_sales_computed_guard_mixin import model_label
+from .after_sales_dealer_mixin import contract_not_serving_error
 from .after_sales_document_mixin import GROUP_MANAGER, GROUP_USER
 
 URGENT_MODES = ("ems", "rail", "air")
@@ -282,21 +282,8 @@ class AfterSalesPartsRequest(models.Model):
             for request in requests:
                 running = serving.get(request.dealer_id.id, Contract)
                 if request.contract_id != running:
-                    raise ValidationError(
-                        self.env._(
-                            "%(document)s %(name)s: contract %(contract)s does not serve dealer "
-                            "%(dealer)s on %(date)s%(serving)s.",
-                            document=model_label(self),
-                            name=request.display_name,
-                            contract=request.contract_id.display_name,
-                            dealer=request.dealer_id.display_name,
-                            date=fields.Date.context_today(request),
-                            serving=self.env._(
-                                " (the serving contract is %(c)s)", c=running.display_name
-                            )
-                            if running
-                            else "",
-                        )
+                    raise contract_not_serving_error(
+                        request, running, fields.Date.context_today(request)
                     )
 
     # ------------------------------------------------------------
