@@ -1127,6 +1127,15 @@ class AfterSalesReturn(models.Model):
         )
         return {lot.with_env(self.env): self._local_date(date) for lot, date in groups}
 
+    def _refundable_invoice_partners(self):
+        """The commercial partners whose customer invoices this return may refund: the
+        dealer's own and, for a sub-dealer, those of the dealer above it (which may have
+        invoiced the goods the sub-dealer sends back). The one answer to that question for
+        the original invoice's search, its lines' check and the credit note."""
+        self.ensure_one()
+        dealer = self.dealer_id.commercial_partner_id
+        return dealer | dealer.parent_id.commercial_partner_id
+
     def _find_origin_invoice(self):
         """The dealer's latest posted invoice for the returned serials (through their sale
         order lines) or, without serials, for the returned products."""
@@ -1146,13 +1155,13 @@ class AfterSalesReturn(models.Model):
                     ]
                 )
             )
-            dealer = self.dealer_id.commercial_partner_id
+            partners = self._refundable_invoice_partners()
             invoices = mls.move_id.sale_line_id.invoice_lines.move_id.filtered(
                 lambda m: (
                     m.move_type == "out_invoice"
                     and m.state == "posted"
                     and m.company_id == self.company_id
-                    and m.commercial_partner_id in (dealer, dealer.parent_id.commercial_partner_id)
+                    and m.commercial_partner_id in partners
                 )
             )
             if invoices:
@@ -1349,7 +1358,7 @@ class AfterSalesReturn(models.Model):
                 )
             )
         dealer = self.dealer_id.commercial_partner_id
-        if invoice.commercial_partner_id not in (dealer, dealer.parent_id.commercial_partner_id):
+        if invoice.commercial_partner_id not in self._refundable_invoice_partners():
             raise UserError(
                 self.env._(
                     "Return %(ret)s: invoice %(invoice)s is not an invoice of dealer %(dealer)s.",
@@ -1896,10 +1905,9 @@ class AfterSalesReturnLine(models.Model):
                         origin=origin.display_name,
                     )
                 )
-            dealer = ret.dealer_id.commercial_partner_id
-            if invoice.move_type != "out_invoice" or invoice.commercial_partner_id not in (
-                dealer,
-                dealer.parent_id.commercial_partner_id,
+            if (
+                invoice.move_type != "out_invoice"
+                or invoice.commercial_partner_id not in ret._refundable_invoice_partners()
             ):
                 raise ValidationError(
                     self.env._(
