@@ -97,6 +97,11 @@ COVERAGE_FIELDS = (
 AMOUNT_FIELDS = ("amount_total", "reimbursable_amount", "customer_amount", "dealer_amount")
 REIMBURSABLE_FIELDS = ("is_reimbursable", "reimbursable_note", "date_reimbursable")
 SETTLED_KEPT_FIELDS = COVERAGE_FIELDS + AMOUNT_FIELDS + REIMBURSABLE_FIELDS
+# An approved claim keeps the coverage and amounts the technical department approved, whatever
+# changes later on its card, on its unit's other claims or in its contract's terms (issue 10.3):
+# only reopening it computes them again. Whether it is reimbursable still follows its old parts
+# coming back (R21) until it is settled.
+DECIDED_STATES = ("approved", "settled")
 
 CAUSE_CATEGORIES = [
     ("product_defect", "Product Defect"),
@@ -538,7 +543,7 @@ class AfterSalesClaim(models.Model):
         "card_id.claim_ids.cause_category",
     )
     def _compute_coverage(self):
-        for claim in self._skip_settled(*COVERAGE_FIELDS):
+        for claim in self._skip_kept(COVERAGE_FIELDS, DECIDED_STATES):
             decision = coverage.decide(claim._coverage_facts())
             claim.is_covered = decision.covered
             claim.coverage_reason = decision.reason
@@ -556,7 +561,7 @@ class AfterSalesClaim(models.Model):
         "contract_id.flat_onsite_amount",
     )
     def _compute_amounts(self):
-        for claim in self._skip_settled(*AMOUNT_FIELDS):
+        for claim in self._skip_kept(AMOUNT_FIELDS, DECIDED_STATES):
             total = sum(claim.line_ids.mapped("subtotal"))
             claim.amount_total = total
             contract = claim.contract_id
@@ -624,7 +629,7 @@ class AfterSalesClaim(models.Model):
         "contract_id.claim_reimbursement",
     )
     def _compute_reimbursable(self):
-        for claim in self._skip_settled(*REIMBURSABLE_FIELDS):
+        for claim in self._skip_kept(REIMBURSABLE_FIELDS, ("settled",)):
             note = claim._reimbursable_blocker()
             claim.is_reimbursable = not note
             claim.reimbursable_note = note or False
@@ -821,8 +826,12 @@ class AfterSalesClaim(models.Model):
         self._check_not_approved(vals)
         if "service_plan_id" in vals and not self.env.su:
             self._check_plan_kept(vals["service_plan_id"])
+        if vals.get("state") == "approved":
+            # Approved claims keep their coverage and amounts (_skip_kept): finish pending
+            # computations with the facts of the state they come from
+            self.flush_recordset()
         if vals.get("state") == "settled":
-            # Settled claims keep their values (_skip_settled): finish pending computations
+            # Settled claims keep their values (_skip_kept): finish pending computations
             # with the state they were approved in, then settle them without computing again
             # what they keep (a quarter settles thousands of claims at once).
             self.flush_recordset()
@@ -911,6 +920,9 @@ class AfterSalesClaim(models.Model):
                 )
             )
         self.sudo().write({"state": "submitted", "date_approved": False, "approver_id": False})
+        # what the approval kept is computed again from today's facts (_skip_kept)
+        for fname in COVERAGE_FIELDS + AMOUNT_FIELDS:
+            self.env.add_to_compute(self._fields[fname], self)
         self._sync_old_parts()
         for claim in self:
             claim.message_post(
@@ -1575,15 +1587,16 @@ class AfterSalesClaim(models.Model):
             user = self.env.ref("base.user_admin", raise_if_not_found=False) or user
         return user
 
-    def _skip_settled(self, *fnames):
-        """R16: a settled claim keeps the coverage and amounts it was settled with, even when its
-        contract's terms or its card change later. Computes call this: the settled claims keep
-        their stored values, the others are returned to be computed."""
-        settled = self.filtered(lambda c: c.state == "settled" and c._origin)
-        for claim in settled:
+    def _skip_kept(self, fnames, states):
+        """The claims in ``states`` keep the stored values of ``fnames``, even when their card,
+        their unit's other claims or their contract's terms change later: an approved claim
+        what the technical department approved (issue 10.3), a settled one what it was settled
+        with (R16). Computes call this; the other claims are returned to be computed."""
+        kept = self.filtered(lambda c: c.state in states and c._origin)
+        for claim in kept:
             for fname in fnames:
                 claim[fname] = claim._origin[fname]
-        return self - settled
+        return self - kept
 
     def _check_not_settled(self):
         """Nobody edits a settled claim (R16); only the settlement itself, under ``sudo()``, may

@@ -397,6 +397,8 @@ class AfterSalesWarrantyCard(models.Model):
                 )
         if set(DECIDED_FIELDS) & set(vals):
             self._check_dates_writable()
+        if "falsified" in vals:
+            self.filtered(lambda c: c.falsified != bool(vals["falsified"]))._check_flag_writable()
         result = super().write(vals)
         if not vals.get("customer_id") and vals.get("customer_name"):
             cards = self.filtered(lambda c: not c.customer_id and c.customer_name)
@@ -793,6 +795,26 @@ class AfterSalesWarrantyCard(models.Model):
                     "Warranty card %(card)s has approved claims: its dealer and its sale and "
                     "received dates can no longer change.",
                     card=decided[0].display_name,
+                )
+            )
+
+    def _check_flag_writable(self):
+        """An approved claim keeps the coverage it was approved with (issue 10.3): flagging its
+        card falsified, or clearing the flag, would leave it reimbursed, or not, on what the
+        technical department no longer sees. The appraiser reopens the claim first, then the
+        card is flagged and the claim decided again. Settled claims keep what they were settled
+        with, and the flag still forfeits the quarter's allowance (R14)."""
+        if self.env.su:
+            return
+        approved = self.sudo().claim_ids.filtered(lambda cl: cl.state == "approved")
+        if approved:
+            raise UserError(
+                self.env._(
+                    "Warranty card %(card)s: claim %(claim)s was approved on this card as it "
+                    "is. The technical department reopens the claim first, then the card can "
+                    "be marked or cleared as falsified.",
+                    card=approved[0].card_id.display_name,
+                    claim=approved[0].display_name,
                 )
             )
 

@@ -480,3 +480,125 @@ class TestPortalClaimIntegrity(PortalCase):
         users = self.claim_a.visit_ids.activity_id.user_id
         self.assertEqual(users, self.env.ref("base.user_admin"))
         self.assertFalse(users.share)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-20 02:00:00")
+class TestApprovedClaimKept(ServiceCase):
+    """Issue 10.3: an approved claim keeps the coverage and the amounts the technical department
+    approved. Neither its card's falsified flag nor its unit's other claims change them behind
+    the appraiser's back; reopening the claim decides it again on today's facts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "Asia/Shanghai"
+        cls.shop = cls.env["res.partner"].create({"name": "Dealer Huaxin", "is_company": True})
+        cls.shop_contract = cls._running_contract(
+            cls.shop,
+            date_start=date(2025, 1, 1),
+            date_end=date(2026, 12, 31),
+            repair_pricelist_id=cls.pricelist.id,
+            claim_reimbursement="actual",
+        )
+
+    def _shop_card(self, sale_date, **values):
+        with freeze_time(sale_date.isoformat()):
+            return self._card(
+                dealer_id=self.shop.id, sale_date=sale_date, date_received=sale_date, **values
+            )
+
+    def _approved_claim(self, card, call_time):
+        """Two hours of labour (100.00 at the price list), submitted and approved."""
+        claim = self._claim(
+            card,
+            call_time=call_time,
+            line_ids=[
+                Command.create({"line_type": "labour", "product_id": self.labour.id, "quantity": 2})
+            ],
+        )
+        claim.action_submit()
+        claim.with_user(self.user_appraiser).action_approve()
+        return claim
+
+    def _assert_money(self, claim, reason, reimbursable, customer, dealer=0.0):
+        self.assertRecordValues(
+            claim,
+            [
+                {
+                    "state": "approved",
+                    "coverage_reason": reason,
+                    "amount_total": 100.0,
+                    "reimbursable_amount": reimbursable,
+                    "customer_amount": customer,
+                    "dealer_amount": dealer,
+                    "is_reimbursable": bool(reimbursable),
+                }
+            ],
+        )
+
+    def test_card_flag_waits_for_the_claim_to_be_reopened(self):
+        card = self._shop_card(date(2026, 3, 2))
+        claim = self._approved_claim(card, datetime(2026, 6, 10, 2, 0))
+        self._assert_money(claim, "covered", 100.0, 0.0)
+        flag = {"falsified": True, "falsified_reason": "Serial scratched off"}
+        for user in (self.user_desk, self.user_manager):
+            with (
+                self.subTest(user=user.login),
+                self.assertRaisesRegex(
+                    UserError,
+                    rf"claim {claim.name} was approved on this card as it is\. The technical "
+                    r"department reopens the claim first",
+                ),
+            ):
+                card.with_user(user).write(flag)
+        self.assertFalse(card.falsified)
+        self._assert_money(claim, "covered", 100.0, 0.0)
+        # reopened, the card flagged: the claim is decided again, and no longer reimbursed
+        claim.with_user(self.user_appraiser).action_reopen("The card was falsified")
+        card.with_user(self.user_desk).write(flag)
+        claim.with_user(self.user_appraiser).action_approve()
+        self._assert_money(claim, "card_falsified", 0.0, 0.0, dealer=100.0)
+
+    def test_clearing_the_flag_does_not_reimburse_an_approved_paid_repair(self):
+        card = self._shop_card(
+            date(2026, 3, 2), falsified=True, falsified_reason="Two cards for one unit"
+        )
+        claim = self._approved_claim(card, datetime(2026, 6, 10, 2, 0))
+        self._assert_money(claim, "card_falsified", 0.0, 0.0, dealer=100.0)
+        with self.assertRaisesRegex(UserError, "reopens the claim first"):
+            card.with_user(self.user_desk).write({"falsified": False})
+        self._assert_money(claim, "card_falsified", 0.0, 0.0, dealer=100.0)
+
+    def test_other_claims_of_the_unit_do_not_move_an_approved_claim(self):
+        # sold on 1 June 2025: warranty until 1 June 2026, a day longer for the first repair
+        card = self._shop_card(date(2025, 6, 1))
+        first = self._claim(
+            card,
+            call_time=datetime(2026, 5, 1, 2, 0),
+            completion_time=datetime(2026, 5, 2, 2, 0),
+        )
+        first.action_submit()
+        claim = self._approved_claim(card, datetime(2026, 6, 10, 2, 0))
+        self._assert_money(claim, "out_of_warranty", 0.0, 100.0)
+        self.assertEqual(claim.warranty_end, date(2026, 6, 2))
+        # the first repair's completion moved to the day before the second call: its 39 days
+        # under repair would carry the warranty to 10 July, past the second call
+        first.with_user(self.user_desk).completion_time = datetime(2026, 6, 9, 2, 0)
+        self._assert_money(claim, "out_of_warranty", 0.0, 100.0)
+        self.assertEqual(claim.warranty_end, date(2026, 6, 2))
+        first.with_user(self.user_desk).action_cancel()
+        self._assert_money(claim, "out_of_warranty", 0.0, 100.0)
+        # reopened, it is decided on today's facts: the first repair, cancelled, no longer
+        # moves the warranty's end
+        claim.with_user(self.user_appraiser).action_reopen("Check the repair days again")
+        self.assertRecordValues(
+            claim,
+            [
+                {
+                    "state": "submitted",
+                    "coverage_reason": "out_of_warranty",
+                    "warranty_end": date(2026, 6, 1),
+                }
+            ],
+        )
