@@ -62,10 +62,14 @@ class ReportAfterSalesMonthly(models.AbstractModel):
             )
             .filtered(lambda c: start <= c._local_date(c.completion_time) <= end)
         )
+        # the contract in force at the month's end, the one whose minimum the month is held to
+        # (the report is printed after the month: the contract may have ended or been renewed)
         Contract = self.env["after_sales.contract"]
         serving = {}
         for company, company_dealers in dealers.grouped("company_id").items():
-            serving.update(Contract._get_serving_contract_multi(company_dealers, company or None))
+            serving.update(
+                Contract._get_serving_contract_multi(company_dealers, company or None, date=end)
+            )
         sections = []
         for dealer in dealers:
             mine = claims.filtered(

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo import Command
-from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tests import BaseCase, HttpCase, TransactionCase, freeze_time, new_test_user, tagged
 from odoo.tools.misc import format_date
 from odoo.tools.pdf import PdfFileReader
 
@@ -130,6 +130,49 @@ class TestMonthlyReport(AfterSalesCase):
         for text in ("Noise 10", "Noise 12", "Noise 20", "Fan motor", "Below the contract"):
             self.assertIn(text, html)
         self.assertNotIn("April, not in March", html)
+
+    def test_month_held_to_the_contract_in_force_then(self):
+        """R10/R11: March's report, printed in April, holds March's repairs to the minimum of
+        the contract in force in March, not to that of the renewal running since April."""
+        with freeze_time("2026-03-20 02:00:00"):
+            march = self._create_contract(
+                self.other_dealer,
+                date_start=date(2026, 1, 1),
+                date_end=date(2026, 3, 31),
+                revisit_ratio_min=50.0,
+            )
+            march.action_start()
+            Claim = self.env["after_sales.claim"]
+            claims = Claim.create(
+                [
+                    {
+                        "dealer_id": self.other_dealer.id,
+                        "product_id": self.motor.id,
+                        "call_time": datetime(2026, 3, day, 1, 0),
+                        "completion_time": datetime(2026, 3, day, 6, 0),
+                        "symptom": f"Fan stops {day}",
+                    }
+                    for day in (5, 6)
+                ]
+            )
+            claims.action_submit()
+        with freeze_time("2026-04-15 02:00:00"):
+            Contract = self.env["after_sales.contract"]
+            Contract._cron_expire_contracts()
+            self.assertEqual(march.state, "expired")
+            renewal = self._running_contract(
+                self.other_dealer,
+                date_start=date(2026, 4, 1),
+                date_end=date(2027, 3, 31),
+                revisit_ratio_min=0.0,
+            )
+            report = self.env["report.after_sales_service.report_monthly_repair"]
+            (section,) = report._sections(self.other_dealer, 2026, 3)
+            self.assertEqual(section["contract"], march)
+            self.assertEqual((section["summary"].repairs, section["summary"].revisit_ratio), (2, 0))
+            self.assertFalse(section["summary"].revisit_ratio_met, "below March's 50 %")
+            (section,) = report._sections(self.other_dealer, 2026, 4)
+            self.assertEqual(section["contract"], renewal)
 
     def test_month_of_the_company_and_dealers_at_every_level(self):
         """A repair finished at 01:30 in Shanghai on 1 April (17:30 UTC on 31 March) is
