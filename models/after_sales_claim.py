@@ -468,21 +468,27 @@ class AfterSalesClaim(models.Model):
                 completed=claim.completion_time,
             )
 
-    @api.depends("visit_ids.date_done", "visit_ids.satisfaction", "visit_ids.comment")
+    @api.depends(
+        "visit_ids.date_done", "visit_ids.result", "visit_ids.satisfaction", "visit_ids.comment"
+    )
     def _compute_from_visits(self):
         """The claim shows its first done visit's date and the latest score; a claim without a
-        done visit keeps what was entered on it."""
+        done visit keeps what was entered on it. A visit that could not reach the customer
+        is done but followed nothing up (R10): it gives no return-visit date."""
         for claim in self:
-            done = claim.visit_ids.filtered("date_done").sorted(lambda v: (v.date_done, v.id))
+            done = claim.visit_ids.filtered("date_done")
             if not done:
                 claim.revisit_date = claim.revisit_date
                 claim.satisfaction = claim.satisfaction
                 claim.satisfaction_comment = claim.satisfaction_comment
                 continue
-            claim.revisit_date = done[0].date_done
-            scored = done.filtered("satisfaction")
+            reached = done.filtered(lambda v: v.result != "unreachable").sorted(
+                lambda v: (v.date_done, v.id)
+            )
+            claim.revisit_date = reached[0].date_done if reached else False
+            scored = reached.filtered("satisfaction")
             claim.satisfaction = scored[-1].satisfaction if scored else claim.satisfaction
-            commented = done.filtered("comment")
+            commented = reached.filtered("comment")
             claim.satisfaction_comment = (
                 commented[-1].comment if commented else claim.satisfaction_comment
             )
@@ -535,6 +541,9 @@ class AfterSalesClaim(models.Model):
         "contract_id.warranty_months",
         "contract_id.doa_days",
         "contract_id.quality_days",
+        "card_id.contract_id.warranty_months",
+        "card_id.contract_id.doa_days",
+        "card_id.contract_id.quality_days",
         "replaced_line_id.part_warranty_end",
         "replaced_line_id.claim_id.completion_time",
         "card_id.claim_ids.state",
@@ -643,6 +652,17 @@ class AfterSalesClaim(models.Model):
     # ------------------------------------------------------------
     # CONSTRAINT
     # ------------------------------------------------------------
+    @api.constrains("revisit_date", "completion_time")
+    def _check_revisit_date(self):
+        """A repair is followed up after it was completed (R10): a return-visit date typed on
+        the claim counts for the month's ratio as a visit's does. That it is not in the future
+        is checked when it is typed (:meth:`_check_revisit_date_typed`); a visit's own date
+        was held to its day."""
+        for claim in self.filtered("revisit_date"):
+            completed = claim._local_date(claim.completion_time) if claim.completion_time else None
+            if not completed or claim.revisit_date < completed:
+                raise claim._revisit_date_error(completed)
+
     @api.constrains("dealer_id", "card_id")
     def _check_dealer_of_card(self):
         """Issue 10.7: a claim's dealer is the card's dealer or one of its sub-dealers."""
@@ -814,6 +834,8 @@ class AfterSalesClaim(models.Model):
             if vals.get("state", "draft") != "draft":
                 self._check_state_write(vals)
         claims = super().create(vals_list)
+        typed = [c for c, vals in zip(claims, vals_list, strict=True) if vals.get("revisit_date")]
+        self.browse().union(*typed)._check_revisit_date_typed()
         claims.filtered("completion_time")._schedule_return_visits()
         return claims
 
@@ -839,6 +861,8 @@ class AfterSalesClaim(models.Model):
                 result = super().write(vals)
         else:
             result = super().write(vals)
+        if vals.get("revisit_date"):
+            self._check_revisit_date_typed()
         if {"call_time", "completion_time", "contract_id"} & set(vals):
             self.filtered(lambda c: c.state in OLD_PARTS_OWED_STATES)._sync_old_parts()
         if vals.get("completion_time"):
@@ -1202,10 +1226,14 @@ class AfterSalesClaim(models.Model):
 
     def _coverage_facts(self):
         """Coverage is decided for the call date (company time zone): the contract as it was
-        that day, the card, the warranty end, a replaced part's own warranty."""
+        that day, the card, the warranty end, a replaced part's own warranty. The warranty's
+        length and its dead-on-arrival and quality windows are those the unit was sold under:
+        the terms of its card's contract (the card shows that warranty end), else of the
+        claim's."""
         self.ensure_one()
         card = self.card_id
         contract = self.contract_id
+        terms = card.contract_id or contract
         call_date = self._get_contract_date()
         contract_state = None
         if contract:
@@ -1231,9 +1259,9 @@ class AfterSalesClaim(models.Model):
             part_warranty_end=self._replaced_part_warranty_end(),
             part_fitted_date=self._local_date(self.replaced_line_id.claim_id.completion_time)
             or None,
-            warranty_months=contract.warranty_months if contract else 12,
-            doa_days=contract.doa_days if contract else 7,
-            quality_days=contract.quality_days if contract else 15,
+            warranty_months=terms.warranty_months if terms else 12,
+            doa_days=terms.doa_days if terms else 7,
+            quality_days=terms.quality_days if terms else 15,
             extra_warranty_days=self._repair_days_before(),
         )
 
@@ -1586,6 +1614,26 @@ class AfterSalesClaim(models.Model):
         if user.share or user._is_superuser():
             user = self.env.ref("base.user_admin", raise_if_not_found=False) or user
         return user
+
+    def _check_revisit_date_typed(self):
+        """A return-visit date typed on the claim (create, write) is not in the future (R10):
+        nobody called the customer yet."""
+        for claim in self.filtered("revisit_date"):
+            if claim.revisit_date > claim._company_today():
+                completed = claim.completion_time and claim._local_date(claim.completion_time)
+                raise claim._revisit_date_error(completed)
+
+    def _revisit_date_error(self, completed):
+        """The refusal of this claim's return-visit date: before the repair, or in the future."""
+        return ValidationError(
+            self.env._(
+                "Claim %(claim)s: a return visit on %(date)s must fall between the repair's "
+                "completion (%(completed)s) and today.",
+                claim=self.display_name,
+                date=self.revisit_date,
+                completed=completed or self.env._("not completed"),
+            )
+        )
 
     def _skip_kept(self, fnames, states):
         """The claims in ``states`` keep the stored values of ``fnames``, even when their card,

@@ -1,7 +1,7 @@
 import datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools import sla
 
@@ -75,6 +75,30 @@ class AfterSalesClaimVisit(models.Model):
         today = self.env["after_sales.claim"]._company_today()
         for visit in self:
             visit.is_overdue = not visit.date_done and visit.date_planned < today
+
+    # ------------------------------------------------------------
+    # CONSTRAINT
+    # ------------------------------------------------------------
+    @api.constrains("date_done")
+    def _check_date_done(self):
+        """A return visit follows its repair (R10): it is done on or after the day the repair
+        was completed (company time zone) and not after today, or it would count a repair as
+        followed up that nobody called."""
+        Claim = self.env["after_sales.claim"]
+        for visit in self.filtered("date_done"):
+            claim = visit.claim_id
+            completed = claim._local_date(claim.completion_time) if claim.completion_time else None
+            if not completed or not completed <= visit.date_done <= Claim._company_today():
+                raise ValidationError(
+                    self.env._(
+                        "Return visit %(visit)s of claim %(claim)s: done on %(date)s, it must "
+                        "fall between the repair's completion (%(completed)s) and today.",
+                        visit=visit.sequence,
+                        claim=claim.display_name,
+                        date=visit.date_done,
+                        completed=completed or self.env._("not completed"),
+                    )
+                )
 
     # ------------------------------------------------------------
     # CRUD

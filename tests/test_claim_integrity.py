@@ -602,3 +602,57 @@ class TestApprovedClaimKept(ServiceCase):
                 }
             ],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestWarrantyTermsOfTheSale(ServiceCase):
+    """R1/R18/R20: a unit's warranty lasts the months of the contract it was sold under, the
+    one its card shows; a renewal with other terms changes neither the card nor its claims."""
+
+    def _sold_under(self, months_then, months_now):
+        shop = self.env["res.partner"].create({"name": "Dealer Minghui", "is_company": True})
+        with freeze_time("2024-06-05 02:00:00"):
+            first = self._running_contract(
+                shop,
+                date_start=date(2024, 1, 1),
+                date_end=date(2025, 5, 31),
+                warranty_months=months_then,
+            )
+            card = self._card(
+                dealer_id=shop.id, sale_date=date(2024, 6, 1), date_received=date(2024, 6, 5)
+            )
+        with freeze_time("2025-06-02 02:00:00"):
+            self.env["after_sales.contract"]._cron_expire_contracts()
+            renewal = self._running_contract(
+                shop,
+                date_start=date(2025, 6, 1),
+                date_end=date(2026, 12, 31),
+                warranty_months=months_now,
+            )
+        self.assertEqual((first.state, card.contract_id), ("expired", first))
+        with freeze_time("2025-12-01 02:00:00"):
+            claim = self._claim(card, call_time=datetime(2025, 12, 1, 2, 0))
+        self.assertEqual(claim.contract_id, renewal)
+        return card, claim
+
+    def test_two_years_sold_one_year_renewed(self):
+        card, claim = self._sold_under(24, 12)
+        self.assertEqual(card.warranty_end, date(2026, 6, 1))
+        self.assertRecordValues(
+            claim,
+            [{"warranty_end": date(2026, 6, 1), "coverage_reason": "covered", "is_covered": True}],
+        )
+
+    def test_one_year_sold_two_years_renewed(self):
+        card, claim = self._sold_under(12, 24)
+        self.assertEqual(card.warranty_end, date(2025, 6, 1))
+        self.assertRecordValues(
+            claim,
+            [
+                {
+                    "warranty_end": date(2025, 6, 1),
+                    "coverage_reason": "out_of_warranty",
+                    "is_covered": False,
+                }
+            ],
+        )

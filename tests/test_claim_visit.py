@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 
 from .common_service import ServiceCase
@@ -62,6 +62,49 @@ class TestReturnVisits(ServiceCase):
         self.assertEqual(claim.revisit_date, date(2026, 6, 4), "the first follow-up counts")
         claim.action_complete()
         self.assertEqual(len(claim.visit_ids), 2, "completing again plans nothing new")
+
+    def test_only_a_customer_reached_after_the_repair_counts(self):
+        """R10: a visit that could not reach the customer followed nothing up; a visit, or a
+        return-visit date typed on the claim, falls between the repair and today."""
+        claim = self._completed(datetime(2026, 5, 20, 2, 0))
+        first, second = claim.visit_ids.sorted("sequence")
+        with freeze_time("2026-05-24 03:00:00"):
+            first.write({"result": "unreachable"})
+            first.action_done()
+        self.assertEqual(first.state, "done")
+        self.assertFalse(claim.revisit_date, "nobody answered")
+        with freeze_time("2026-05-25 03:00:00"):
+            first.write({"result": "holding", "satisfaction": "4"})
+        self.assertEqual(claim.revisit_date, date(2026, 5, 24))
+        first.write({"result": "unreachable"})
+        self.assertFalse(claim.revisit_date, "marked unreachable after being done")
+        self.env.flush_all()
+        report = self.env["after_sales.revisit.report"].search(
+            [("contract_id", "=", self.contract.id), ("month", "=", "2026-05-01")]
+        )
+        self.assertEqual((report.repair_count, report.revisited_count), (1, 0))
+        for day, what in ((date(2026, 5, 19), "before the repair"), (date(2026, 6, 2), "future")):
+            with (
+                self.subTest(what),
+                self.assertRaisesRegex(
+                    ValidationError,
+                    rf"Return visit 2 of claim {claim.name}: done on {day}, it must fall "
+                    r"between the repair's completion \(2026-05-20\) and today\.",
+                ),
+                self.env.cr.savepoint(),
+            ):
+                second.write({"date_done": day})
+            with (
+                self.subTest(what, on="claim"),
+                self.assertRaisesRegex(
+                    ValidationError, rf"Claim {claim.name}: a return visit on {day} must fall"
+                ),
+                self.env.cr.savepoint(),
+            ):
+                claim.with_user(self.user_desk).write({"revisit_date": day})
+        unfinished = self._claim(user_id=self.user_desk.id)
+        with self.assertRaisesRegex(ValidationError, r"repair's completion \(not completed\)"):
+            unfinished.with_user(self.user_desk).write({"revisit_date": date(2026, 5, 30)})
 
     def test_month_ratio_per_dealer_and_activity_at_month_end(self):
         # May in Shanghai: three repairs of Shunda (one by its sub-dealer), one followed up;
