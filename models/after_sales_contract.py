@@ -50,7 +50,9 @@ TERM_FIELDS = (
 # (its cards, claims, fund rows and posted statements belong to that dealer in that currency).
 PARTY_FIELDS = ("dealer_id", "company_id", "currency_id")
 # What each month's allowance is computed with: fixed once the contract has accrued on them
-ALLOWANCE_TERM_FIELDS = ("allowance_basis", "allowance_rate", "allowance_unit_amount")
+# What the accrual re-reads for every month since the start: fixed once the contract accrued on
+# it (with the card deadline on a unit-based contract, which decides which cards count).
+ALLOWANCE_TERM_FIELDS = ("allowance_basis", "allowance_rate", "allowance_unit_amount", "date_start")
 # Fields only the action methods write (under sudo()).
 STATE_FIELDS = ("state", "termination_reason", "termination_date")
 PERCENT_FIELDS = ("allowance_rate", "revisit_ratio_min", "stocking_percent")
@@ -841,12 +843,13 @@ class AfterSalesContract(models.Model):
             )
 
     def _check_allowance_terms_kept(self, vals, started):
-        """Refuse, even to a manager, a new allowance basis, rate or unit amount on a contract
-        that has accrued under its terms: the accrual re-checks every month since the start
-        with the contract's terms, so the new terms would re-price months already accrued and
-        quarters already posted. New terms take effect through a new contract from the day
-        they apply (terminate this one; the renewal splits the months)."""
-        names = [name for name in ALLOWANCE_TERM_FIELDS if name in vals]
+        """Refuse, even to a manager, a new allowance basis, rate, unit amount or start date
+        (or card deadline, on a unit-based contract) on a contract that has accrued under its
+        terms: the accrual re-checks every month since the start with the contract's terms,
+        so the new terms would re-price months already accrued and quarters already posted.
+        New terms take effect through a new contract from the day they apply (terminate this
+        one; the renewal splits the months)."""
+        names = [name for name in (*ALLOWANCE_TERM_FIELDS, "card_deadline_days") if name in vals]
         if not names or not started:
             return
         accrued = (
@@ -862,6 +865,7 @@ class AfterSalesContract(models.Model):
                 name
                 for name in names
                 if contract._fields[name].convert_to_cache(vals[name], contract) != contract[name]
+                and (name != "card_deadline_days" or contract.allowance_basis == "units")
             ]
             if changed:
                 raise UserError(

@@ -90,6 +90,40 @@ class TestFundIntegrity(FundCase):
             contract._accrue_period(date(2026, 1, 1), date(2026, 1, 31))
         self.assertEqual(len(self._accruals(contract)), 1, "January is not re-priced")
 
+    def test_start_date_and_card_deadline_are_fixed_once_accrued(self):
+        """Moving the start of a contract that accrued January to 1 February left January's
+        allowance in place; a shorter card deadline turned a posted quarter's cards late and
+        took their allowance back from the next one."""
+        dealer = self._dealer("Moved start")
+        with freeze_time("2026-01-01"):
+            contract = self._contract(dealer_id=dealer.id, allowance_rate=10.0)
+        self._pay(1000.0, date(2026, 1, 10), dealer)
+        with freeze_time("2026-02-05"):
+            contract._accrue_period(date(2026, 1, 1), date(2026, 1, 31))
+        self.assertEqual(self._accruals(contract).amount, 100.0)
+        with self.assertRaisesRegex(UserError, r"its Start Date no longer change"):
+            contract.with_user(self.manager).write({"date_start": date(2026, 2, 1)})
+        self.assertEqual(contract.date_start, date(2026, 1, 1))
+        # the card deadline does not price a collections contract: it still changes
+        contract.with_user(self.manager).write({"card_deadline_days": 10})
+        self.assertEqual(contract.card_deadline_days, 10)
+
+        units_dealer = self._dealer("Shorter deadline")
+        with freeze_time("2026-01-01"):
+            units = self._contract(
+                dealer_id=units_dealer.id, allowance_basis="units", allowance_unit_amount=20.0
+            )
+        cards = self._cards(10, date(2026, 2, 16), dealer=units_dealer)
+        with freeze_time("2026-03-05"):
+            units._accrue_period(date(2026, 2, 1), date(2026, 2, 28))
+        self.assertEqual(self._accruals(units).amount, 200.0)
+        with self.assertRaisesRegex(UserError, r"its Card Deadline \(days\) no longer change"):
+            units.with_user(self.manager).write({"card_deadline_days": 10})
+        self.assertEqual(set(cards.mapped("state")), {"registered"})
+        with freeze_time("2026-03-06"):
+            units._accrue_period(date(2026, 2, 1), date(2026, 2, 28))
+        self.assertEqual(len(self._accruals(units)), 1, "February is not re-priced")
+
     def test_the_settlement_credit_note_is_not_reset_by_hand(self):
         contract = self._contract(
             allowance_basis="units", allowance_unit_amount=20.0, allowance_use="payout"
