@@ -869,23 +869,34 @@ class AfterSalesPartsRequest(models.Model):
         )
 
     def _refund_unshipped_sales(self):
-        """The sold parts invoiced before shipping (款到发货) that never left (shipped short
-        without a backorder, or their backorder cancelled) are refunded: their order lines
-        come down to what was delivered and Odoo's own invoicing of the order gives the credit
-        note, posted at once. Called when the requisition's deliveries are all done or
-        cancelled; nothing is refunded twice (the order is then invoiced as delivered)."""
+        """Bring the requisition's sale order down to what left: every sold part's order line
+        comes down to its delivered quantity (shipped short without a backorder, or its
+        backorder cancelled), invoiced or not, so that the order no longer invoices parts
+        never sent. What was already invoiced beyond that (款到发货: invoiced before shipping)
+        is refunded by Odoo's own invoicing of the order, a credit note posted at once. Called
+        when the requisition's deliveries are all done or cancelled; nothing is refunded twice
+        (the order is then invoiced as delivered)."""
         self.ensure_one()
         order = self.sale_order_id.sudo()
+        if not order or order.state != "sale":
+            return self.env["account.move"]
         over = order.order_line.filtered(
             lambda line: (
-                line.product_id.type == "consu"
-                and line.product_uom_id.compare(line.qty_invoiced, line.qty_delivered) > 0
+                not line.display_type
+                and line.product_id.type == "consu"
+                and line.product_uom_id.compare(line.product_uom_qty, line.qty_delivered) > 0
             )
         )
-        if not over:
-            return self.env["account.move"]
         for line in over:
             line.product_uom_qty = line.qty_delivered
+        invoiced = order.order_line.filtered(
+            lambda line: (
+                not line.display_type
+                and line.product_uom_id.compare(line.qty_invoiced, line.product_uom_qty) > 0
+            )
+        )
+        if not invoiced:
+            return self.env["account.move"]
         refunds = order.with_context(lang=self.dealer_id._after_sales_lang())._create_invoices(
             final=True
         )

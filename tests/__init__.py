@@ -50,3 +50,4 @@ from . import test_claim_integrity
 from . import test_return_integrity
 from . import test_access_integrity
 from . import test_fund_integrity
+from . import test_stock_flow_integrity
