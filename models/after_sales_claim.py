@@ -1746,12 +1746,18 @@ class AfterSalesClaimLine(models.Model):
     def _compute_price_unit(self):
         for line in self:
             company = line.claim_id.company_id or self.env.company
-            pricelist = line.claim_id.contract_id.repair_pricelist_id.with_company(company)
+            contract = line.claim_id.contract_id
             product = line.product_id.with_company(company)
             if not product:
                 line.price_unit = line.price_unit or 0.0
-            elif pricelist:
-                line.price_unit = pricelist._get_product_price(product, line.quantity or 1)
+            elif contract:
+                # in the claim's currency (the contract's), whatever the price list's
+                line.price_unit = contract._pricelist_price(
+                    contract.repair_pricelist_id,
+                    product,
+                    line.quantity or 1,
+                    date=line.claim_id._repair_date(),
+                )
             else:
                 line.price_unit = product.lst_price
 

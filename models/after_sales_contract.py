@@ -1029,6 +1029,30 @@ class AfterSalesContract(models.Model):
         self.ensure_one()
         return self.part_rule_ids._find_for_category(product.categ_id)
 
+    def _pricelist_price(self, pricelist, product, quantity, uom=None, date=None):
+        """The unit price of ``product`` on ``pricelist`` (the parts or the repair price list),
+        in this contract's currency: what the fund is drawn, the free-below threshold tested
+        and a claim reimbursed in. The price list's own price is converted from its currency
+        (the product's list price from the company's when there is no price list) at the
+        company's rate of ``date`` (the requisition's or the repair's day), unrounded. Called
+        by the parts requisition's split and the claim line's price."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        currency = self.currency_id or company.currency_id
+        date = date or company._after_sales_today()
+        product = product.with_company(company)
+        if pricelist:
+            source = pricelist.currency_id or company.currency_id
+            price = pricelist.with_company(company)._get_product_price(
+                product, quantity or 1.0, currency=source, uom=uom, date=date
+            )
+        else:
+            source = company.currency_id
+            price = product.lst_price
+        if source != currency:
+            price = source._convert(price, currency, company, date, round=False)
+        return price
+
     @api.model
     def _cron_expire_contracts(self):
         """Daily: running contracts whose end date has passed become expired; a running contract

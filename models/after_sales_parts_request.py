@@ -607,19 +607,32 @@ class AfterSalesPartsRequest(models.Model):
         return picking
 
     def _create_sale_order(self):
-        """Create and confirm the one sale order of the sold parts and the freight difference."""
+        """Create and confirm the one sale order of the sold parts and the freight difference,
+        in the order's currency (its price list's): the parts at the price list's own price,
+        the freight converted from the contract's currency at the request date's rate."""
         self.ensure_one()
         lines = self.line_ids.filtered("qty_sale")
         freight = self.freight_amount if self.shipping_mode in URGENT_MODES else 0.0
         if not lines and not freight:
             return self.env["sale.order"]
         contract = self.contract_id
+        vals = {
+            "partner_id": self.dealer_id.id,
+            "company_id": self.company_id.id,
+            "origin": self.name,
+            "user_id": self.env.uid,
+            "service_contract_id": contract.id,
+        }
+        if contract.parts_pricelist_id:
+            vals["pricelist_id"] = contract.parts_pricelist_id.id
+        order = self.env["sale.order"].sudo().with_company(self.company_id).create(vals)
+        currency = order.currency_id
         order_lines = [
             fields.Command.create(
                 {
                     "product_id": line.product_id.id,
                     "product_uom_qty": line.qty_sale,
-                    "price_unit": line.unit_price,
+                    "price_unit": line._sale_price(currency),
                 }
             )
             for line in lines
@@ -629,6 +642,10 @@ class AfterSalesPartsRequest(models.Model):
             # a line of the dealer's order: in the dealer's language
             lang_env = self._get_charge_lang_env(self.dealer_id)
             mode = dict(self._fields["shipping_mode"]._description_selection(lang_env))
+            if currency != self.currency_id:
+                freight = self.currency_id._convert(
+                    freight, currency, self.company_id, self.date_request
+                )
             order_lines.append(
                 fields.Command.create(
                     {
@@ -641,17 +658,7 @@ class AfterSalesPartsRequest(models.Model):
                     }
                 )
             )
-        vals = {
-            "partner_id": self.dealer_id.id,
-            "company_id": self.company_id.id,
-            "origin": self.name,
-            "user_id": self.env.uid,
-            "service_contract_id": contract.id,
-            "order_line": order_lines,
-        }
-        if contract.parts_pricelist_id:
-            vals["pricelist_id"] = contract.parts_pricelist_id.id
-        order = self.env["sale.order"].sudo().with_company(self.company_id).create(vals)
+        order.order_line = order_lines
         order.action_confirm()
         self.sale_order_id = order
         # order lines keep the order they were created in: the parts first, then the freight
@@ -1065,15 +1072,44 @@ class AfterSalesPartsRequestLine(models.Model):
             )
 
     def _get_unit_price(self, contract):
+        """The part's price on the contract's parts price list, in the contract's currency (the
+        fund's): what a fund part draws, what the free-below threshold is tested against and
+        what a sold part costs (R24, R25). A price list in another currency is converted at
+        the company's rate of the request date. Called by the split (approval, preview)."""
         self.ensure_one()
+        price = contract._pricelist_price(
+            contract.parts_pricelist_id,
+            self.product_id,
+            self.quantity,
+            date=self.request_id.date_request,
+        )
+        return contract.currency_id.round(price)
+
+    def _sale_price(self, currency):
+        """The unit price of this line's sold parts on the dealer's sale order, in the order's
+        ``currency``: the approval's price when the order is in the contract's currency, the
+        parts price list's own price when it is in the price list's (no round trip through
+        the contract's currency), else the approval's price converted at the request date's
+        rate. Called by the sale order's creation."""
+        self.ensure_one()
+        request = self.request_id
+        contract = request.contract_id
+        if currency == contract.currency_id:
+            return self.unit_price
+        company = request.company_id
         pricelist = contract.parts_pricelist_id
-        if pricelist:
-            price = pricelist._get_product_price(
-                self.product_id, self.quantity, currency=contract.currency_id
+        if pricelist and pricelist.currency_id == currency:
+            price = pricelist.with_company(company)._get_product_price(
+                self.product_id.with_company(company),
+                self.quantity,
+                currency=currency,
+                date=request.date_request,
             )
         else:
-            price = self.product_id.lst_price
-        return contract.currency_id.round(price)
+            price = contract.currency_id._convert(
+                self.unit_price, currency, company, request.date_request, round=False
+            )
+        return currency.round(price)
 
     def _split(self, contract, balance):
         """The parts policy table (``tools.parts.allocate``) applied to these lines with the

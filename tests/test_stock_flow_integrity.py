@@ -6,9 +6,45 @@ Every figure is computed by hand in the comments."""
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common_parts import PartsCase
+from .common_service import ServiceCase
+
+
+def _other_currency(case):
+    """A currency other than the company's, at 0.5 of it since 1 January 2026 (1 company unit
+    buys 0.5 of it: a price of 80 in it is worth 160 in the company's currency)."""
+    company = case.env.company
+    other = case.env.ref("base.EUR")
+    if company.currency_id == other:
+        other = case.env.ref("base.USD")
+    other.active = True
+    case.env["res.currency.rate"].create(
+        {"currency_id": other.id, "rate": 0.5, "name": "2026-01-01", "company_id": company.id}
+    )
+    return other
+
+
+def _fixed_pricelist(case, currency, prices):
+    return case.env["product.pricelist"].create(
+        {
+            "name": f"Prices in {currency.name}",
+            "currency_id": currency.id,
+            "item_ids": [
+                Command.create(
+                    {
+                        "applied_on": "0_product_variant",
+                        "product_id": product.id,
+                        "compute_price": "fixed",
+                        "fixed_price": price,
+                    }
+                )
+                for product, price in prices
+            ],
+        }
+    )
 
 
 @freeze_time("2026-03-10 09:00:00")
@@ -60,3 +96,76 @@ class TestStockFlowIntegrity(PartsCase):
         invoice = order._create_invoices()
         self.assertEqual(invoice.amount_untaxed, 105.0)
         self.assertEqual(invoice.invoice_line_ids.quantity, 3.0)
+
+    # ------------------------------------------------------------------ defect 2
+    def test_parts_pricelist_in_another_currency_is_converted(self):
+        """A parts price list in a currency at 0.5 of the contract's: a board at 80 is 160.00,
+        a knob at 8 is 16.00 (over the free-below threshold of 10.00), an igniter at 35 is
+        70.00. The fund of 500.00 draws 2 boards (320.00) and 3 knobs (48.00): 132.00 left.
+        The igniter is sold on the order in the price list's currency at 35.00 and the EMS
+        freight difference of 30.00 at 15.00."""
+        other = _other_currency(self)
+        pricelist = _fixed_pricelist(
+            self, other, [(self.board, 80.0), (self.knob, 8.0), (self.igniter, 35.0)]
+        )
+        contract = self._parts_contract(fund=500.0, parts_pricelist_id=pricelist.id)
+        self.assertEqual(contract.currency_id, self.company.currency_id)
+        self._stock(self.board, 5)
+        self._stock(self.knob, 5)
+        self._stock(self.igniter, 5)
+        request = self._approved(
+            contract,
+            [(self.board, 2), (self.knob, 3), (self.igniter, 1)],
+            shipping_mode="ems",
+        )
+        board, knob, igniter = request.line_ids.sorted("id")
+        self.assertEqual(
+            [
+                (line.unit_price, line.qty_free, line.qty_fund, line.qty_sale)
+                for line in request.line_ids.sorted("id")
+            ],
+            [(160.0, 0.0, 2.0, 0.0), (16.0, 0.0, 3.0, 0.0), (70.0, 0.0, 0.0, 1.0)],
+        )
+        self.assertEqual(knob.policy, "free_below")
+        self.assertEqual((board.fund_amount, knob.fund_amount), (320.0, 48.0))
+        self.assertEqual((request.fund_amount, request.sale_amount), (368.0, 70.0))
+        self.assertEqual(self._balance(contract), 132.0)
+        order = request.sale_order_id
+        self.assertEqual(order.currency_id, other)
+        self.assertEqual(
+            sorted(order.order_line.mapped("price_unit")), [15.0, 35.0], "freight, igniter"
+        )
+        self.assertEqual(igniter.sale_line_id.price_unit, 35.0)
+        self.assertEqual(order.amount_untaxed, 50.0)
+
+
+@tagged("post_install", "-at_install")
+class TestStockFlowRepairPrice(ServiceCase):
+    """Claims: the repair price list in another currency than the contract."""
+
+    def test_repair_pricelist_in_another_currency_is_converted(self):
+        """The repair price list in a currency at 0.5 of the contract's: the element at 100 is
+        200.00, an hour of labour at 50 is 100.00; 1 element, 2 hours and 12.50 of freight
+        are reimbursed 412.50."""
+        other = _other_currency(self)
+        pricelist = _fixed_pricelist(self, other, [(self.element, 100.0), (self.labour, 50.0)])
+        self.contract.sudo().repair_pricelist_id = pricelist
+        claim = self._claim()
+        claim.write(
+            {
+                "line_ids": [
+                    Command.create(
+                        {"line_type": "part", "product_id": self.element.id, "quantity": 1}
+                    ),
+                    Command.create(
+                        {"line_type": "labour", "product_id": self.labour.id, "quantity": 2}
+                    ),
+                    Command.create({"line_type": "freight", "name": "Freight", "price_unit": 12.5}),
+                ]
+            }
+        )
+        self.assertEqual(claim.currency_id, self.contract.currency_id)
+        self.assertEqual(claim.line_ids.sorted("id").mapped("price_unit"), [200.0, 100.0, 12.5])
+        self.assertEqual(claim.line_ids.sorted("id").mapped("subtotal"), [200.0, 200.0, 12.5])
+        self.assertTrue(claim.is_covered)
+        self.assertEqual(claim.reimbursable_amount, 412.5)
