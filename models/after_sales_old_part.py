@@ -321,6 +321,7 @@ class AfterSalesOldPart(models.Model):
     def action_appraise_reusable(self):
         """The technical appraiser found the old part reusable: it moves to stock (R26)."""
         self._check_appraisal()
+        self._check_on_hand()
         for old_part in self:
             warehouse = old_part.location_id.warehouse_id
             move = (
@@ -393,6 +394,7 @@ class AfterSalesOldPart(models.Model):
 
     def _scrap(self, state):
         """Scrap the received old parts out of the Old Parts location, in ``state``."""
+        self._check_on_hand()
         for old_part in self:
             scrap = (
                 self.env["stock.scrap"]
@@ -412,6 +414,76 @@ class AfterSalesOldPart(models.Model):
             old_part.sudo().write(
                 {"state": state, "scrap_id": scrap.id, "appraiser_id": self.env.uid}
             )
+
+    def _check_on_hand(self):
+        """The appraisal moves the old parts out of the Old Parts location (to stock, or
+        scrapped): never more than is on hand there, all the appraised old parts of a product
+        together, so that an appraisal never makes that location's stock negative. Called by
+        the appraisal before it moves anything."""
+        wanted = defaultdict(float)
+        # a consumable that is not stored keeps no quantity anywhere: nothing to check
+        for old_part in self.filtered(lambda o: o.product_id.is_storable):
+            wanted[old_part.product_id, old_part.location_id] += old_part.quantity
+        Quant = self.env["stock.quant"].sudo()
+        for (product, location), quantity in wanted.items():
+            on_hand = sum(Quant._gather(product, location).mapped("quantity"))
+            if product.uom_id.compare(quantity, on_hand) > 0:
+                old_parts = self.filtered(
+                    lambda o, p=product, loc=location: o.product_id == p and o.location_id == loc
+                )
+                raise UserError(
+                    self.env._(
+                        "Old part %(old_part)s: %(qty)s %(product)s to appraise, but only "
+                        "%(on_hand)s in %(location)s.",
+                        old_part=", ".join(old_parts.mapped("display_name")),
+                        qty=quantity,
+                        product=product.display_name,
+                        on_hand=product.uom_id.round(on_hand),
+                        location=location.display_name,
+                    )
+                )
+
+    def _reopen_sent_back(self, quantity):
+        """``quantity`` of this received old part went back to the dealer with Odoo's return
+        of its receipt (the warehouse refused it: wrong or incomplete part): that much is owed
+        again. The whole part is expected again; part of it is split off as a new expected
+        old part, the rest staying received. What is owed again goes on a receipt, and is
+        charged at cost by the daily job if it does not come back by its due date (R24). A
+        cost charged and reversed when it came back is a closed episode of the ledger: the
+        part expected again carries no charge. Called when the return is validated."""
+        self.ensure_one()
+        uom = self.product_id.uom_id
+        if uom.compare(quantity, 0.0) <= 0:
+            return self.browse()
+        rest = uom.round(self.quantity - quantity)
+        reopen = {
+            "state": "expected",
+            "receipt_move_id": False,
+            "receipt_picking_id": False,
+            "date_received": False,
+            "charge_amount": 0.0,
+            "charge_entry_id": False,
+            "charge_invoice_id": False,
+            "charge_reversal_id": False,
+        }
+        if uom.compare(rest, 0.0) > 0:
+            owed = self.sudo().copy(
+                {**reopen, "quantity": uom.round(quantity), "date_due": self.date_due}
+            )
+            self.sudo().quantity = rest
+        else:
+            owed = self.sudo()
+            owed.write(reopen)
+        owed._assign_receipts()
+        body = self.env._(
+            "%(qty)s %(product)s sent back to the dealer: owed again (%(old_part)s).",
+            qty=uom.round(quantity),
+            product=self.product_id.display_name,
+            old_part=owed.name,
+        )
+        for old_part in self | owed:
+            old_part.message_post(body=body)
+        return owed.with_env(self.env)
 
     def _check_appraisal(self):
         self._check_group(

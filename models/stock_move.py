@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 
@@ -61,9 +63,83 @@ class StockMove(models.Model):
                         picking=move.picking_id.display_name or move.product_id.display_name,
                     )
                 )
+        old_part_returns = self._after_sales_old_part_returns()
         done = super()._action_done(cancel_backorder=cancel_backorder)
         (self | done)._after_sales_notify_returns()
+        old_part_returns.filtered(lambda m: m.state == "done")._after_sales_reopen_old_parts()
         return done
+
+    def _after_sales_old_part_returns(self):
+        """The moves of Odoo's return of an old parts receipt (old parts sent back to the
+        dealer from the Old Parts location), checked before they are done: only a received
+        old part, not yet appraised, goes back, and never more than came in. A return of such
+        a return (the part shipped to the manufacturer again) is refused: the old part is owed
+        again and is received on its own receipt. Returns the moves sending old parts back."""
+        linked = self.sudo().filtered(
+            lambda m: (
+                m.state not in ("done", "cancel")
+                and m.after_sales_old_part_id
+                and m.origin_returned_move_id
+            )
+        )
+        incoming = linked.filtered(lambda m: m.location_id.usage == "customer")
+        if incoming:
+            old_part = incoming[0].after_sales_old_part_id
+            raise UserError(
+                self.env._(
+                    "Old part %(old_part)s went back to the dealer and is owed again: "
+                    "receive it on its receipt %(receipt)s, not with %(picking)s.",
+                    old_part=old_part.display_name,
+                    receipt=old_part.receipt_picking_id.display_name or "-",
+                    picking=incoming[0].picking_id.display_name,
+                )
+            )
+        outgoing = linked.filtered(lambda m: m.location_dest_id.usage == "customer")
+        returned = defaultdict(float)
+        for move in outgoing:
+            old_part = move.after_sales_old_part_id
+            returned[old_part] += move.product_uom._compute_quantity(
+                move.quantity, old_part.product_id.uom_id, round=False
+            )
+        for old_part, quantity in returned.items():
+            if old_part.state != "received":
+                raise UserError(
+                    self.env._(
+                        "Old part %(old_part)s is %(state)s: only a received old part, before "
+                        "its appraisal, can be sent back to the dealer (%(picking)s).",
+                        old_part=old_part.display_name,
+                        state=old_part._state_label(),
+                        picking=outgoing.filtered(
+                            lambda m, o=old_part: m.after_sales_old_part_id == o
+                        )[:1].picking_id.display_name,
+                    )
+                )
+            if old_part.product_id.uom_id.compare(quantity, old_part.quantity) > 0:
+                raise UserError(
+                    self.env._(
+                        "Old part %(old_part)s: %(qty)s %(product)s sent back to the dealer, "
+                        "but only %(received)s came in.",
+                        old_part=old_part.display_name,
+                        qty=quantity,
+                        product=old_part.product_id.display_name,
+                        received=old_part.quantity,
+                    )
+                )
+        return outgoing.with_env(self.env)
+
+    def _after_sales_reopen_old_parts(self):
+        """These done moves sent received old parts back to the dealer (Odoo's return of the
+        old parts receipt: wrong or incomplete parts refused at the warehouse): what went back
+        is owed again, expected on a receipt and charged at cost if it never comes back
+        (R21, R24)."""
+        returned = defaultdict(float)
+        for move in self.sudo():
+            old_part = move.after_sales_old_part_id
+            returned[old_part] += move.product_uom._compute_quantity(
+                move.quantity, old_part.product_id.uom_id, round=False
+            )
+        for old_part, quantity in returned.items():
+            old_part._reopen_sent_back(quantity)
 
     def _action_cancel(self):
         """The rest of a partial return receipt cancelled (no backorder, or the backorder

@@ -4,10 +4,13 @@ returned goods sent back to the dealer with Odoo's Return button, over-shipped p
 prepaid requisition cancelled before shipping, and a return's refund fixed once approved.
 Every figure is computed by hand in the comments."""
 
+import re
+
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
 
 from .common_parts import PartsCase
 from .common_service import ServiceCase
@@ -45,6 +48,29 @@ def _fixed_pricelist(case, currency, prices):
             ],
         }
     )
+
+
+def _send_back(case, picking, qty):
+    """Odoo's Return button on ``picking`` for ``qty`` of its goods: the return picking, not
+    validated."""
+    wizard = Form(
+        case.env["stock.return.picking"].with_context(
+            active_id=picking.id, active_ids=picking.ids, active_model="stock.picking"
+        )
+    ).save()
+    wizard.product_return_moves.quantity = qty
+    return case.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+
+
+def _validate(picking, user, quantities=None):
+    """Validate ``picking`` as ``user`` with ``{product: quantity}`` (the demand by default),
+    without a backorder."""
+    for move in picking.move_ids:
+        move.quantity = (quantities or {}).get(move.product_id, move.product_uom_qty)
+        move.picked = True
+    picking.with_user(user).with_context(
+        skip_backorder=True, picking_ids_not_to_backorder=picking.ids
+    ).button_validate()
 
 
 @freeze_time("2026-03-10 09:00:00")
@@ -137,6 +163,100 @@ class TestStockFlowIntegrity(PartsCase):
         )
         self.assertEqual(igniter.sale_line_id.price_unit, 35.0)
         self.assertEqual(order.amount_untaxed, 50.0)
+
+    # ------------------------------------------------------------------ defect 3
+    def test_old_parts_sent_back_with_the_return_button_are_owed_again(self):
+        """2 trade-in elements issued, their old parts received; the warehouse sends 1 back to
+        the dealer with Odoo's Return button: the old part is split, 1 stays received, 1 is
+        owed again on a receipt, and the Old Parts location holds 1. The received one is
+        appraised reusable; the other is received again, then sent back whole: it is
+        expected again itself. An appraised part cannot be sent back, nor a part sent back
+        brought in by a return of the return."""
+        contract = self._parts_contract(fund=500.0)
+        self._stock(self.element, 10)
+        request = self._approved(contract, [(self.element, 2)])
+        self._validate(request.picking_id, self.user_stock)
+        old_part = request.old_part_ids
+        self.assertEqual((old_part.state, old_part.quantity), ("expected", 2.0))
+        receipt = old_part.receipt_picking_id
+        self._validate(receipt, self.user_stock)
+        self.assertEqual(old_part.state, "received")
+        self.assertEqual(self._qty_at(self.element, self.old_loc), 2.0)
+
+        back = _send_back(self, receipt, 1)
+        _validate(back, self.user_stock)
+        self.assertEqual(back.state, "done")
+        owed = request.old_part_ids - old_part
+        self.assertEqual((old_part.state, old_part.quantity), ("received", 1.0))
+        self.assertEqual((owed.state, owed.quantity), ("expected", 1.0))
+        self.assertEqual(owed.date_due, old_part.date_due)
+        self.assertEqual(owed.receipt_picking_id.state, "assigned")
+        self.assertEqual(owed.receipt_move_id.product_uom_qty, 1.0)
+        self.assertFalse(owed.date_received)
+        self.assertEqual(self._qty_at(self.element, self.old_loc), 1.0)
+
+        # a return of the return does not bring the owed part in: its receipt does
+        again = _send_back(self, back, 1)
+        with self.assertRaisesRegex(
+            UserError,
+            rf"Old part {re.escape(old_part.name)} went back to the dealer and is owed again: "
+            rf"receive it on its receipt .*, not with {re.escape(again.name)}\.",
+        ):
+            _validate(again, self.user_stock)
+        self.assertNotEqual(again.state, "done")
+        again.action_cancel()
+
+        old_part.with_user(self.user_appraiser).action_appraise_reusable()
+        self.assertEqual(old_part.state, "reusable")
+        self.assertEqual(self._qty_at(self.element, self.old_loc), 0.0)
+        self.assertEqual(self._qty_at(self.element, self.stock_location), 9.0)
+        appraised = _send_back(self, receipt, 1)
+        with self.assertRaisesRegex(
+            UserError,
+            rf"Old part {re.escape(old_part.name)} is Reusable: only a received old part, "
+            r"before its appraisal, can be sent back to the dealer "
+            rf"\({re.escape(appraised.name)}\)\.",
+        ):
+            _validate(appraised, self.user_stock)
+        self.assertEqual(old_part.state, "reusable")
+        appraised.action_cancel()
+
+        # the part owed again comes back on its receipt, and is sent back whole
+        owed.with_user(self.user_stock).action_receive()
+        self.assertEqual(owed.state, "received")
+        second = owed.receipt_picking_id
+        self.assertEqual(second.state, "done")
+        _validate(_send_back(self, second, 1), self.user_stock)
+        self.assertEqual(request.old_part_ids, old_part | owed, "no split: all of it went back")
+        self.assertEqual((owed.state, owed.quantity), ("expected", 1.0))
+        self.assertNotEqual(owed.receipt_picking_id, second)
+        self.assertEqual(owed.receipt_move_id.state, "assigned")
+        self.assertEqual(self._qty_at(self.element, self.old_loc), 0.0)
+        with self.assertRaisesRegex(UserError, "only a received old part can be appraised"):
+            owed.with_user(self.user_appraiser).action_appraise_scrap()
+
+    def test_appraisal_moves_no_more_than_is_in_old_parts(self):
+        """A received old part whose piece left the Old Parts location another way: the
+        appraisal is refused (reusable or scrap), the location never goes negative."""
+        contract = self._parts_contract(fund=500.0)
+        self._stock(self.element, 10)
+        request = self._approved(contract, [(self.element, 1)])
+        self._validate(request.picking_id, self.user_stock)
+        old_part = request.old_part_ids
+        self._validate(old_part.receipt_picking_id, self.user_stock)
+        self.assertEqual(old_part.state, "received")
+        self._stock(self.element, -1, self.old_loc)
+        message = (
+            rf"Old part {re.escape(old_part.name)}: 1.0 {self.element.name} to appraise, but "
+            rf"only 0.0 in {re.escape(self.old_loc.display_name)}\."
+        )
+        with self.assertRaisesRegex(UserError, message):
+            old_part.with_user(self.user_appraiser).action_appraise_reusable()
+        with self.assertRaisesRegex(UserError, message):
+            old_part.with_user(self.user_appraiser).action_appraise_scrap()
+        self.assertEqual(old_part.state, "received")
+        self.assertEqual(self._qty_at(self.element, self.old_loc), 0.0)
+        self.assertEqual(self._qty_at(self.element, self.stock_location), 9.0)
 
 
 @tagged("post_install", "-at_install")
