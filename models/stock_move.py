@@ -63,11 +63,39 @@ class StockMove(models.Model):
                         picking=move.picking_id.display_name or move.product_id.display_name,
                     )
                 )
+        self._after_sales_check_refunded_sent_back()
         old_part_returns = self._after_sales_old_part_returns()
         done = super()._action_done(cancel_backorder=cancel_backorder)
         (self | done)._after_sales_notify_returns()
         old_part_returns.filtered(lambda m: m.state == "done")._after_sales_reopen_old_parts()
         return done
+
+    def _after_sales_check_refunded_sent_back(self):
+        """R28: goods of a return that is resolved (refunded, repaired or exchanged) or done
+        are the manufacturer's: Odoo's return of the return's receipt would hand them back to
+        the dealer, which keeps what it was refunded for (or gets the unit twice). Refused;
+        goods the dealer wants back are sold and delivered on a sale order."""
+        sent_back = self.filtered(
+            lambda m: (
+                m.state not in ("done", "cancel")
+                and m.after_sales_return_kind == "receipt"
+                and m.after_sales_return_line_id
+                and m.location_dest_id.usage == "customer"
+            )
+        )
+        for move in sent_back:
+            ret = move.after_sales_return_line_id.return_id.sudo()
+            if ret.state in ("resolved", "done") or ret.credit_note_id:
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s is %(state)s: its goods cannot be sent back to the "
+                        "dealer with %(picking)s (the dealer would keep goods it was refunded "
+                        "or resolved for). Sell and deliver them through a sale order instead.",
+                        ret=ret.display_name,
+                        state=ret._state_label(),
+                        picking=move.picking_id.display_name or move.product_id.display_name,
+                    )
+                )
 
     def _after_sales_old_part_returns(self):
         """The moves of Odoo's return of an old parts receipt (old parts sent back to the

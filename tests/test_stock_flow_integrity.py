@@ -14,6 +14,7 @@ from odoo.tests import Form, tagged
 
 from .common_parts import PartsCase
 from .common_service import ServiceCase
+from .test_return import ReturnCase
 
 
 def _other_currency(case):
@@ -289,3 +290,47 @@ class TestStockFlowRepairPrice(ServiceCase):
         self.assertEqual(claim.line_ids.sorted("id").mapped("subtotal"), [200.0, 200.0, 12.5])
         self.assertTrue(claim.is_covered)
         self.assertEqual(claim.reimbursable_amount, 412.5)
+
+
+@tagged("post_install", "-at_install")
+class TestStockFlowReturns(ReturnCase):
+    """Returns: the refund fixed once approved, refunded goods kept by the manufacturer."""
+
+    def _knob_return(self, qty, **values):
+        vals = {
+            "return_type": "dealer_stock",
+            "stock_case": "unsellable",
+            "resolution": "refund",
+            "lines": [(self.knob, qty, None)],
+        }
+        vals.update(values)
+        return self._return(lines=vals.pop("lines"), **vals)
+
+    # ------------------------------------------------------------------ defect 4
+    def test_refunded_goods_are_not_sent_back_with_the_return_button(self):
+        """4 knobs at 10 returned; the warehouse sends 1 back before the refund (allowed: 3
+        received), the manager refunds 30.00; sending another back after the credit note is
+        refused, naming the return and the picking, and nothing moves."""
+        ret = self._knob_return(4)
+        receipt = self._approve(ret)
+        self._receive(receipt)
+        self.assertEqual((ret.state, ret.line_ids.qty_received), ("received", 4.0))
+        before = _send_back(self, receipt, 1)
+        _validate(before, self.user_stock)
+        self.assertEqual(before.state, "done")
+        self.assertEqual(ret.line_ids.qty_received, 3.0)
+        ret.with_user(self.user_manager).action_resolve()
+        self.assertEqual(ret.state, "done")
+        self.assertEqual(ret.credit_note_id.amount_untaxed, 30.0)
+        after = _send_back(self, receipt, 1)
+        with self.assertRaisesRegex(
+            UserError,
+            rf"Return {re.escape(ret.name)} is Done: its goods cannot be sent back to the "
+            rf"dealer with {re.escape(after.name)} \(the dealer would keep goods it was "
+            r"refunded or resolved for\)\. Sell and deliver them through a sale order instead\.",
+        ):
+            _validate(after, self.user_stock)
+        self.assertNotEqual(after.state, "done")
+        ret.line_ids.invalidate_recordset(["qty_received"])
+        self.assertEqual(ret.line_ids.qty_received, 3.0)
+        self.assertEqual(ret.state, "done")
