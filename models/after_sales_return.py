@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import float_compare, format_date
 
 from ..tools import returns
 from .after_sales_document_mixin import GROUP_APPRAISER, GROUP_MANAGER, GROUP_USER
@@ -643,6 +643,27 @@ class AfterSalesReturn(models.Model):
                         ),
                     )
                 )
+        priced = {"origin_invoice_id", "restocking_fee_type", "restocking_fee_value"} & set(vals)
+        if priced and not self.env.su:
+            approved = self.filtered(
+                lambda r: (
+                    r.state not in ("draft", "submitted", "refused")
+                    and any(r._field_changes(name, vals[name]) for name in priced)
+                )
+            )
+            if approved:
+                raise UserError(
+                    self.env._(
+                        "Return %(ret)s is %(state)s: the refund it was approved for is "
+                        "fixed, its %(fields)s can no longer change.",
+                        ret=approved[0].display_name,
+                        state=approved[0]._state_label(),
+                        fields=", ".join(
+                            self._fields[name]._description_string(self.env)
+                            for name in sorted(priced)
+                        ),
+                    )
+                )
         locked = {
             "freight_in_amount",
             "freight_out_amount",
@@ -687,6 +708,17 @@ class AfterSalesReturn(models.Model):
 
     def _after_sales_system_fields(self):
         return tuple(self._guarded_fields())
+
+    def _field_changes(self, name, value):
+        """Whether writing ``value`` (as sent to ``write``) in field ``name`` changes this
+        return: a client sending a field again unchanged is not refused."""
+        self.ensure_one()
+        field = self._fields[name]
+        if field.type == "many2one":
+            return self[name].id != (value or False)
+        if field.type == "float":
+            return float_compare(self[name], value or 0.0, precision_digits=6) != 0
+        return self[name] != value
 
     @api.model
     def _guarded_fields(self):

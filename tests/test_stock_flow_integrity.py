@@ -334,3 +334,60 @@ class TestStockFlowReturns(ReturnCase):
         ret.line_ids.invalidate_recordset(["qty_received"])
         self.assertEqual(ret.line_ids.qty_received, 3.0)
         self.assertEqual(ret.state, "done")
+
+    # ------------------------------------------------------------------ defect 5
+    def test_original_invoice_and_fee_are_fixed_once_approved(self):
+        """A knob invoiced at 10 returned for a refund of 10.00; another invoice sold knobs at
+        15. Submitted, the desk may still choose the invoice; approved, neither the invoice
+        nor the restocking fee changes for the desk (the refund would become 15.00), the same
+        value sent again is accepted, and the system (sudo) still writes them."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.dealer.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": self.knob.id, "product_uom_qty": 2, "price_unit": 15.0}
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        _validate(order.picking_ids, self.env.user)
+        dearer = order._create_invoices()
+        dearer.action_post()
+        ret = self._knob_return(1, origin_invoice_id=self.invoice.id)
+        self.assertEqual(ret.line_ids.price_unit, 10.0)
+        ret.action_submit()
+        desk = ret.with_user(self.user_desk)
+        desk.origin_invoice_id = dearer
+        self.assertEqual(ret.line_ids.price_unit, 15.0)
+        desk.origin_invoice_id = self.invoice
+        self.assertEqual(ret.line_ids.price_unit, 10.0)
+        ret.with_user(self.user_manager).action_approve()
+        receipt = ret._receipt_moves().picking_id
+        self.assertEqual(ret.state, "approved")
+        with self.assertRaisesRegex(
+            UserError,
+            rf"Return {re.escape(ret.name)} is Approved: the refund it was approved for is "
+            r"fixed, its Original Invoice can no longer change\.",
+        ):
+            desk.write({"origin_invoice_id": dearer.id})
+        with self.assertRaisesRegex(
+            UserError,
+            rf"Return {re.escape(ret.name)} is Approved: the refund it was approved for is "
+            r"fixed, its Restocking Fee Type, Restocking Fee can no longer change\.",
+        ):
+            desk.write({"restocking_fee_type": "fixed", "restocking_fee_value": 5.0})
+        self._receive(receipt)
+        self.assertEqual(ret.state, "received")
+        with self.assertRaisesRegex(UserError, "is Received: the refund it was approved for"):
+            desk.write({"origin_invoice_id": dearer.id})
+        ret.invalidate_recordset()
+        self.assertEqual(ret.origin_invoice_id, self.invoice)
+        self.assertEqual(ret.line_ids.invoice_line_id.move_id, self.invoice)
+        self.assertEqual((ret.restocking_fee_type, ret.refund_amount), ("none", 10.0))
+        desk.write({"origin_invoice_id": self.invoice.id, "restocking_fee_type": "none"})
+        ret.sudo().write({"restocking_fee_type": "fixed", "restocking_fee_value": 2.0})
+        self.assertEqual(ret.refund_amount, 8.0)
+        ret.with_user(self.user_manager).action_resolve()
+        self.assertEqual(ret.credit_note_id.amount_untaxed, 8.0)
