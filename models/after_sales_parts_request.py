@@ -427,6 +427,9 @@ class AfterSalesPartsRequest(models.Model):
         # the requisition cancels its own delivery: under sudo with its key, which the
         # delivery's guard accepts (a client can send the key, never sudo)
         pickings.sudo().with_context(after_sales_request_cancel=True).action_cancel()
+        # nothing shipped: the parts and the freight invoiced before shipping are credited
+        for request in sudo:
+            request._refund_unshipped_sales()
         sudo.sale_order_id.filtered(lambda o: o.state != "cancel")._action_cancel()
 
     def action_draft(self):
@@ -879,18 +882,21 @@ class AfterSalesPartsRequest(models.Model):
         """Bring the requisition's sale order down to what left: every sold part's order line
         comes down to its delivered quantity (shipped short without a backorder, or its
         backorder cancelled), invoiced or not, so that the order no longer invoices parts
-        never sent. What was already invoiced beyond that (款到发货: invoiced before shipping)
-        is refunded by Odoo's own invoicing of the order, a credit note posted at once. Called
-        when the requisition's deliveries are all done or cancelled; nothing is refunded twice
-        (the order is then invoiced as delivered)."""
+        never sent; when nothing of the requisition shipped at all (cancelled before
+        shipping), the urgent freight difference comes down to nothing too. What was already
+        invoiced beyond that (款到发货: invoiced before shipping) is refunded by Odoo's own
+        invoicing of the order, a credit note posted at once. Called when the requisition's
+        deliveries are all done or cancelled, and when an approved requisition is cancelled;
+        nothing is refunded twice (the order is then invoiced as delivered)."""
         self.ensure_one()
         order = self.sale_order_id.sudo()
         if not order or order.state != "sale":
             return self.env["account.move"]
+        nothing_shipped = not any(p.state == "done" for p in self.sudo()._all_pickings())
         over = order.order_line.filtered(
             lambda line: (
                 not line.display_type
-                and line.product_id.type == "consu"
+                and (line.product_id.type == "consu" or nothing_shipped)
                 and line.product_uom_id.compare(line.product_uom_qty, line.qty_delivered) > 0
             )
         )
@@ -909,6 +915,13 @@ class AfterSalesPartsRequest(models.Model):
         )
         refunds.action_post()
         return refunds
+
+    def _all_pickings(self):
+        """Every delivery of this requisition: its after-sales delivery and its backorders
+        (and Odoo's returns of them), and the deliveries of its sale order."""
+        self.ensure_one()
+        own = self.env["stock.picking"].search([("after_sales_parts_request_id", "=", self.id)])
+        return self.picking_id | own | self.sale_order_id.picking_ids
 
     def _drop_expected_old_parts(self, line, quantity):
         """The dealer no longer owes ``quantity`` old parts of requisition ``line``: its

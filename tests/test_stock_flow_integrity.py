@@ -259,6 +259,59 @@ class TestStockFlowIntegrity(PartsCase):
         self.assertEqual(self._qty_at(self.element, self.old_loc), 0.0)
         self.assertEqual(self._qty_at(self.element, self.stock_location), 9.0)
 
+    # ------------------------------------------------------------------ defect 6
+    def test_prepaid_requisition_cancelled_before_shipping_credits_the_freight(self):
+        """款到发货 with EMS: 5 igniters at 35 (175.00) and the freight difference (30.00)
+        invoiced at approval; the manager cancels the requisition before anything ships: one
+        credit note gives back both, 205.00 untaxed, and the order is cancelled."""
+        contract = self._parts_contract(fund=0.0)
+        contract.with_user(self.user_manager).parts_prepayment = True
+        self._stock(self.igniter, 10)
+        request = self._approved(contract, [(self.igniter, 5)], shipping_mode="ems")
+        order = request.sale_order_id
+        invoice = order.invoice_ids
+        self.assertEqual((invoice.state, invoice.amount_untaxed), ("posted", 205.0))
+        request.with_user(self.user_manager).action_cancel()
+        self.assertEqual(request.state, "cancelled")
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(order.picking_ids.mapped("state"), ["cancel"])
+        refund = order.invoice_ids - invoice
+        self.assertEqual(len(refund), 1)
+        self.assertEqual((refund.move_type, refund.state), ("out_refund", "posted"))
+        self.assertEqual(refund.reversed_entry_id | invoice, invoice)
+        self.assertEqual(refund.amount_untaxed, 205.0)
+        self.assertEqual(refund.amount_total, invoice.amount_total)
+        self.assertEqual(
+            sorted(refund.invoice_line_ids.mapped(lambda aml: (aml.quantity, aml.price_unit))),
+            [(1.0, 30.0), (5.0, 35.0)],
+        )
+        self.assertEqual(order.order_line.mapped("qty_invoiced"), [0.0, 0.0])
+
+    def test_prepaid_partial_shipment_keeps_the_freight(self):
+        """款到发货 with EMS, paid: 1 of 3 igniters ships, the backorder is cancelled: only the 2
+        igniters never sent are refunded (70.00), the freight of the shipment that went out
+        stays charged."""
+        contract = self._parts_contract(fund=0.0)
+        contract.with_user(self.user_manager).parts_prepayment = True
+        self._stock(self.igniter, 1)
+        request = self._approved(contract, [(self.igniter, 3)], shipping_mode="ems")
+        order = request.sale_order_id
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.amount_untaxed, 135.0)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        delivery = order.picking_ids
+        for move in delivery.move_ids:
+            move.quantity = 1
+            move.picked = True
+        delivery.with_user(self.user_stock).with_context(skip_backorder=True).button_validate()
+        (order.picking_ids - delivery).with_user(self.user_stock).action_cancel()
+        self.assertEqual(request.state, "done")
+        refund = order.invoice_ids - invoice
+        self.assertEqual(refund.amount_untaxed, 70.0)
+        self.assertEqual(refund.invoice_line_ids.mapped("quantity"), [2.0])
+
 
 @tagged("post_install", "-at_install")
 class TestStockFlowRepairPrice(ServiceCase):
