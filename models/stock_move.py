@@ -63,12 +63,49 @@ class StockMove(models.Model):
                         picking=move.picking_id.display_name or move.product_id.display_name,
                     )
                 )
+        self._after_sales_check_parts_demand()
         self._after_sales_check_refunded_sent_back()
         old_part_returns = self._after_sales_old_part_returns()
         done = super()._action_done(cancel_backorder=cancel_backorder)
         (self | done)._after_sales_notify_returns()
         old_part_returns.filtered(lambda m: m.state == "done")._after_sales_reopen_old_parts()
         return done
+
+    def _after_sales_check_parts_demand(self):
+        """R25: an after-sales parts delivery ships what the requisition issued (free, drawn on
+        the fund, owed back as old parts), never more: a part shipped beyond its demand would
+        be neither drawn on the fund nor owed back. Called before the moves are done; refuses
+        the whole validation, nothing half-done."""
+        outgoing = self.filtered(
+            lambda m: (
+                m.state not in ("done", "cancel")
+                and m.picked
+                and m.location_dest_id.usage == "customer"
+                and m.picking_id.sudo().after_sales_parts_request_id
+            )
+        )
+        totals = defaultdict(lambda: [0.0, 0.0])
+        for move in outgoing:
+            uom = move.product_id.uom_id
+            total = totals[move.picking_id, move.product_id]
+            total[0] += move.product_uom._compute_quantity(move.product_uom_qty, uom, round=False)
+            total[1] += move.product_uom._compute_quantity(move.quantity, uom, round=False)
+        for (picking, product), (demand, quantity) in totals.items():
+            if product.uom_id.compare(quantity, demand) > 0:
+                raise UserError(
+                    self.env._(
+                        "Delivery %(picking)s of parts requisition %(request)s ships %(done)s "
+                        "%(product)s, more than its demand of %(demand)s: an after-sales "
+                        "delivery ships only the parts the requisition issued. Lower the "
+                        "quantity to the demand; the dealer orders any more parts on a new "
+                        "requisition.",
+                        picking=picking.display_name,
+                        request=picking.sudo().after_sales_parts_request_id.display_name,
+                        done=product.uom_id.round(quantity),
+                        product=product.display_name,
+                        demand=product.uom_id.round(demand),
+                    )
+                )
 
     def _after_sales_check_refunded_sent_back(self):
         """R28: goods of a return that is resolved (refunded, repaired or exchanged) or done

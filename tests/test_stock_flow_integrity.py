@@ -312,6 +312,31 @@ class TestStockFlowIntegrity(PartsCase):
         self.assertEqual(refund.amount_untaxed, 70.0)
         self.assertEqual(refund.invoice_line_ids.mapped("quantity"), [2.0])
 
+    # ------------------------------------------------------------------ defect 7
+    def test_parts_delivery_ships_no_more_than_its_demand(self):
+        """2 boards on the fund (160.00); the warehouse validates 5: refused, naming the
+        delivery, the part, the demand and the quantity; nothing moved, the fund unchanged.
+        Validated at 2, it ships."""
+        contract = self._parts_contract(fund=500.0)
+        self._stock(self.board, 10)
+        request = self._approved(contract, [(self.board, 2)])
+        picking = request.picking_id
+        self.assertEqual(self._balance(contract), 340.0)
+        with self.assertRaisesRegex(
+            UserError,
+            rf"Delivery {re.escape(picking.name)} of parts requisition {re.escape(request.name)} "
+            rf"ships 5.0 {self.board.name}, more than its demand of 2.0: an after-sales "
+            r"delivery ships only the parts the requisition issued\.",
+        ):
+            _validate(picking, self.user_stock, {self.board: 5})
+        self.assertEqual(picking.state, "assigned")
+        self.assertEqual(self._qty_at(self.board, self.stock_location), 10.0)
+        self.assertEqual(self._balance(contract), 340.0)
+        _validate(picking, self.user_stock)
+        self.assertEqual((picking.state, request.state), ("done", "done"))
+        self.assertEqual(self._qty_at(self.board, self.stock_location), 8.0)
+        self.assertEqual(self._balance(contract), 340.0)
+
 
 @tagged("post_install", "-at_install")
 class TestStockFlowRepairPrice(ServiceCase):
