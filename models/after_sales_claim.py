@@ -1742,9 +1742,15 @@ class AfterSalesClaimLine(models.Model):
     # ------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------
-    @api.depends("product_id", "claim_id.contract_id.repair_pricelist_id")
+    @api.depends("product_id", "quantity", "claim_id.contract_id.repair_pricelist_id")
     def _compute_price_unit(self):
+        """The price list's price for the line's quantity (its quantity breaks too), in the
+        claim's currency. An approved or settled claim keeps the prices it was approved with,
+        whatever its contract's price list becomes (issue 10.3, R16)."""
         for line in self:
+            if line.claim_id.state in DECIDED_STATES and line._origin:
+                line.price_unit = line._origin.price_unit
+                continue
             company = line.claim_id.company_id or self.env.company
             contract = line.claim_id.contract_id
             product = line.product_id.with_company(company)

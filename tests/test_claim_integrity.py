@@ -537,6 +537,50 @@ class TestApprovedClaimKept(ServiceCase):
             ],
         )
 
+    def test_prices_follow_the_quantity_until_approved(self):
+        """R15: a line is priced for its quantity (the price list's breaks); once approved the
+        claim keeps its prices when the contract moves to another price list."""
+        self.pricelist.item_ids = [
+            Command.create(
+                {
+                    "applied_on": "0_product_variant",
+                    "product_id": self.element.id,
+                    "compute_price": "fixed",
+                    "fixed_price": 80.0,
+                    "min_quantity": 5,
+                }
+            )
+        ]
+        card = self._shop_card(date(2026, 3, 2))
+        claim = self._claim(
+            card,
+            call_time=datetime(2026, 6, 10, 2, 0),
+            line_ids=[
+                Command.create({"line_type": "part", "product_id": self.element.id}),
+                Command.create({"line_type": "labour", "product_id": self.labour.id}),
+            ],
+        )
+        element = claim.line_ids.filtered(lambda line: line.product_id == self.element)
+        self.assertEqual((element.price_unit, element.subtotal), (100.0, 100.0))
+        element.quantity = 5
+        self.assertEqual((element.price_unit, element.subtotal), (80.0, 400.0))
+        element.quantity = 2
+        claim.action_submit()
+        claim.with_user(self.user_appraiser).action_approve()
+        self.assertEqual(claim.line_ids.mapped("price_unit"), [100.0, 50.0])
+        self.assertEqual(claim.reimbursable_amount, 250.0)
+        dearer = self.pricelist.copy({"name": "Repair 2027 (test)"})
+        dearer.item_ids.write({"fixed_price": 150.0})
+        self.shop_contract.with_user(self.user_manager).repair_pricelist_id = dearer
+        self.assertEqual(claim.line_ids.mapped("price_unit"), [100.0, 50.0])
+        self.assertEqual((claim.amount_total, claim.reimbursable_amount), (250.0, 250.0))
+        # reopened, it keeps its prices (the desk may have typed them); a line changed
+        # afterwards is priced on today's price list
+        claim.with_user(self.user_appraiser).action_reopen("New price list")
+        self.assertEqual(claim.line_ids.mapped("price_unit"), [100.0, 50.0])
+        element.with_user(self.user_desk).quantity = 1
+        self.assertEqual((element.price_unit, claim.amount_total), (150.0, 200.0))
+
     def test_card_flag_waits_for_the_claim_to_be_reopened(self):
         card = self._shop_card(date(2026, 3, 2))
         claim = self._approved_claim(card, datetime(2026, 6, 10, 2, 0))
