@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.misc import format_datetime
+from odoo.tools.misc import format_date, format_datetime
 
 from ..tools import coverage, parts, sla
 from .after_sales_claim_visit import SATISFACTION
@@ -1511,8 +1511,8 @@ class AfterSalesClaim(models.Model):
             )
             .mapped("res_id")
         )
-        today = fields.Date.context_today(self)
         for claim in overdue.filtered(lambda c: c.id not in already):
+            today = claim._company_today()
             responsible = claim.user_id or claim.contract_id.user_id or self.env.user
             # written for the responsible: in its language, the deadlines in the company's time
             # zone (not UTC, not the time zone of whoever runs the cron)
@@ -1566,25 +1566,27 @@ class AfterSalesClaim(models.Model):
         visits = []
         for claim in claims.filtered(lambda c: c.id not in already and not c.visit_ids):
             first_from, first_due, second_due = sla.return_visit_dates(claim._repair_date())
-            user_id = claim._return_visit_user().id
+            user = claim._return_visit_user()
+            # written for the responsible, in its language, whoever completes the repair
+            lang_env = claim.with_context(lang=user.lang or self.env.lang).env
             first = claim.activity_schedule(
                 "after_sales_service.mail_activity_type_return_visit",
                 date_deadline=first_due,
-                summary=self.env._("First return visit"),
-                note=self.env._(
+                summary=lang_env._("First return visit"),
+                note=lang_env._(
                     "Call the customer between %(start)s and %(end)s: is the repair holding, "
                     "how satisfied are they (1-5)?",
-                    start=first_from,
-                    end=first_due,
+                    start=format_date(lang_env, first_from),
+                    end=format_date(lang_env, first_due),
                 ),
-                user_id=user_id,
+                user_id=user.id,
             )
             second = claim.activity_schedule(
                 "after_sales_service.mail_activity_type_return_visit",
                 date_deadline=second_due,
-                summary=self.env._("Second return visit"),
-                note=self.env._("Second follow-up, within 7 days of the first."),
-                user_id=user_id,
+                summary=lang_env._("Second return visit"),
+                note=lang_env._("Second follow-up, within 7 days of the first."),
+                user_id=user.id,
             )
             visits += [
                 {

@@ -162,7 +162,10 @@ class AfterSalesContract(models.Model):
     # FIELDS: period and state
     # ------------------------------------------------------------
     date_start = fields.Date(
-        string="Start Date", required=True, tracking=True, default=fields.Date.context_today
+        string="Start Date",
+        required=True,
+        tracking=True,
+        default=lambda self: self.env.company._after_sales_today(),
     )
     date_end = fields.Date(string="End Date", tracking=True)
     state = fields.Selection(
@@ -427,8 +430,8 @@ class AfterSalesContract(models.Model):
     @api.depends("state", "date_end")
     @api.depends_context("company")
     def _compute_is_expiring_soon(self):
-        today = fields.Date.context_today(self)
         for contract in self:
+            today = (contract.company_id or self.env.company)._after_sales_today()
             notice = contract.company_id.after_sales_expiry_notice_days
             contract.is_expiring_soon = contract.state == "running" and periods.is_expiring_soon(
                 today, contract.date_end, notice
@@ -437,7 +440,7 @@ class AfterSalesContract(models.Model):
     def _search_is_expiring_soon(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented
-        today = fields.Date.context_today(self)
+        today = self.env.company._after_sales_today()
         notice = self.env.company.after_sales_expiry_notice_days
         domain = Domain(
             [
@@ -655,7 +658,7 @@ class AfterSalesContract(models.Model):
                         contract=contract.display_name,
                     )
                 )
-            if contract.date_end and contract.date_end < fields.Date.context_today(self):
+            if contract.date_end and contract.date_end < contract.company_id._after_sales_today():
                 raise UserError(
                     self.env._(
                         "Contract %(contract)s ended on %(end)s and cannot be started.",

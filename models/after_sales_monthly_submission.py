@@ -421,7 +421,7 @@ class AfterSalesMonthlySubmission(models.Model):
                     "activity_type_id": activity_type.id,
                     "automated": True,
                     "user_id": responsible.id or self.env.uid,
-                    "date_deadline": fields.Date.context_today(record),
+                    "date_deadline": record._company_today(),
                     "summary": lang_env._("Monthly report late"),
                     "note": lang_env._(
                         "%(dealer)s has not sent its %(report)s for %(month)s, due on %(due)s.",

@@ -1,7 +1,7 @@
 import datetime
 
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import monthly, periods
 
@@ -18,6 +18,7 @@ class ReportAfterSalesMonthly(models.AbstractModel):
         data = data or {}
         # printed from the wizard, the dealers come in data (the URL has no ids then)
         dealers = self.env["res.partner"].browse(docids or data.get("dealer_ids") or [])
+        self._check_dealers_readable(dealers)
         if "year" not in data or "month" not in data:
             raise UserError(
                 self.env._("Print the monthly repair report from its wizard: choose the month.")
@@ -31,6 +32,17 @@ class ReportAfterSalesMonthly(models.AbstractModel):
             "month": month,
             "sections": self._sections(dealers, year, month),
         }
+
+    @api.model
+    def _check_dealers_readable(self, dealers):
+        """The report is the service desk's; a portal user who calls its URL gets only its own
+        dealer and sub-dealers (the claims are filtered by their record rules, but the
+        dealers' names and sections would still print)."""
+        if self.env.su or self.env.user._is_internal():
+            return
+        own = self.env.user.commercial_partner_id
+        if dealers - dealers.sudo().filtered_domain([("id", "child_of", own.id)]):
+            raise AccessError(self.env._("This monthly repair report is not one of your dealer's."))
 
     @api.model
     def _sections(self, dealers, year, month):
