@@ -1,4 +1,4 @@
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import timedelta
 from decimal import Decimal
 
@@ -6,7 +6,7 @@ from odoo import api, models
 from odoo.exceptions import LockError, UserError
 
 from ..tools import periods
-from ..tools.settlement import allowance, to_money
+from ..tools.settlement import allowance, late_forfeiture, to_money
 
 # Ledger kinds that carry a month's allowance: the first accrual and the corrections appended
 # when the month's documents change later (R12a).
@@ -17,6 +17,11 @@ CLOSED_SETTLEMENT_STATES = ("notified", "confirmed", "posted")
 # its contacts); a sub-dealer that is a company of its own pays and is invoiced as its own
 # customer. Units also count the cards of the dealer's sub-dealers (乙方分销商的销售量).
 OWN_PARTNER_BASES = ("collections", "sales")
+# What the ledger holds for one accrued month of a contract (see _get_accrued_by_month).
+HeldMonth = namedtuple(
+    "HeldMonth", ["amount", "basis", "has_accrual", "late_open", "forfeited_open"]
+)
+NOTHING_HELD = HeldMonth(Decimal(0), Decimal(0), False, Decimal(0), Decimal(0))
 # what the accrual reads of its contracts (their terms, dates, dealer, company and currency)
 ACCRUAL_CONTRACT_FIELDS = (
     "state",
@@ -135,9 +140,9 @@ class AfterSalesFund(models.AbstractModel):
         # their allowance goes back
         held_after_end = defaultdict(list)
         last_day_of = {contract.id: contract._get_last_day() for contract in contracts}
-        for (contract_id, month), (amount, basis, _accrual) in held.items():
+        for (contract_id, month), month_held in held.items():
             last_day = last_day_of[contract_id]
-            if last_day and last_day < month <= end and (amount or basis):
+            if last_day and last_day < month <= end and (month_held.amount or month_held.basis):
                 held_after_end[contract_id].append(month)
         months_of = {}
         for contract in contracts:
@@ -159,31 +164,62 @@ class AfterSalesFund(models.AbstractModel):
         first = min(contracts.mapped("date_start"))
         last = max(periods.month_bounds(m[-1].year, m[-1].month)[1] for m in months_of.values())
         bases = self._get_monthly_bases(contracts, first, last)
-        first_open = self._get_first_open_quarters(contracts)
+        closed = self._get_closed_quarters(contracts)
         vals_list = []
         for contract in contracts:
             vals_list += self._prepare_accrual_vals(
-                contract, months_of[contract], bases, held, first_open.get(contract.id, (0, 0))
+                contract, months_of[contract], bases, held, closed.get(contract.id, ((0, 0), ()))
             )
         return vals_list
 
     @api.model
-    def _prepare_accrual_vals(self, contract, months, bases, held, first_open):
+    def _prepare_accrual_vals(self, contract, months, bases, held, closed):
         """The rows that bring ``contract``'s accrued ``months`` to what the documents give:
         ``bases`` and ``held`` as returned by :meth:`_get_monthly_bases` and
-        :meth:`_get_accrued_by_month`; ``first_open`` the contract's first open quarter."""
+        :meth:`_get_accrued_by_month`; ``closed`` the contract's first open quarter and its
+        closed quarters whose settlement forfeited the allowance
+        (:meth:`_get_closed_quarters`).
+
+        A closed quarter's corrections are dated in the first open quarter; when that quarter
+        was forfeited (R14), the forfeiture of the corrections is appended with them, dated with
+        them, so that neither the dealer nor the later quarter gets or loses what the forfeited
+        quarter's late documents change. Kept per quarter on the rows not settled yet
+        (:func:`~..tools.settlement.late_forfeiture`): a quarter cancelled and settled again
+        with another decision is put right by the next accrual, and a later quarter cancelled
+        and settled again finds nothing to add."""
         vals_list = []
         # the texts in the dealer's language, looked up only when a row is written (a preview
         # of hundreds of dealers whose months are up to date writes none)
-        lang_env = basis_label = None
+        texts = {}
+
+        def lang_env():
+            if not texts:
+                texts["env"] = env = self.with_context(
+                    lang=contract.dealer_id._after_sales_lang()
+                ).env
+                texts["basis"] = dict(
+                    contract._fields["allowance_basis"]._description_selection(env)
+                )[contract.allowance_basis]
+            return texts["env"]
+
         # the contract's terms read once, not per month
         contract_id, basis_name = contract.id, contract.allowance_basis
         unit_amount = Decimal(str(contract.allowance_unit_amount))
         rate = contract.allowance_rate
-        nothing = (Decimal(0), Decimal(0), False)
+        first_open, forfeited_quarters = closed
+        open_year, open_quarter = first_open
+        # where a closed quarter's corrections are dated: the first open quarter
+        closed_date = (
+            max(periods.quarter_bounds(open_year, open_quarter)[0], contract.date_start)
+            if open_year
+            else None
+        )
         # {quarter: its basis so far}, {quarter: the allowance of that basis}
         cumulated, allowed = {}, {}
-        for month in months:
+        # a closed quarter's allowance decided, its corrections still open, what these forfeit
+        # so far, and the month the forfeiture row names
+        late = {}
+        for index, month in enumerate(months):
             quarter = periods.quarter_of(month)
             basis = bases.get((contract_id, month), Decimal(0))
             cumulated[quarter] = cumulated.get(quarter, Decimal(0)) + basis
@@ -193,52 +229,119 @@ class AfterSalesFund(models.AbstractModel):
                 so_far = allowance(cumulated[quarter], rate)
                 target = so_far - allowed.get(quarter, Decimal(0))
                 allowed[quarter] = so_far
-            held_amount, held_basis, has_accrual = held.get((contract_id, month), nothing)
-            amount, basis_diff = target - held_amount, basis - held_basis
-            if not amount and not basis_diff:
+            month_held = held.get((contract_id, month), NOTHING_HELD)
+            amount, basis_diff = target - month_held.amount, basis - month_held.basis
+            closed_quarter = first_open > quarter
+            if amount or basis_diff:
+                vals_list.append(
+                    self._prepare_month_vals(
+                        contract,
+                        month,
+                        amount,
+                        basis_diff,
+                        month_held.has_accrual,
+                        closed_date if closed_quarter else None,
+                        lang_env(),
+                        texts["basis"],
+                    )
+                )
+            if not closed_quarter:
                 continue
-            if lang_env is None:
-                lang_env = self.with_context(lang=contract.dealer_id._after_sales_lang()).env
-                basis_label = dict(
-                    contract._fields["allowance_basis"]._description_selection(lang_env)
-                )[contract.allowance_basis]
-            month_label = month.strftime("%Y-%m")
-            vals = {
-                "contract_id": contract.id,
-                "accrual_month": month,
-                "basis_amount": float(basis_diff),
-                "amount": float(amount),
-                "source_ref": f"after_sales.contract,{contract.id}",
-            }
-            open_year, open_quarter = first_open
-            closed = (open_year, open_quarter) > quarter
-            if closed:
-                vals["date"] = max(
-                    periods.quarter_bounds(open_year, open_quarter)[0], contract.date_start
+            decided, still_open, forfeited, named = late.get(quarter, (0, 0, 0, None))
+            late[quarter] = (
+                decided + month_held.amount - month_held.late_open,
+                still_open + month_held.late_open + amount,
+                forfeited + month_held.forfeited_open,
+                month if amount or month_held.late_open or month_held.forfeited_open else named,
+            )
+            if index + 1 < len(months) and periods.quarter_of(months[index + 1]) == quarter:
+                continue
+            # the quarter's last month: its late corrections forfeited as the quarter was
+            decided, still_open, forfeited, named = late.pop(quarter)
+            missing = (
+                late_forfeiture(decided, still_open, quarter in forfeited_quarters) - forfeited
+            )
+            if missing:
+                vals_list.append(
+                    self._prepare_late_forfeiture_vals(
+                        contract, named or month, quarter, missing, closed_date, lang_env()
+                    )
                 )
-            else:
-                month_end = periods.month_bounds(month.year, month.month)[1]
-                last_day = contract._get_last_day()
-                # a month after the last day (accrued before the end was dated back) is
-                # corrected at its own end, in its own quarter
-                after_end = last_day and last_day < month
-                vals["date"] = (
-                    month_end if after_end else min(d for d in (month_end, last_day) if d)
-                )
-            if has_accrual or closed:
-                vals["kind"] = "accrual_correction"
-                vals["name"] = lang_env._(
-                    "Correction of the allowance of %(month)s: %(basis)s",
-                    month=month_label,
-                    basis=basis_label,
-                )
-            else:
-                vals["kind"] = "accrual"
-                vals["name"] = lang_env._(
-                    "Allowance %(month)s: %(basis)s", month=month_label, basis=basis_label
-                )
-            vals_list.append(vals)
         return vals_list
+
+    @api.model
+    def _prepare_month_vals(  # noqa: PLR0917
+        self, contract, month, amount, basis_diff, has_accrual, closed_date, lang_env, label
+    ):
+        """The accrual (or correction) row of ``contract``'s ``month`` for :meth:`_accrue`:
+        ``amount`` and ``basis_diff`` what the ledger lacks, ``closed_date`` the day a closed
+        quarter's correction is dated (``None`` when the month's quarter is open), in the
+        dealer's ``lang_env`` with the basis ``label``."""
+        month_label = month.strftime("%Y-%m")
+        vals = {
+            "contract_id": contract.id,
+            "accrual_month": month,
+            "basis_amount": float(basis_diff),
+            "amount": float(amount),
+            "source_ref": f"after_sales.contract,{contract.id}",
+        }
+        if closed_date:
+            vals["date"] = closed_date
+        else:
+            month_end = periods.month_bounds(month.year, month.month)[1]
+            last_day = contract._get_last_day()
+            # a month after the last day (accrued before the end was dated back) is
+            # corrected at its own end, in its own quarter
+            after_end = last_day and last_day < month
+            vals["date"] = month_end if after_end else min(d for d in (month_end, last_day) if d)
+        if has_accrual or closed_date:
+            vals["kind"] = "accrual_correction"
+            vals["name"] = lang_env._(
+                "Correction of the allowance of %(month)s: %(basis)s",
+                month=month_label,
+                basis=label,
+            )
+        else:
+            vals["kind"] = "accrual"
+            vals["name"] = lang_env._(
+                "Allowance %(month)s: %(basis)s", month=month_label, basis=label
+            )
+        return vals
+
+    @api.model
+    def _prepare_late_forfeiture_vals(  # noqa: PLR0917
+        self, contract, month, quarter, amount, date, lang_env
+    ):
+        """The forfeiture row appended with the corrections of a forfeited ``quarter`` (R14,
+        R12a): ``amount`` more forfeited (negative: given back, when a correction took out of
+        the allowance the quarter forfeited), dated ``date`` with the corrections and naming
+        the corrected ``month``. It belongs to that quarter, not to the quarter it is dated in:
+        the later quarter's settlement counts it with the correction it comes with, and its own
+        forfeiture never takes it (:meth:`after_sales.settlement._compute_figures_batch`)."""
+        period = f"{quarter[0]} Q{quarter[1]}"
+        month_label = month.strftime("%Y-%m")
+        if amount > 0:
+            name = lang_env._(
+                "Correction of %(month)s forfeited with %(period)s",
+                month=month_label,
+                period=period,
+            )
+        else:
+            name = lang_env._(
+                "Forfeiture of %(period)s reduced by the correction of %(month)s",
+                month=month_label,
+                period=period,
+            )
+        return {
+            "contract_id": contract.id,
+            "kind": "forfeiture",
+            "accrual_month": month,
+            "basis_amount": 0.0,
+            "amount": float(-amount),
+            "date": date,
+            "name": name,
+            "source_ref": f"after_sales.contract,{contract.id}",
+        }
 
     @api.model
     def _get_monthly_bases(self, contracts, start, end):
@@ -410,33 +513,54 @@ class AfterSalesFund(models.AbstractModel):
 
     @api.model
     def _get_accrued_by_month(self, contracts):
-        """Return ``{(contract_id, month): (amount, basis, has_accrual)}``: what the ledger
-        already holds for each accrued month (accruals, corrections and their reversals)."""
+        """Return ``{(contract_id, month): HeldMonth}``: what the ledger already holds for each
+        accrued month — ``amount`` and ``basis`` of its accruals and corrections (with their
+        reversals), ``has_accrual``, ``late_open`` the part of ``amount`` dated after the
+        month's quarter and not settled yet, and ``forfeited_open`` what the forfeiture rows
+        appended with those corrections forfeit (positive), not settled yet. One query."""
         Entry = self.env["after_sales.fund.entry"].sudo()
         groups = Entry._read_group(
             [
                 ("contract_id", "in", contracts.ids),
                 ("accrual_month", "!=", False),
-                ("kind", "in", (*ACCRUAL_KINDS, "reversal")),
+                ("kind", "in", (*ACCRUAL_KINDS, "forfeiture", "reversal")),
             ],
-            ["contract_id", "accrual_month:day", "kind"],
+            [
+                "contract_id",
+                "accrual_month:day",
+                "date:quarter",
+                "kind",
+                "reversed_entry_id.kind",
+                "settlement_id",
+            ],
             ["amount:sum", "basis_amount:sum"],
         )
         result = {}
-        for contract, month, kind, amount, basis in groups:
+        for contract, month, dated, kind, reversed_kind, settlement, total, basis in groups:
             key = (contract.id, month)
-            held_amount, held_basis, has_accrual = result.get(key, (Decimal(0), Decimal(0), False))
-            result[key] = (
-                held_amount + to_money(amount),
-                held_basis + to_money(basis),
-                has_accrual or kind == "accrual",
-            )
+            held = result.get(key, NOTHING_HELD)
+            effective = reversed_kind if kind == "reversal" else kind
+            amount = to_money(total)
+            late_open = not settlement and periods.quarter_of(dated) > periods.quarter_of(month)
+            if effective in ACCRUAL_KINDS:
+                held = held._replace(
+                    amount=held.amount + amount,
+                    basis=held.basis + to_money(basis),
+                    has_accrual=held.has_accrual or kind == "accrual",
+                    late_open=held.late_open + (amount if late_open else 0),
+                )
+            elif effective == "forfeiture" and late_open:
+                held = held._replace(forfeited_open=held.forfeited_open - amount)
+            result[key] = held
         return result
 
     @api.model
-    def _get_first_open_quarters(self, contracts):
-        """Return ``{contract_id: (year, quarter)}``: the quarter after the latest one whose
-        write-off notice was sent or that was posted; contracts with none are left out."""
+    def _get_closed_quarters(self, contracts):
+        """Return ``{contract_id: ((year, quarter), forfeited)}``: the first open quarter, the
+        one after the latest whose write-off notice was sent or that was posted, and the set of
+        closed ``(year, quarter)`` whose settlement forfeited the allowance (R14: their late
+        corrections are forfeited too). Contracts with no closed quarter are left out. One
+        query."""
         groups = (
             self.env["after_sales.settlement"]
             .sudo()
@@ -445,13 +569,17 @@ class AfterSalesFund(models.AbstractModel):
                     ("contract_id", "in", contracts.ids),
                     ("state", "in", CLOSED_SETTLEMENT_STATES),
                 ],
-                ["contract_id"],
-                ["date_to:max"],
+                ["contract_id", "date_to:day", "forfeit"],
             )
         )
+        last_end, forfeited = {}, defaultdict(set)
+        for contract, date_to, forfeit in groups:
+            last_end[contract.id] = max(last_end.get(contract.id, date_to), date_to)
+            if forfeit:
+                forfeited[contract.id].add(periods.quarter_of(date_to))
         return {
-            contract.id: periods.next_quarter(*periods.quarter_of(last_end))
-            for contract, last_end in groups
+            contract_id: (periods.next_quarter(*periods.quarter_of(end)), forfeited[contract_id])
+            for contract_id, end in last_end.items()
         }
 
     # ------------------------------------------------------------

@@ -69,7 +69,8 @@ class AfterSalesFundEntry(models.Model):
     amount = fields.Monetary(required=True, readonly=True)
     accrual_month = fields.Date(
         readonly=True,
-        help="First day of the month an accrual covers; a month is accrued once.",
+        help="First day of the month an accrual covers; a month is accrued once. On a "
+        "forfeiture row, the month of the late correction forfeited with its quarter.",
     )
     basis_amount = fields.Monetary(
         readonly=True, help="Accruals: the collections, sales or units the allowance comes from."

@@ -116,11 +116,22 @@ class AfterSalesSettlement(models.Model):
     # FIELDS: figures (frozen while draft is refreshed, kept once posted)
     # ------------------------------------------------------------
     opening_balance = fields.Monetary(readonly=True)
-    accrued_amount = fields.Monetary(string="Accrued", readonly=True)
+    accrued_amount = fields.Monetary(
+        string="Accrued",
+        readonly=True,
+        help="The allowance of the quarter's months, and the corrections of earlier months "
+        "dated in it; a correction of a forfeited quarter counts with its forfeiture, for "
+        "nothing.",
+    )
     consumed_amount = fields.Monetary(string="Consumed", readonly=True)
     forfeit = fields.Boolean(string="Forfeit Allowance", tracking=True)
     forfeit_reason = fields.Text(tracking=True)
-    forfeited_amount = fields.Monetary(string="Forfeited", readonly=True)
+    forfeited_amount = fields.Monetary(
+        string="Forfeited",
+        readonly=True,
+        help="The allowance of the quarter's own months, when forfeited (R14); not the "
+        "corrections of earlier quarters dated in it.",
+    )
     paid_out_amount = fields.Monetary(string="Allowance Paid Out", readonly=True)
     overspend_amount = fields.Monetary(string="Overspend", readonly=True)
     closing_balance = fields.Monetary(readonly=True)
@@ -860,7 +871,15 @@ class AfterSalesSettlement(models.Model):
         for the openings (per distinct quarter start), one for the quarters' accruals and
         consumption, one for the claims to reimburse, whatever the number of contracts and
         claims; nothing is read record by record. Without ``with_claims`` (the preview) only
-        the claims' amounts are summed and the claims returned are empty."""
+        the claims' amounts are summed and the claims returned are empty.
+
+        The accrued allowance is that of the rows dated in the quarter, corrections of earlier
+        quarters' months included (R12a); a correction of a forfeited quarter counts with the
+        forfeiture row appended with it (:meth:`after_sales.fund._prepare_accrual_vals`), so
+        that it is neither paid nor taken from this quarter. Forfeiting the quarter (R14) takes
+        its own months' allowance only: the corrections of earlier quarters belong to them.
+        The preview, the settlement's figures, its statement and its ledger rows all come from
+        here."""
         if not specs:
             return {}
         Entry = self.env["after_sales.fund.entry"]
@@ -885,15 +904,21 @@ class AfterSalesSettlement(models.Model):
         # the rows and claims are grouped by month only when the specs' quarters differ: for
         # one quarter (the preview, a run), the domains' bounds are the quarter's own
         by_month = len({spec[2:4] for spec in specs}) > 1
-        # {contract_id: [(month, effective kind, amount)]}: a reversal counts as the kind of
-        # the row it reverses
+        # {contract_id: [(month, effective kind, quarter of the accrual month, amount)]}: a
+        # reversal counts as the kind of the row it reverses; the forfeiture rows read are those
+        # appended with the corrections of a forfeited quarter (they name their month), not the
+        # settlements' own
         moves = defaultdict(list)
-        for contract, kind, reversed_kind, *month, amount in Entry._read_group(
+        for contract, kind, reversed_kind, accrual_quarter, *month, amount in Entry._read_group(
             [
                 ("contract_id", "in", contract_ids),
                 ("date", ">=", first_start),
                 ("date", "<=", last_end),
+                "|",
                 ("kind", "not in", SETTLEMENT_KINDS),
+                "&",
+                ("kind", "=", "forfeiture"),
+                ("accrual_month", "!=", False),
                 "|",
                 ("settlement_id", "=", False),
                 ("settlement_id", "in", saved_ids),
@@ -902,12 +927,15 @@ class AfterSalesSettlement(models.Model):
                 "contract_id",
                 "kind",
                 "reversed_entry_id.kind",
+                "accrual_month:quarter",
                 *(["date:month"] if by_month else []),
             ],
             ["amount:sum"],
         ):
             effective = reversed_kind if kind == "reversal" else kind
-            moves[contract.id].append((month[0] if month else first_start, effective, amount))
+            moves[contract.id].append(
+                (month[0] if month else first_start, effective, accrual_quarter, amount)
+            )
         # {contract_id: [(month reimbursable, amount, claim ids)]}
         Claim = self.env["after_sales.claim"]
         waiting = defaultdict(list)
@@ -932,12 +960,20 @@ class AfterSalesSettlement(models.Model):
         result = {}
         for key, contract, date_from, date_to, forfeit in specs:
             opening = openings[date_from].get(contract.id, 0.0)
-            accrued = consumed = 0.0
-            for month, kind, amount in moves[contract.id]:
+            accrued = own = consumed = 0.0
+            for month, kind, accrual_quarter, amount in moves[contract.id]:
                 # a quarter's bounds are months' bounds
                 if not date_from <= month <= date_to:
                     continue
                 if kind in ACCRUAL_KINDS:
+                    accrued += amount
+                    # R14: the quarter's forfeiture takes its own months' allowance, not the
+                    # corrections of earlier quarters dated in it (R12a)
+                    if accrual_quarter == date_from:
+                        own += amount
+                elif kind == "forfeiture" and accrual_quarter:
+                    # a correction of a forfeited quarter comes with its forfeiture: the two
+                    # count together, for nothing
                     accrued += amount
                 elif kind in CONSUMING_KINDS:
                     consumed -= amount
@@ -948,6 +984,7 @@ class AfterSalesSettlement(models.Model):
                 contract.allowance_use,
                 forfeit,
                 final=contract in ended and contract._get_last_day() <= date_to,
+                forfeitable=own,
             )
             reimbursed, claim_ids = 0.0, []
             for month, amount, ids in waiting[contract.id]:

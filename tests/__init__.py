@@ -52,3 +52,4 @@ from . import test_access_integrity
 from . import test_fund_integrity
 from . import test_stock_flow_integrity
 from . import test_document_language
+from . import test_fund_forfeiture

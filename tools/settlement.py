@@ -20,6 +20,33 @@ def allowance(basis, rate_percent):
     return to_money(to_money(basis) * Decimal(str(rate_percent)) / 100)
 
 
+def forfeited_allowance(accrued, forfeit):
+    """R14: what forfeiting a quarter takes of ``accrued``, the allowance of the quarter's own
+    months: all of it when positive, nothing when the quarter did not forfeit or its allowance
+    is negative (a negative payout is carried, never forfeited). The one home of the rule:
+    the settlement's figures and the forfeiture of late corrections both ask it."""
+    accrued = to_money(accrued)
+    return accrued if forfeit and accrued > 0 else Decimal("0.00")
+
+
+def late_forfeiture(decided, late, forfeit):
+    """R12a + R14: what the corrections of a quarter's months dated in a later quarter forfeit
+    together, so that a forfeited quarter stays forfeited whatever late documents do to it (a
+    correction is neither paid nor taken from the later quarter it is dated in), and a
+    quarter that was not forfeited forfeits none of its corrections.
+
+    :param decided: the allowance of the quarter's months already settled: what its own
+        settlement saw, with the later corrections already settled (their forfeiture with them).
+    :param late: the corrections of those months not settled yet (net, signed).
+    :param forfeit: whether the quarter's settlement forfeited the allowance.
+    :returns: the amount forfeited with ``late`` (signed: negative gives back what a correction
+        took out of the forfeited allowance), i.e. the forfeiture of the whole quarter minus
+        that of what was decided.
+    """
+    decided, late = to_money(decided), to_money(late)
+    return forfeited_allowance(decided + late, forfeit) - forfeited_allowance(decided, forfeit)
+
+
 @dataclass(frozen=True)
 class QuarterResult:
     opening: Decimal
@@ -31,7 +58,9 @@ class QuarterResult:
     closing: Decimal
 
 
-def settle_quarter(opening, accrued, consumed, use, forfeit=False, *, final=False):
+def settle_quarter(
+    opening, accrued, consumed, use, forfeit=False, *, final=False, forfeitable=None
+):
     """Close one quarter of a contract's fund.
 
     :param opening: the fund balance at the start of the quarter (never negative after a settled
@@ -42,6 +71,10 @@ def settle_quarter(opening, accrued, consumed, use, forfeit=False, *, final=Fals
     :param use: ``budget`` — the allowance stays in the fund and a positive closing carries over;
         ``payout`` — the allowance is paid to the dealer as a credit note (R13).
     :param forfeit: R14: the quarter's allowance is cancelled (falsified cards, breach).
+    :param forfeitable: the part of ``accrued`` that is the quarter's own months' allowance, the
+        one its forfeiture takes (R14, :func:`forfeited_allowance`); the rest are corrections
+        of earlier quarters' months dated in it (R12a), which belong to those quarters. All of
+        ``accrued`` when not given.
     :param final: the contract has ended by the quarter's end: no later quarter takes what is
         carried, so a negative closing is what the dealer owes back and is invoiced with the
         overspend (a payout contract paid an allowance that a late document took back).
@@ -54,7 +87,7 @@ def settle_quarter(opening, accrued, consumed, use, forfeit=False, *, final=Fals
     """
     opening, accrued, consumed = to_money(opening), to_money(accrued), to_money(consumed)
     zero = Decimal("0.00")
-    forfeited = accrued if forfeit and accrued > 0 else zero
+    forfeited = forfeited_allowance(accrued if forfeitable is None else forfeitable, forfeit)
     kept = accrued - forfeited
     if use == "payout":
         paid_out = max(zero, min(kept, opening + kept))
