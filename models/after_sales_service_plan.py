@@ -10,7 +10,8 @@ from .after_sales_document_mixin import GROUP_MANAGER
 # Written by the claims that use visits, the sale that sold the plan, the expiry and the Cancel
 # button, never by a user.
 SYSTEM_FIELDS = ("state", "visits_used", "sale_line_id")
-# What a sold plan entitles its customer to: changed by an after-sales manager only.
+# What a plan entitles its customer to: set by the sale that sells it (under ``sudo()``) or by an
+# after-sales manager, on every plan, sold or not.
 ENTITLEMENT_FIELDS = (
     "partner_id",
     "product_id",
@@ -56,8 +57,13 @@ class AfterSalesServicePlan(models.Model):
         check_company=True,
         domain="[('after_sales_is_plan', '=', True)]",
     )
+    # a copy is not sold: only the sale links its plans
     sale_line_id = fields.Many2one(
-        "sale.order.line", string="Sale Order Line", readonly=True, index="btree_not_null"
+        "sale.order.line",
+        string="Sale Order Line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
     )
     sale_order_id = fields.Many2one(related="sale_line_id.order_id", store=True)
     date_start = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
@@ -143,9 +149,23 @@ class AfterSalesServicePlan(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A plan is the customer's entitlement: the sale order that sells it creates it (under
+        ``sudo()``, :meth:`_create_from_sale_lines`), or an after-sales manager does. A
+        salesperson or the service desk creating one (form, import, JSON-RPC, a copy) would give
+        a customer visits and a response time nobody sold."""
+        if not self._may_set_entitlement():
+            for vals in vals_list:
+                self._check_entitlement_create(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        """What a plan entitles to (customer, plan, validity, visits, response time) is the
+        sale's or an after-sales manager's, whether the plan was sold or not."""
         changed = [name for name in vals if name in ENTITLEMENT_FIELDS]
-        if changed and not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
+        if self and changed and not self._may_set_entitlement():
+            labels = ", ".join(self._fields[name]._description_string(self.env) for name in changed)
             sold = self.filtered("sale_line_id")
             if sold:
                 raise AccessError(
@@ -154,11 +174,17 @@ class AfterSalesServicePlan(models.Model):
                         "after-sales manager changes what it entitles to (%(fields)s).",
                         plan=sold[0].display_name,
                         order=sold[0].sudo().sale_order_id.display_name,
-                        fields=", ".join(
-                            self._fields[name]._description_string(self.env) for name in changed
-                        ),
+                        fields=labels,
                     )
                 )
+            raise AccessError(
+                self.env._(
+                    "Service plan %(plan)s was not sold on an order: only an after-sales "
+                    "manager sets what it entitles to (%(fields)s).",
+                    plan=self[0].display_name,
+                    fields=labels,
+                )
+            )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -192,6 +218,37 @@ class AfterSalesServicePlan(models.Model):
     # ------------------------------------------------------------
     def _after_sales_system_fields(self):
         return SYSTEM_FIELDS
+
+    def _may_set_entitlement(self):
+        """Whether the caller sets what plans entitle to: the server's own code (the sale,
+        under ``sudo()``) or an after-sales manager."""
+        return self.env.su or self.env.user.has_group(GROUP_MANAGER)
+
+    def _check_entitlement_create(self, vals):
+        """Refuse a new plan to a caller who may not set its entitlement, naming the customer
+        and plan it would have had and the entitlement fields given (in ``vals`` or as
+        ``default_`` keys of the context). Called by :meth:`create`."""
+        context = self.env.context
+        given = [
+            name for name in ENTITLEMENT_FIELDS if name in vals or f"default_{name}" in context
+        ] or ["partner_id", "product_id"]
+        partner = self.env["res.partner"].browse(
+            vals.get("partner_id") or context.get("default_partner_id")
+        )
+        product = self.env["product.product"].browse(
+            vals.get("product_id") or context.get("default_product_id")
+        )
+        labels = ", ".join(self._fields[name]._description_string(self.env) for name in given)
+        raise AccessError(
+            self.env._(
+                "Service plan %(plan)s for %(customer)s: a plan is created by the sale order "
+                "that sells it, or by an after-sales manager; you may not set what it entitles "
+                "to (%(fields)s).",
+                plan=product.sudo().display_name or self.env._("New"),
+                customer=partner.sudo().display_name or "-",
+                fields=labels,
+            )
+        )
 
     def _consume_visit(self, when=None):
         """Use one visit of this plan for a service request made on ``when`` (today by
