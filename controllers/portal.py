@@ -680,7 +680,7 @@ class AfterSalesPortal(CustomerPortal):
         """Balance today and ledger rows by quarter (rows read as the portal user: the ledger's
         record rule applies)."""
         Entry = request.env["after_sales.fund.entry"]
-        today = fields.Date.context_today(Entry)
+        today = contract.company_id.sudo()._after_sales_today()
         groups = Entry._read_group(
             [("contract_id", "=", contract.id)],
             ["period_year", "period_quarter"],

@@ -784,7 +784,7 @@ class AfterSalesOldPart(models.Model):
         invoice = self.charge_invoice_id.sudo()
         if invoice and invoice.state == "posted" and not self.charge_reversal_id:
             credit = invoice._reverse_moves(
-                [{"ref": reason, "invoice_date": fields.Date.context_today(self)}]
+                [{"ref": reason, "invoice_date": self._company_today()}]
             )
             credit.action_post()
             self.sudo().charge_reversal_id = credit

@@ -99,7 +99,10 @@ class AfterSalesPartsRequest(models.Model):
         "the receipt of the dealer's parts replacement list.",
     )
     date_request = fields.Date(
-        string="Request Date", required=True, default=fields.Date.context_today, tracking=True
+        string="Request Date",
+        required=True,
+        default=lambda self: self._company_today(),
+        tracking=True,
     )
     shipping_mode = fields.Selection(
         [
@@ -282,9 +285,7 @@ class AfterSalesPartsRequest(models.Model):
             for request in requests:
                 running = serving.get(request.dealer_id.id, Contract)
                 if request.contract_id != running:
-                    raise contract_not_serving_error(
-                        request, running, fields.Date.context_today(request)
-                    )
+                    raise contract_not_serving_error(request, running, request._company_today())
 
     # ------------------------------------------------------------
     # CRUD

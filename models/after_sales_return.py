@@ -109,7 +109,7 @@ class AfterSalesReturn(models.Model):
         group_expand=True,
     )
     date_request = fields.Date(
-        string="Request Date", required=True, default=fields.Date.context_today, copy=False
+        string="Request Date", required=True, default=lambda self: self._company_today(), copy=False
     )
     description = fields.Text(
         string="Request",
@@ -166,7 +166,7 @@ class AfterSalesReturn(models.Model):
     date_defect = fields.Date(
         string="Defect Found On",
         required=True,
-        default=fields.Date.context_today,
+        default=lambda self: self._company_today(),
         tracking=True,
     )
     delivery_date = fields.Date(
@@ -509,7 +509,7 @@ class AfterSalesReturn(models.Model):
                         value,
                         currency,
                         ret.company_id,
-                        ret.date_request or fields.Date.context_today(ret),
+                        ret.date_request or ret._company_today(),
                         round=False,
                     )
                 fee = currency.round(returns.restocking_fee(base, ret.restocking_fee_type, value))
@@ -805,7 +805,7 @@ class AfterSalesReturn(models.Model):
             ret._check_type_allowed()
             ret._check_approvable()
         vals = {"state": "approved", "approver_id": self.env.uid}
-        vals["date_approved"] = fields.Date.context_today(self)
+        vals["date_approved"] = self._company_today()
         if note:
             vals["approval_note"] = note
         self.sudo().write(vals)
@@ -849,7 +849,7 @@ class AfterSalesReturn(models.Model):
         self.sudo().write(
             {
                 "batch_appraiser_id": self.env.uid,
-                "date_batch_appraised": fields.Date.context_today(self),
+                "date_batch_appraised": self._company_today(),
                 "batch_appraisal_note": note.strip(),
             }
         )
@@ -915,7 +915,7 @@ class AfterSalesReturn(models.Model):
                 "state": "refused",
                 "refuse_reason": reason.strip(),
                 "refused_by_id": self.env.uid,
-                "date_refused": fields.Date.context_today(self),
+                "date_refused": self._company_today(),
                 "refused_at_receipt": False,
             }
         )
@@ -1055,7 +1055,7 @@ class AfterSalesReturn(models.Model):
         self.ensure_one()
         contract = self.contract_id.sudo()
         return returns.Facts(
-            defect_date=self.date_defect or fields.Date.context_today(self),
+            defect_date=self.date_defect or self._company_today(),
             delivery_date=self.delivery_date or None,
             sale_date=self.card_id.sale_date or None,
             warranty_end=self.card_id.warranty_end or None,
@@ -1423,7 +1423,7 @@ class AfterSalesReturn(models.Model):
                         invoiced=invoiced if mine.invoice_line_id else 0.0,
                     )
                 )
-        today = fields.Date.context_today(self)
+        today = self._company_today()
         credit = (
             self.env["account.move"]
             .sudo()
@@ -1596,8 +1596,8 @@ class AfterSalesReturn(models.Model):
         backorder, or the backorder cancelled) become received with what arrived. The
         warehouse's quantities prevail; a return of which nothing at all arrived stays
         approved."""
-        today = fields.Date.context_today(self)
         for ret in self.filtered(lambda r: r.state == "approved"):
+            today = ret._company_today()
             moves = ret._receipt_moves().filtered(lambda m: m.location_id.usage == "customer")
             if not moves or any(m.state not in ("done", "cancel") for m in moves):
                 continue

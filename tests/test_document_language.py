@@ -98,3 +98,26 @@ class TestMonthlyReportOnThePortal(PortalCase):
             report.with_user(self.user_sub)._get_report_values(self.dealer_a.ids, data)
         desk = report.with_user(self.desk)._get_report_values(self.dealer_b.ids, data)
         self.assertEqual(desk["docs"], self.dealer_b)
+
+
+@tagged("post_install", "-at_install")
+class TestCompanyDay(ServiceCase):
+    """A user in Los Angeles working for a company in Shanghai: at 10:00 on 1 April in
+    Shanghai it is still 31 March for her, but the documents she opens are dated the
+    company's day (a defect found on 31 March is 15 days after a sale of 16 March: a quality
+    defect the manufacturer pays; on 1 April it is the dealer's in-warranty return)."""
+
+    @freeze_time("2026-04-01 02:00:00")
+    def test_new_documents_take_the_company_day(self):
+        self.company.partner_id.tz = "Asia/Shanghai"
+        self.user_desk.tz = "America/Los_Angeles"
+        self.user_manager.tz = "America/Los_Angeles"
+        day = date(2026, 4, 1)
+        for model, fnames, user in (
+            ("after_sales.return", ["date_request", "date_defect"], self.user_desk),
+            ("after_sales.parts.request", ["date_request"], self.user_desk),
+            ("after_sales.contract", ["date_start"], self.user_manager),
+        ):
+            with self.subTest(model=model):
+                defaults = self.env[model].with_user(user).default_get(fnames)
+                self.assertEqual([defaults[f] for f in fnames], [day] * len(fnames))

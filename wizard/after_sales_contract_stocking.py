@@ -55,8 +55,8 @@ class AfterSalesContractStocking(models.TransientModel):
     # ------------------------------------------------------------
     @api.depends("contract_id")
     def _compute_date_from(self):
-        today = fields.Date.context_today(self)
         for wizard in self:
+            today = (wizard.contract_id.company_id or self.env.company)._after_sales_today()
             wizard.date_from = periods.add_months(today, -wizard.contract_id.stocking_months)
 
     @api.depends("contract_id")
