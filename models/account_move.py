@@ -55,6 +55,19 @@ class AccountMove(models.Model):
             raise AccessError(self._after_sales_kind_error())
         return super().write(vals)
 
+    def _post(self, soft=True):
+        """A posted customer invoice or credit note of service plans (R29) brings the plans of
+        its sale lines to what they owe: a refund cancels the refunded unused plans."""
+        posted = super()._post(soft=soft)
+        posted._after_sales_sync_service_plans()
+        return posted
+
+    def button_draft(self):
+        """A credit note of service plans reset to draft gives the plans it took back."""
+        result = super().button_draft()
+        self._after_sales_sync_service_plans()
+        return result
+
     def _check_draftable(self):
         """The after-sales app's posted invoices and credit notes are not reset to draft nor
         cancelled by hand (both go through here): the settlement's figures, the dealer's
@@ -81,6 +94,19 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+    def _after_sales_sync_service_plans(self):
+        """Hand these moves' service plan sale lines to their plan synchronisation (never
+        refused: used plans stay, with an activity for the salesperson), whether or not the
+        accountant may read sale orders."""
+        lines = (
+            self.sudo()
+            .filtered(lambda move: move.is_sale_document())
+            .invoice_line_ids.sale_line_ids.filtered(
+                lambda line: line.product_id.after_sales_is_plan
+            )
+        )
+        if lines:
+            lines._after_sales_sync_plans(moves=self)
 
     def _after_sales_reconcile_oldest_first(self):
         """Reconcile these posted credit notes' receivable lines against their dealers' open

@@ -2,7 +2,6 @@ import datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare
 
 from ..tools import periods
 from .after_sales_document_mixin import GROUP_MANAGER
@@ -287,37 +286,24 @@ class AfterSalesServicePlan(models.Model):
 
     @api.model
     def _create_from_sale_lines(self, lines):
-        """Create the plans sold by confirmed sale order ``lines`` (one per unit of the plan
-        product, whatever unit the line sells in: a dozen is twelve plans), once: a line gets
-        the plans its quantity still lacks beside those it has and that are not cancelled (an
-        order cancelled and confirmed again sells them again; a quantity raised on a
-        confirmed order sells the difference). A plan starts on the order's date where the
-        company works. Called by sale order confirmation and by plan lines added or raised on
-        a confirmed order."""
+        """Create the plans that confirmed sale order ``lines`` still owe (one per unit of the
+        plan product, whatever unit the line sells in: a dozen is twelve plans, less the units
+        refunded by posted credit notes, see ``sale.order.line._after_sales_plans_due``): a line
+        gets the plans it lacks beside those of its product it holds that are not cancelled (an
+        order cancelled and confirmed again sells them again; a quantity raised on a confirmed
+        order sells the difference). A plan starts on the order's date where the company works.
+        Called by sale order confirmation and by the lines' plan synchronisation (lines added,
+        changed, invoiced or refunded on a confirmed order), under ``sudo()``."""
+        lines = lines.filtered(lambda line: line.product_id.after_sales_is_plan)
+        due = lines._after_sales_plans_due()
         existing = self.search([("sale_line_id", "in", lines.ids), ("state", "!=", "cancelled")])
         held = {}
         for plan in existing:
-            held[plan.sale_line_id] = held.get(plan.sale_line_id, 0) + 1
+            if plan.product_id == plan.sale_line_id.product_id:
+                held[plan.sale_line_id] = held.get(plan.sale_line_id, 0) + 1
         vals_list = []
         for line in lines:
-            if not line.product_id.after_sales_is_plan:
-                continue
             order = line.order_id
-            units = line.product_uom_id._compute_quantity(
-                line.product_uom_qty, line.product_id.uom_id, round=False
-            )
-            count = round(units)
-            if float_compare(units, count, precision_digits=3):
-                raise UserError(
-                    self.env._(
-                        "Order %(order)s: %(quantity)s %(uom)s of service plan %(product)s is "
-                        "not a whole number of plans; a plan is sold per unit.",
-                        order=order.display_name,
-                        quantity=line.product_uom_qty,
-                        uom=line.product_uom_id.display_name,
-                        product=line.product_id.display_name,
-                    )
-                )
             tz = order.company_id.partner_id.tz or "UTC"
             date_start = fields.Date.context_today(
                 self.with_context(tz=tz), timestamp=order.date_order
@@ -330,7 +316,7 @@ class AfterSalesServicePlan(models.Model):
                     "company_id": order.company_id.id,
                     "date_start": date_start,
                 }
-                for _unit in range(count - held.get(line, 0))
+                for _unit in range(due[line] - held.get(line, 0))
             ]
         return self.create(vals_list)
 

@@ -1,14 +1,19 @@
-"""Audit of the customer service plans (R29, section 9): what any plan entitles to is set by
-its sale or by an after-sales manager, never by a salesperson or the service desk."""
+"""Audit of the customer service plans (R29, section 9): a plan exists as long as its sale sells
+it. A quantity lowered on a confirmed order cancels the unused plans in excess (and is refused
+when only used ones could go); a posted credit note cancels the unused plans it refunds and
+leaves the used ones to a manager, with an activity for the salesperson; and what any plan
+entitles to is set by its sale or by an after-sales manager, never by a salesperson or the
+service desk."""
 
 import re
 from datetime import date
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import html2plaintext
 
-from .common import AfterSalesCase
+from .common import AfterSalesCase, SettlementCase
 
 
 def _plan_product(env, name="Gold service card", visits=5, hours=24):
@@ -24,6 +29,243 @@ def _plan_product(env, name="Gold service card", visits=5, hours=24):
             "after_sales_plan_validity_months": 12,
         }
     )
+
+
+class PlanSaleMixin:
+    """Selling plans as the salesperson, and reading what the chatter says."""
+
+    def _sell(self, qty=2, product=None):
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "user_id": self.salesman.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": (product or self.gold).id, "product_uom_qty": qty}
+                        )
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        return order.sudo(False), self._plans(order)
+
+    def _plans(self, order, states=None):
+        domain = [("sale_order_id", "=", order.id)]
+        if states:
+            domain.append(("state", "in", states))
+        return self.env["after_sales.service.plan"].search(domain, order="id")
+
+    def _notes(self, record):
+        return [html2plaintext(body) for body in record.message_ids.mapped("body") if body]
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-03-16 02:00:00")
+class TestServicePlanQuantity(PlanSaleMixin, AfterSalesCase):
+    """Defect A: a quantity lowered on a confirmed order left every plan active."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gold = _plan_product(cls.env)
+        cls.customer = cls.env["res.partner"].create({"name": "Mrs Li"})
+        cls.salesman = new_test_user(
+            cls.env, "plan_salesman", groups="sales_team.group_sale_salesman"
+        )
+
+    def test_lowering_the_quantity_cancels_the_newest_unused_plan(self):
+        order, plans = self._sell(qty=2)
+        self.assertEqual(plans.mapped("state"), ["active", "active"])
+        order.with_user(self.salesman).order_line.product_uom_qty = 1
+        self.assertEqual(plans.mapped("state"), ["active", "cancelled"])
+        note = (
+            f"Service plan {plans[1].name} cancelled: order {order.name} now sells 1 Units "
+            f"of Gold service card."
+        )
+        self.assertIn(note, self._notes(plans[1]))
+        self.assertIn(note, self._notes(order))
+        self.assertNotIn(note, self._notes(plans[0]))
+        # raised again, the line sells a new plan; the cancelled one stays cancelled
+        order.with_user(self.salesman).order_line.product_uom_qty = 2
+        self.assertEqual(self._plans(order).mapped("state"), ["active", "cancelled", "active"])
+        # to none: both active ones go
+        order.with_user(self.salesman).order_line.product_uom_qty = 0
+        self.assertEqual(self._plans(order, ["active"]).ids, [])
+
+    def test_the_unused_plan_goes_before_the_used_one(self):
+        order, plans = self._sell(qty=2)
+        plans[0].sudo()._consume_visit(date(2026, 3, 20))
+        order.with_user(self.salesman).order_line.product_uom_qty = 1
+        self.assertRecordValues(
+            plans,
+            [
+                {"state": "active", "visits_used": 1, "visits_left": 4},
+                {"state": "cancelled", "visits_used": 0, "visits_left": 5},
+            ],
+        )
+
+    def test_a_used_plan_is_not_cancelled_by_a_lower_quantity(self):
+        order, plans = self._sell(qty=2)
+        plans[1].sudo()._consume_visit(date(2026, 3, 20))
+        line = order.order_line
+        with self.assertRaisesRegex(
+            UserError,
+            re.escape(
+                f"Order {order.name}: 0 Units of Gold service card would cancel service plan "
+                f"{plans[1].name}, whose visits were already used. An after-sales manager "
+                "cancels a used plan before the order sells fewer."
+            ),
+        ):
+            line.with_user(self.salesman).product_uom_qty = 0
+        # nothing half-saved: the quantity, the unused plan and the used one are as they were
+        self.assertEqual(line.product_uom_qty, 2)
+        self.assertEqual(plans.mapped("state"), ["active", "active"])
+        # once the manager cancelled the used plan, the salesperson lowers the quantity
+        plans[1].with_user(self.user_manager).action_cancel()
+        line.with_user(self.salesman).product_uom_qty = 1
+        self.assertEqual(plans.mapped("state"), ["active", "cancelled"])
+
+    def test_another_plan_on_the_line_replaces_the_plans(self):
+        silver = _plan_product(self.env, name="Silver service card", hours=48)
+        order, plans = self._sell(qty=1)
+        order.order_line.product_id = silver
+        self.assertEqual(plans.state, "cancelled")
+        new = self._plans(order, ["active"])
+        self.assertRecordValues(new, [{"product_id": silver.id, "response_hours": 48}])
+
+    def test_cancelling_the_order_cancels_its_unused_plans(self):
+        order, plans = self._sell(qty=2)
+        order.with_user(self.salesman)._action_cancel()
+        self.assertEqual(plans.mapped("state"), ["cancelled", "cancelled"])
+        order.action_draft()
+        order.with_user(self.salesman).action_confirm()
+        self.assertEqual(len(self._plans(order, ["active"])), 2)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-12-07 02:00:00")
+class TestServicePlanRefund(PlanSaleMixin, SettlementCase):
+    """Defect B: a plan refunded by a posted credit note stayed active with its visits."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gold = _plan_product(cls.env)
+        cls.customer = cls.env["res.partner"].create({"name": "Mrs Li"})
+        cls.salesman = new_test_user(
+            cls.env,
+            "plan_refund_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        # an accountant who is neither a salesperson nor an after-sales user
+        cls.accountant = new_test_user(
+            cls.env,
+            "plan_accountant",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+
+    def _invoice(self, order):
+        invoice = order._create_invoices()
+        invoice.with_user(self.accountant).action_post()
+        return invoice
+
+    def _refund(self, invoice, quantity=None):
+        """A credit note of ``invoice`` posted by the accountant, for ``quantity`` of its
+        line (all of it by default)."""
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "plan returned"})
+        )
+        wizard.refund_moves()
+        refund = invoice.reversal_move_ids
+        if quantity is not None:
+            refund.invoice_line_ids.quantity = quantity
+        refund.with_user(self.accountant).action_post()
+        return refund
+
+    def test_a_full_refund_cancels_the_unused_plans(self):
+        order, plans = self._sell(qty=2)
+        invoice = self._invoice(order)
+        self.assertEqual(plans.mapped("state"), ["active", "active"], "invoicing keeps them")
+        refund = self._refund(invoice)
+        self.assertEqual(refund.state, "posted")
+        self.assertEqual(order.order_line.qty_invoiced, 0)
+        self.assertEqual(plans.mapped("state"), ["cancelled", "cancelled"])
+        for plan in plans:
+            note = (
+                f"Service plan {plan.name} cancelled: {refund.name} refunded Gold "
+                f"service card of order {order.name}."
+            )
+            self.assertIn(note, self._notes(plan))
+        self.assertIn(
+            f"Service plan {plans[0].name}, {plans[1].name} cancelled: {refund.name} "
+            f"refunded Gold service card of order {order.name}.",
+            self._notes(order),
+        )
+
+    def test_a_partial_refund_then_a_lower_quantity_is_taken_off_once(self):
+        order, plans = self._sell(qty=2)
+        self._refund(self._invoice(order), quantity=1)
+        self.assertEqual(plans.mapped("state"), ["active", "cancelled"])
+        # the salesperson then brings the order to what the customer kept
+        order.with_user(self.salesman).order_line.product_uom_qty = 1
+        self.assertEqual(self._plans(order).mapped("state"), ["active", "cancelled"])
+
+    def test_a_refund_corrected_by_a_new_invoice_sells_the_plans_again(self):
+        order, plans = self._sell(qty=1)
+        invoice = self._invoice(order)
+        self._refund(invoice)
+        self.assertEqual(plans.state, "cancelled")
+        self._invoice(order)
+        again = self._plans(order, ["active"])
+        self.assertEqual(len(again), 1)
+        self.assertRecordValues(again, [{"visits_total": 5, "date_start": date(2026, 12, 7)}])
+
+    def test_a_credit_note_reset_to_draft_gives_the_plan_back(self):
+        order, plans = self._sell(qty=1)
+        refund = self._refund(self._invoice(order))
+        self.assertEqual(plans.state, "cancelled")
+        refund.with_user(self.accountant).button_draft()
+        self.assertEqual(len(self._plans(order, ["active"])), 1)
+
+    def test_a_used_plan_refunded_stays_with_an_activity_for_the_salesperson(self):
+        order, plans = self._sell(qty=2)
+        plans[0].sudo()._consume_visit(date(2026, 12, 8))
+        refund = self._refund(self._invoice(order))
+        # the accounting is not refused; the unused plan goes, the used one stays
+        self.assertEqual(refund.state, "posted")
+        self.assertRecordValues(
+            plans,
+            [{"state": "active", "visits_used": 1}, {"state": "cancelled", "visits_used": 0}],
+        )
+        note = (
+            f"Service plan {plans[0].name} of order {order.name} is no longer sold "
+            f"({refund.name}) but its visits were already used: it stays active. An "
+            "after-sales manager decides whether to cancel it."
+        )
+        self.assertIn(note, self._notes(plans[0]))
+        self.assertIn(note, self._notes(order))
+        activity = order.activity_ids
+        self.assertRecordValues(
+            activity,
+            [{"user_id": self.salesman.id, "summary": "Refunded service plan already used"}],
+        )
+        self.assertEqual(html2plaintext(activity.note), note)
+
+    def test_cancelling_an_invoiced_order_cancels_its_plans(self):
+        order, plans = self._sell(qty=2)
+        self._invoice(order)
+        order._action_cancel()
+        self.assertEqual(plans.mapped("state"), ["cancelled", "cancelled"])
 
 
 @tagged("post_install", "-at_install")
