@@ -2,7 +2,7 @@
     "name": "After-Sales Service (三包)",
     "summary": "Dealer service contracts, warranty cards, three-guarantee claims, repair fund, "
     "spare parts, returns and a dealer portal for manufacturers selling through dealers",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-service/after_sales_service",
     "author": "after_sales_service developers",

@@ -129,8 +129,9 @@ class AfterSalesSettlement(models.Model):
     forfeited_amount = fields.Monetary(
         string="Forfeited",
         readonly=True,
-        help="The allowance of the quarter's own months, when forfeited (R14); not the "
-        "corrections of earlier quarters dated in it.",
+        help="The allowance of the quarter's own months, when the manufacturer forfeits it "
+        "(falsified cards, a breach of contract); not the corrections of earlier quarters dated "
+        "in it.",
     )
     paid_out_amount = fields.Monetary(string="Allowance Paid Out", readonly=True)
     overspend_amount = fields.Monetary(string="Overspend", readonly=True)
@@ -257,8 +258,8 @@ class AfterSalesSettlement(models.Model):
             lang = settlement.dealer_id._after_sales_lang() or "en_US"
             chinese = lang.startswith("zh")
             settlement.is_dealer_chinese = chinese
-            settlement.amount_credited_cn = amount_to_chinese(settlement.amount_credited)
-            settlement.amount_owed_cn = amount_to_chinese(settlement.amount_owed)
+            settlement.amount_credited_cn = settlement._amount_cn(settlement.amount_credited)
+            settlement.amount_owed_cn = settlement._amount_cn(settlement.amount_owed)
             settlement.amount_credited_words = settlement._amount_in_words(
                 settlement.amount_credited
             )
@@ -364,7 +365,7 @@ class AfterSalesSettlement(models.Model):
         self.sudo().write(
             {
                 "state": "notified",
-                "date_notified": fields.Date.context_today(self),
+                "date_notified": self.company_id[:1]._after_sales_today(),
                 "dispute_reason": False,
             }
         )
@@ -422,7 +423,7 @@ class AfterSalesSettlement(models.Model):
             settlement.sudo().write(
                 {
                     "state": "confirmed",
-                    "date_confirmed": fields.Date.context_today(self),
+                    "date_confirmed": settlement.company_id._after_sales_today(),
                     "confirmed_by": (confirmed_by or "").strip() or self.env.user.name,
                     "confirmation_attachment_id": scan.id,
                 }
@@ -454,7 +455,7 @@ class AfterSalesSettlement(models.Model):
         settlement.write(
             {
                 "state": "confirmed",
-                "date_confirmed": fields.Date.context_today(self),
+                "date_confirmed": self.company_id[:1]._after_sales_today(),
                 "confirmed_by": partner.name,
             }
         )
@@ -671,8 +672,12 @@ class AfterSalesSettlement(models.Model):
     # ------------------------------------------------------------
     @api.model
     def _amount_cn(self, amount):
-        """Chinese capital numerals of ``amount`` (for reports and mails)."""
-        return amount_to_chinese(amount)
+        """``amount`` in Chinese capital numerals (人民币大写, for reports and mails) when this
+        settlement is in renminbi, else an empty string: the capitals count 元, 角 and 分, and
+        a contract in another currency prints its amount in words instead
+        (:meth:`_amount_in_words`)."""
+        currency = self.currency_id or self.env.company.currency_id
+        return amount_to_chinese(amount) if currency.name == "CNY" else ""
 
     def _check_manager(self):
         if not self.env.su and not self.env.user.has_group(
@@ -695,11 +700,15 @@ class AfterSalesSettlement(models.Model):
 
     def _amount_in_words(self, amount):
         """``amount`` in words in the dealer's language; for a Chinese dealer the Chinese
-        capitals (the words of Odoo's converter are English there, "Zero元")."""
+        capitals of an amount in renminbi, and the English words of another currency (the
+        words of Odoo's converter are English in Chinese too, "Zero元")."""
         self.ensure_one()
         lang = self.dealer_id._after_sales_lang() or "en_US"
         if lang.startswith("zh"):
-            return amount_to_chinese(amount)
+            capitals = self._amount_cn(amount)
+            if capitals:
+                return capitals
+            lang = "en_US"
         if not self.currency_id:
             return ""
         return self.currency_id.with_context(lang=lang).amount_to_text(amount)
@@ -1078,7 +1087,7 @@ class AfterSalesSettlement(models.Model):
         )
         self.modified(["move_ids"])
         forced = self.filtered(lambda s: s.state != "confirmed") if force_reason else self.browse()
-        values = {"state": "posted", "date_posted": fields.Date.context_today(self)}
+        values = {"state": "posted", "date_posted": self.company_id[:1]._after_sales_today()}
         if forced:
             forced.write(dict(values, forced_post_reason=force_reason.strip()))
         (self - forced).write(values)
@@ -1305,7 +1314,7 @@ class AfterSalesSettlement(models.Model):
                 [
                     {
                         "ref": self.env._("Cancellation of %(settlement)s", settlement=self.name),
-                        "invoice_date": fields.Date.context_today(self),
+                        "invoice_date": self.company_id[:1]._after_sales_today(),
                     }
                     for _move in moves
                 ],

@@ -51,6 +51,6 @@ from . import test_return_integrity
 from . import test_access_integrity
 from . import test_fund_integrity
 from . import test_stock_flow_integrity
-from . import test_document_language
-from . import test_fund_forfeiture
 from . import test_service_plan_integrity
+from . import test_fund_forfeiture
+from . import test_document_language

@@ -86,10 +86,19 @@ class AfterSalesCase(TransactionCase):
 
 
 class SettlementCase(AccountTestInvoicingCommon):
-    """Accounting-ready data for the quarterly settlement: a company with a chart of accounts,
-    dealers, products, and helpers that create payments, cards and claims in 2026."""
+    """Accounting-ready data for the quarterly settlement: a company in renminbi (the
+    manufacturer's money: its statements print their amounts in Chinese capitals) with a chart
+    of accounts, dealers, products, and helpers that create payments, cards and claims in
+    2026."""
 
     freeze_time = TEST_DAY
+
+    @classmethod
+    def setup_independent_company(cls, **kwargs):
+        cny = cls.env.ref("base.CNY")
+        cny.active = True
+        kwargs.setdefault("currency_id", cny.id)
+        return super().setup_independent_company(**kwargs)
 
     @classmethod
     def setUpClass(cls):

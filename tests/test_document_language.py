@@ -3,6 +3,9 @@
 them, the return-visit to-dos in their responsible's language, dates in the company's day, and
 the service desk's monthly report only for its own dealer on the portal."""
 
+import importlib.util
+import json
+import pathlib
 from datetime import date, datetime
 
 from odoo.exceptions import AccessError
@@ -121,3 +124,36 @@ class TestCompanyDay(ServiceCase):
             with self.subTest(model=model):
                 defaults = self.env[model].with_user(user).default_get(fnames)
                 self.assertEqual([defaults[f] for f in fnames], [day] * len(fnames))
+
+
+@tagged("post_install", "-at_install")
+class TestNoticeMailMigration(ServiceCase):
+    def test_existing_template_gets_the_notice_total(self):
+        """The notice mail's template is not updated from its data file: the migration to
+        19.0.1.4.0 rewrites the amounts in each language's body, and leaves the rest."""
+        path = pathlib.Path(__file__).parents[1] / "migrations" / "19.0.1.4.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("after_sales_notice_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        template = self.env.ref("after_sales_service.mail_template_after_sales_writeoff_notice")
+        amount = """<strong t-out="format_amount(object.reimbursed_amount, object.currency_id) \
+or ''">620.00</strong>"""
+        capitals = """<t t-out="object.amount_credited_cn or ''"/>"""
+        old = {
+            "en_US": f"<p>{amount} ({capitals}) will be deducted</p>",
+            "zh_CN": f"<p>{amount}（{capitals}）将从贵方应付货款中扣除</p>",
+        }
+        self.env.cr.execute(
+            "UPDATE mail_template SET body_html = %s::jsonb WHERE id = %s",
+            [json.dumps(old), template.id],
+        )
+        template.invalidate_recordset(["body_html"])
+        migration.migrate(self.env.cr, "19.0.1.3.0")
+        total = "object.reimbursed_amount + object.notice_tax_amount"
+        for lang in ("en_US", "zh_CN"):
+            with self.subTest(lang=lang):
+                body = template.with_context(lang=lang).body_html
+                self.assertIn(f"format_amount({total}, object.currency_id)", body)
+                self.assertIn(f"object._amount_cn({total})", body)
+                self.assertNotIn("amount_credited_cn", body)
+        self.assertIn("将从贵方应付货款中扣除", template.with_context(lang="zh_CN").body_html)

@@ -76,6 +76,7 @@ class TestFundForfeiture(FundCase):
 
     def _start(self, use="payout", forfeit_q1=True):
         dealer = self._dealer(f"Forfeiting dealer {use} {forfeit_q1}")
+        dealer.lang = "zh_CN"
         with freeze_time("2026-01-02"):
             contract = self._contract(
                 dealer_id=dealer.id,
@@ -199,11 +200,8 @@ class TestFundForfeiture(FundCase):
                 {"kind": "forfeiture", "amount": 300.0, "date": Q2_START},
             ],
         )
-        # named in the dealer's language (English here: no translation of it yet)
-        self.assertEqual(
-            late.sorted("id")[1].name,
-            "Forfeiture of 2026 Q1 reduced by the correction of 2026-02",
-        )
+        # named in the dealer's language
+        self.assertEqual(late.sorted("id")[1].name, "2026 Q1 的取消金额因 2026-02 的更正而减少")
         with freeze_time("2026-07-03"):
             q2.with_user(self.manager).action_post()
         self.assertRecordValues(q2, [dict(expected, state="posted")])
@@ -259,7 +257,7 @@ class TestFundForfeiture(FundCase):
             ],
         )
         html = self._assert_statement(q2)
-        self.assertIn("Correction of 2026-03 forfeited with 2026 Q1", html)
+        self.assertIn("2026-03 的更正随 2026 Q1 一并取消", html)
         # the accrual runs again (the daily job): nothing more
         with freeze_time("2026-08-02"):
             self.env["after_sales.fund"]._cron_accrue_allowances()

@@ -403,7 +403,9 @@ class TestReturnGuards(ReturnCase):
 
     def test_authorization_prints_an_empty_approver_blank(self):
         """Issue 16: a return not yet approved prints no approver and no "on" date; Chinese
-        documents use the Simplified Chinese font."""
+        documents use the Simplified Chinese font (an English dealer's authorization here: it
+        is printed in the dealer's language)."""
+        self.dealer.lang = "en_US"
         ret = self._return(return_type="in_warranty")
         html = (
             self.env["ir.actions.report"]

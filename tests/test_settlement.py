@@ -367,6 +367,71 @@ class TestReimbursementSettlement(SettlementCase):
         self.assertEqual(refund.reversal_move_ids.amount_total, 100.0)
         self.assertEqual(refund.amount_residual, 0.0)
 
+    def _dealer_claim(self, dealer):
+        card = self._cards(1, date(2026, 1, 10), dealer=dealer)
+        claim = self.env["after_sales.claim"].create(
+            {
+                "dealer_id": dealer.id,
+                "card_id": card.id,
+                "call_time": datetime(2026, 2, 1, 9, 0),
+                "cause_category": "product_defect",
+            }
+        )
+        claim.action_submit()
+        with freeze_time("2026-02-15"):
+            claim.action_approve()
+        return claim
+
+    def test_notice_mail_states_the_notice_total(self):
+        """The mail said "150.00 (柒佰伍拾元整) will be deducted": the claims in figures, the
+        whole credit (the allowance paid out too) in capitals. It states the notice's total
+        in both."""
+        dealer = self.env["res.partner"].create({"name": "Dealer Kaiyuan", "is_company": True})
+        contract = self._contract(
+            dealer_id=dealer.id,
+            allowance_basis="units",
+            allowance_unit_amount=100.0,
+            allowance_use="payout",
+            claim_reimbursement="flat",
+            flat_claim_amount=150.0,
+        )
+        self._cards(5, date(2026, 2, 10), dealer=dealer)
+        self._dealer_claim(dealer)
+        q1 = self._settle(contract, 2026, 1)
+        self.assertEqual((q1.reimbursed_amount, q1.amount_credited), (150.0, 750.0))
+        q1.action_notify()
+        mail = q1.message_ids.filtered(lambda m: m.message_type == "comment" and m.attachment_ids)
+        # the mail is in the dealer's language
+        self.assertIn("150.00</strong>", mail.body)
+        self.assertIn("（壹佰伍拾元整）将从贵方应付货款中扣除", mail.body)
+        self.assertNotIn("柒佰伍拾", mail.body)
+
+    def test_other_currency_prints_words_not_renminbi_capitals(self):
+        usd = self.setup_other_currency("USD", rates=[("2026-01-01", 0.14)])
+        dealer = self.env["res.partner"].create({"name": "Dealer Pacific", "is_company": True})
+        contract = self._contract(
+            dealer_id=dealer.id,
+            currency_id=usd.id,
+            allowance_basis="none",
+            claim_reimbursement="flat",
+            flat_claim_amount=300.0,
+        )
+        self._dealer_claim(dealer)
+        q1 = self._settle(contract, 2026, 1)
+        self.assertEqual((q1.currency_id, q1.amount_credited), (usd, 300.0))
+        self.assertFalse(q1.amount_credited_cn)
+        self.assertIn("Three Hundred", q1.amount_credited_words)
+        Report = self.env["ir.actions.report"]
+        for report in (
+            "action_report_after_sales_writeoff_notice",
+            "action_report_after_sales_settlement",
+        ):
+            with self.subTest(report=report):
+                html = Report._render_qweb_html(f"after_sales_service.{report}", q1.ids)[0].decode()
+                self.assertNotIn("叁佰元", html)
+                self.assertNotIn("人民币大写", html)
+                self.assertIn("Three Hundred", html)
+
     def test_reports_render_amounts(self):
         self._claim(onsite=True)
         settlement = self._settle(self.contract, 2026, 1)

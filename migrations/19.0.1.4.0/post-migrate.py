@@ -1,0 +1,54 @@
+"""19.0.1.4.0: the write-off notice mail prints the notice's total (its claims and their tax)
+in figures and, in renminbi only, in Chinese capitals. It printed the claims untaxed next to
+the capitals of the whole credit (the allowance paid out and the tax included). The template is
+not updated from the data file (noupdate): its body, in every language it was translated into,
+gets the new amounts here, unless someone has rewritten those expressions."""
+
+import json
+
+from odoo import SUPERUSER_ID, api
+
+TEMPLATE = "after_sales_service.mail_template_after_sales_writeoff_notice"
+NOTICE_TOTAL = "object.reimbursed_amount + object.notice_tax_amount"
+REPLACEMENTS = (
+    (
+        "format_amount(object.reimbursed_amount, object.currency_id)",
+        f"format_amount({NOTICE_TOTAL}, object.currency_id)",
+    ),
+    (
+        "(<t t-out=\"object.amount_credited_cn or ''\"/>)",
+        f'<t t-if="object._amount_cn({NOTICE_TOTAL})">'
+        f'(<t t-out="object._amount_cn({NOTICE_TOTAL})"/>)</t>',
+    ),
+    (
+        "（<t t-out=\"object.amount_credited_cn or ''\"/>）",
+        f'<t t-if="object._amount_cn({NOTICE_TOTAL})">'
+        f'（<t t-out="object._amount_cn({NOTICE_TOTAL})"/>）</t>',
+    ),
+)
+
+
+def migrate(cr, version):
+    if not version:
+        return
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    template = env.ref(TEMPLATE, raise_if_not_found=False)
+    if not template:
+        return
+    cr.execute("SELECT body_html FROM mail_template WHERE id = %s", [template.id])
+    bodies = cr.fetchone()[0] or {}
+    changed = {}
+    for lang, body in bodies.items():
+        new = body
+        for old, replacement in REPLACEMENTS:
+            new = new.replace(old, replacement)
+        if new != body:
+            changed[lang] = new
+    if changed:
+        # every language at once, as stored: writing one through the ORM would re-derive the
+        # others from its terms
+        cr.execute(
+            "UPDATE mail_template SET body_html = body_html || %s::jsonb WHERE id = %s",
+            [json.dumps(changed), template.id],
+        )
+        template.invalidate_recordset(["body_html"])
