@@ -24,7 +24,7 @@ class TestContract(AfterSalesCase):
             "response_hours_urban": 24,
             "response_hours_suburban": 48,
             "revisit_ratio_min": 30.0,
-            "report_day": 5,
+            "report_day": 3,
             "allowance_basis": "collections",
             "allowance_rate": 3.0,
             "allowance_unit_amount": 20.0,

@@ -1,8 +1,8 @@
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, freeze_time, tagged
 
 from .common_parts import PartsCase
 
@@ -115,6 +115,26 @@ class TestPartsStocking(PartsCase):
         )[0]
         self.assertIn(b"Anode Rod", html)
         self.assertIn(contract.name.encode(), html)
+
+    @freeze_time("2026-12-08 04:00:00")
+    def test_stocking_window_opens_at_the_companys_midnight(self):
+        """R23 in Shanghai: three months back from 8 December is 8 September; a delivery at
+        07:00 that morning in Shanghai (23:00 UTC on the 7th) is in the window, one at 23:00
+        on the 7th in Shanghai is not."""
+        self.company.partner_id.tz = "Asia/Shanghai"
+        contract = self._parts_contract(fund=0.0, stocking_months=3, stocking_percent=10.0)
+        self._deliver(self.dealer, self.heater, 20)
+        early = self._deliver(self.dealer, self.heater, 5)
+        early.move_ids.date = datetime(2026, 9, 7, 23, 0)
+        before = self._deliver(self.dealer, self.heater, 7)
+        before.move_ids.date = datetime(2026, 9, 7, 15, 0)
+        form = Form(self.env["after_sales.contract.stocking"])
+        form.contract_id = contract
+        wizard = form.save()
+        self.assertEqual(wizard.date_from, date(2026, 9, 8))
+        line = wizard.line_ids.filtered(lambda x: x.product_id == self.part_a)
+        # 25 heaters x 10 % = 2.5 -> 3
+        self.assertEqual((line.delivered_qty, line.proposed_qty), (25.0, 3.0))
 
     def test_stocking_refused_without_quantities(self):
         contract = self._parts_contract(fund=0.0)

@@ -10,7 +10,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import Form, TransactionCase, freeze_time, new_test_user, tagged
 from odoo.tools import html2plaintext
 
 from .common import AfterSalesCase, SettlementCase
@@ -393,3 +393,51 @@ class TestServicePlanEntitlement(AfterSalesCase):
             self.Plan.search([("sale_order_id", "=", order.id)]),
             [{"visits_total": 5, "response_hours": 24, "state": "active"}],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestServicePlanTiers(TransactionCase):
+    """R29: the seed's plans (gold 24 h x 5, silver 48 h x 5, bronze 72 h x 5, single 72 h x 1)
+    fill in a plan product's response time and visits."""
+
+    def test_tier_fills_the_response_time_and_visits(self):
+        Product = self.env["product.product"]
+        for tier, hours, visits in (
+            ("gold", 24, 5),
+            ("silver", 48, 5),
+            ("bronze", 72, 5),
+            ("single", 72, 1),
+        ):
+            with self.subTest(tier=tier):
+                plan = Product.create(
+                    {
+                        "name": f"{tier} card",
+                        "after_sales_is_plan": True,
+                        "after_sales_plan_tier": tier,
+                    }
+                )
+                self.assertEqual(
+                    (plan.after_sales_plan_response_hours, plan.after_sales_plan_visits),
+                    (hours, visits),
+                )
+        # figures given with the tier win; the form fills them in and lets them be adjusted
+        own = Product.create(
+            {
+                "name": "Gold, 6 visits",
+                "after_sales_is_plan": True,
+                "after_sales_plan_tier": "gold",
+                "after_sales_plan_visits": 6,
+            }
+        )
+        self.assertEqual(
+            (own.after_sales_plan_response_hours, own.after_sales_plan_visits), (24, 6)
+        )
+        with Form(self.env["product.template"]) as form:
+            form.name = "Silver card"
+            form.after_sales_is_plan = True
+            form.after_sales_plan_tier = "silver"
+            self.assertEqual(
+                (form.after_sales_plan_response_hours, form.after_sales_plan_visits), (48, 5)
+            )
+            form.after_sales_plan_visits = 4
+        self.assertEqual(form.record.after_sales_plan_visits, 4)

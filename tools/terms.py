@@ -12,7 +12,7 @@ CONTRACT_DEFAULTS = {
     "response_hours_suburban": 48,
     "arrange_hours": 2,
     "revisit_ratio_min": 30.0,
-    "report_day": 5,
+    "report_day": 3,
     "allowance_basis": "collections",
     "allowance_rate": 3.0,
     "allowance_unit_amount": 20.0,
@@ -25,4 +25,13 @@ CONTRACT_DEFAULTS = {
     "stocking_months": 3,
     "stocking_percent": 10.0,
     "parts_ship_days": 3,
+}
+
+# The customer service plans of the seed (合同四: 金卡 / 银卡 / 铜卡 / 单次服务卡): response time in
+# hours and number of visits, pre-filled on a plan product when its tier is chosen.
+PLAN_TIERS = {
+    "gold": {"response_hours": 24, "visits": 5},
+    "silver": {"response_hours": 48, "visits": 5},
+    "bronze": {"response_hours": 72, "visits": 5},
+    "single": {"response_hours": 72, "visits": 1},
 }

@@ -1,3 +1,7 @@
+import datetime
+
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -150,11 +154,18 @@ class AfterSalesContractStocking(models.TransientModel):
             self.env["stock.warehouse"].sudo().search([("company_id", "=", contract.company_id.id)])
         )
         parts_types = warehouses.after_sales_parts_type_id | warehouses.after_sales_old_part_type_id
+        # the window opens at midnight of ``date_from`` where the company works, in UTC
+        start = (
+            contract.company_id._after_sales_tz()
+            .localize(datetime.datetime.combine(date_from, datetime.time.min))
+            .astimezone(pytz.utc)
+            .replace(tzinfo=None)
+        )
         common = [
             ("state", "=", "done"),
             ("company_id", "=", contract.company_id.id),
             ("picking_id.partner_id", "child_of", contract.dealer_id.id),
-            ("date", ">=", fields.Datetime.to_datetime(date_from)),
+            ("date", ">=", start),
             ("product_id.product_tmpl_id.after_sales_part_ids", "!=", False),
             ("picking_type_id", "not in", parts_types.ids),
         ]
