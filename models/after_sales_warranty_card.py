@@ -692,11 +692,9 @@ class AfterSalesWarrantyCard(models.Model):
     @api.model
     def _create_customers(self, vals_list):
         """R17: give the cards written without a partner their end customer: the customer of
-        the card's company with the same name and phone, else a new partner of that company
-        from the name, phone and address; one search and one create for the batch. A phone
-        alone does not make the same person (a family's or a shop's line serves several): a
-        card of Zhang San must not get Li Na's partner, her service plan and her receipts.
-        Called by create (form, import, portal) and write."""
+        the card's company with the same phone (the same name preferred), else a new partner of
+        that company from the name, phone and address; one search and one create for the
+        batch. Called by create (form, import, portal) and write."""
         todo = [v for v in vals_list if not v.get("customer_id") and v.get("customer_name")]
         if not todo:
             return
@@ -715,19 +713,19 @@ class AfterSalesWarrantyCard(models.Model):
                 ],
                 order="id",
             ):
-                key = (partner.company_id.id, partner.phone.strip(), (partner.name or "").strip())
-                known.setdefault(key, partner)
+                known.setdefault((partner.company_id.id, partner.phone.strip()), []).append(partner)
         create, new_by_key = [], {}
         for vals in todo:
-            phone = (vals.get("customer_phone") or "").strip()
-            key = (vals["company_id"], phone, vals["customer_name"].strip())
-            if phone and key in known:
-                vals["customer_id"] = known[key].id
-            elif phone and key in new_by_key:
+            key = (vals["company_id"], (vals.get("customer_phone") or "").strip())
+            matches = known.get(key) if key[1] else None
+            if matches:
+                same_name = [p for p in matches if p.name == vals["customer_name"]]
+                vals["customer_id"] = (same_name or matches)[0].id
+            elif key[1] and key in new_by_key:
                 new_by_key[key].append(vals)
             else:
                 create.append(vals)
-                if phone:
+                if key[1]:
                     new_by_key[key] = [vals]
         partner_vals = [
             {
@@ -746,7 +744,7 @@ class AfterSalesWarrantyCard(models.Model):
         )
         for vals, partner in zip(create, partners, strict=True):
             vals["customer_id"] = partner.id
-        # Two new cards of one new customer (same name and phone) share the partner just created.
+        # Two new cards of one new customer (same phone) share the partner just created.
         for group in new_by_key.values():
             for vals in group[1:]:
                 vals["customer_id"] = group[0]["customer_id"]

@@ -20,39 +20,6 @@ class TestWarrantyCard(ServiceCase):
         self.assertEqual(card.warranty_end, periods.add_months(sale, 12))
         self.assertEqual(periods.add_months(date(2026, 1, 31), 1), date(2026, 2, 28))
 
-    def test_a_shared_phone_does_not_make_the_same_customer(self):
-        """R17: the card's end customer is the person it names. Two people on one family line
-        get a partner each; the same person on a second card keeps hers."""
-        first = self._card(customer_name="Li Na", customer_phone="13900000001")
-        second = self._card(
-            customer_name="Zhang San",
-            customer_phone="13900000001",
-            customer_address="8 Wensan Road, Hangzhou",
-        )
-        again = self._card(customer_name="Li Na", customer_phone=" 13900000001 ")
-        self.assertEqual(second.customer_id.name, "Zhang San")
-        self.assertEqual(second.customer_id.street, "8 Wensan Road, Hangzhou")
-        self.assertNotEqual(second.customer_id, first.customer_id)
-        self.assertEqual(again.customer_id, first.customer_id)
-        # in one batch too
-        Card = self.env["after_sales.warranty.card"]
-        batch = Card.create(
-            [
-                {
-                    "dealer_id": self.dealer.id,
-                    "product_id": self.heater.id,
-                    "lot_id": self._lot(self.heater).id,
-                    "sale_date": self.today - timedelta(days=10),
-                    "date_received": self.today - timedelta(days=5),
-                    "customer_name": name,
-                    "customer_phone": "13700000002",
-                }
-                for name in ("Wang Wu", "Zhao Liu", "Wang Wu")
-            ]
-        )
-        self.assertEqual([c.customer_id.name for c in batch], ["Wang Wu", "Zhao Liu", "Wang Wu"])
-        self.assertEqual(len(batch.customer_id), 2)
-
     def test_create_leaves_the_callers_values_alone(self):
         """base_import retries a failed batch row by row with the same dicts: create must not
         leave a customer or a number of the rolled-back batch in them."""
