@@ -9,6 +9,7 @@ then calls the model under ``sudo()``, forcing the dealer, company and responsib
 
 import base64
 import datetime
+import math
 import re
 from urllib.parse import quote
 
@@ -35,6 +36,15 @@ RULE_ID_RE = re.compile(r"\s*[(（]R\d+[a-z]?[)）]")
 
 # Photos larger than this are refused (phones send 3-8 MB pictures).
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+
+# A number typed in a form beyond this (a quantity, a freight price) is no value: "1e308" would
+# overflow the amounts computed from it.
+MAX_FORM_NUMBER = 1e12
+
+# Dates and times typed in a form outside these years are no value (year 1 overflows the
+# conversion to UTC, the ORM's computations around it, the reports).
+MIN_FORM_YEAR = 1900
+MAX_FORM_YEAR = 9998
 
 # The lists of the portal: model, columns (label, field), sortings, filters and search inputs.
 # Record rules decide which records a dealer sees; ``domain`` narrows further.
@@ -464,20 +474,26 @@ class AfterSalesPortal(CustomerPortal):
     # ------------------------------------------------------------
     def _as_date(self, value):
         try:
-            return fields.Date.to_date(value) if value else False
-        except ValueError:
+            day = fields.Date.to_date(value) if value else False
+        except (ValueError, OverflowError):
             return False
+        if day and not MIN_FORM_YEAR <= day.year <= MAX_FORM_YEAR:
+            return False
+        return day
 
     def _as_datetime(self, value):
-        """A browser's ``datetime-local`` value (the user's local time) as UTC for the ORM."""
+        """A browser's ``datetime-local`` value (the user's local time) as UTC for the ORM;
+        False for no value or one that is not a time (year 1 overflows the conversion)."""
         if not value:
             return False
         try:
             local = datetime.datetime.fromisoformat(value)
-        except ValueError:
+            if local.tzinfo or not MIN_FORM_YEAR <= local.year <= MAX_FORM_YEAR:
+                return False
+            tz = pytz.timezone(request.env.user.tz or request.env.context.get("tz") or "UTC")
+            return tz.localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
+        except (TypeError, ValueError, OverflowError):
             return False
-        tz = pytz.timezone(request.env.user.tz or request.env.context.get("tz") or "UTC")
-        return tz.localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
 
     def _as_local_input(self, value):
         """A stored UTC datetime as the value of a ``datetime-local`` input."""
@@ -493,10 +509,15 @@ class AfterSalesPortal(CustomerPortal):
             return 0
 
     def _as_float(self, value):
+        """A number typed in a form; 0.0 for none or one that is no number ("nan", "inf",
+        "1e308"), which the forms' own checks then refuse."""
         try:
-            return float(value)
-        except (TypeError, ValueError):
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
             return 0.0
+        if not math.isfinite(number) or abs(number) > MAX_FORM_NUMBER:
+            return 0.0
+        return number
 
     def _as_products(self, company, domain):
         """Products a dealer may pick in a form (read under sudo: portal users cannot read
@@ -547,10 +568,30 @@ class AfterSalesPortal(CustomerPortal):
             )
         )
 
+    def _as_message_author(self, record):
+        """Who comments on ``record``: the logged-in contact when its dealer's record rules let
+        it read the record, or when it works for the record's dealer; the record's dealer when
+        it is opened anonymously with the access token of its mail. Another dealer's contact
+        holding the token is refused (the message would be signed by that other dealer)."""
+        user = request.env.user
+        dealer = record.sudo().dealer_id
+        if user._is_public():
+            return dealer
+        if record.with_user(user).has_access("read"):
+            return user.partner_id
+        if dealer and user.partner_id.commercial_partner_id == dealer.commercial_partner_id:
+            return user.partner_id
+        raise AccessError(
+            request.env._(
+                "%(document)s is not addressed to %(dealer)s.",
+                document=record.sudo().display_name,
+                dealer=user.partner_id.commercial_partner_id.name,
+            )
+        )
+
     def _as_post_message(self, record, body):
         """Post the dealer's comment on ``record`` in the dealer's name."""
-        user = request.env.user
-        author = record.sudo().dealer_id if user._is_public() else user.partner_id
+        author = self._as_message_author(record)
         record.sudo().message_post(
             body=Markup("<p>%s</p>") % body,
             author_id=author.id,
@@ -575,10 +616,15 @@ class AfterSalesPortal(CustomerPortal):
         except (AccessError, MissingError):
             return self._as_not_found()
         url = f"/my/after-sales/{kind}/{record_id}"
+        params = {"access_token": access_token} if access_token else {}
         if (body or "").strip():
-            self._as_post_message(record, body.strip())
-        if access_token:
-            url += f"?access_token={access_token}"
+            try:
+                with request.env.cr.savepoint():
+                    self._as_post_message(record, body.strip())
+            except (UserError, ValidationError) as error:
+                params["error"] = self._as_error_text(error)
+        if params:
+            url += f"?{url_encode(params)}"
         return request.redirect(url + "#o_as_chatter")
 
     # ------------------------------------------------------------
@@ -782,8 +828,9 @@ class AfterSalesPortal(CustomerPortal):
         if settlement.state != "notified":
             return request.redirect(f"{url}?{query}")
         try:
-            self._as_confirm_settlement(settlement)
-        except UserError as error:
+            with request.env.cr.savepoint():
+                self._as_confirm_settlement(settlement)
+        except (UserError, ValidationError) as error:
             return request.redirect(f"{url}?{query}error={quote(self._as_error_text(error))}")
         return request.redirect(f"{url}?{query}message=confirmed")
 
@@ -822,7 +869,11 @@ class AfterSalesPortal(CustomerPortal):
         if not comment:
             error = request.env._("Say what is wrong with the notice.")
             return request.redirect(f"{url}?{query}error={quote(error)}")
-        self._as_dispute_settlement(settlement, comment)
+        try:
+            with request.env.cr.savepoint():
+                self._as_dispute_settlement(settlement, comment)
+        except (UserError, ValidationError) as error:
+            return request.redirect(f"{url}?{query}error={quote(self._as_error_text(error))}")
         return request.redirect("/my/after-sales/settlements?filterby=all")
 
     def _as_dispute_settlement(self, settlement, comment):

@@ -143,7 +143,10 @@ class AfterSalesPortalReturns(AfterSalesPortal):
                 raise UserError(
                     env._("Give the reason for returning %(product)s.", product=product.name)
                 )
-            quantity = self._as_float(post.get(f"line_{index}_quantity")) or 1.0
+            typed = (post.get(f"line_{index}_quantity") or "").strip()
+            quantity = self._as_float(typed) if typed else 1.0
+            if quantity <= 0:
+                raise UserError(env._("Enter a positive quantity of %(part)s.", part=product.name))
             vals = {"product_id": product.id, "quantity": quantity, "reason": reason}
             if serial:
                 lot = self._as_find_lot(product, serial, contract.company_id)

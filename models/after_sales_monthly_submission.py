@@ -4,11 +4,28 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.mimetypes import guess_mimetype
 
 from ..tools import periods
 
 GROUP_USER = "after_sales_service.after_sales_service_group_user"
 GROUP_MANAGER = "after_sales_service.after_sales_service_group_manager"
+
+# What a dealer may send as a monthly report: spreadsheets, PDF, pictures; by the file's name and
+# by its content as detected (a CSV is detected as plain text).
+REPORT_EXTENSIONS = {"xlsx", "xls", "csv", "pdf", "png", "jpg", "jpeg", "gif", "webp"}
+REPORT_MIMETYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+    "text/csv",
+    "application/csv",
+    "text/plain",
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+}
 
 # The reports a dealer owes every month (DOMAIN.md R11).
 REPORT_KINDS = [
@@ -255,6 +272,7 @@ class AfterSalesMonthlySubmission(models.Model):
             )
         if not content:
             raise UserError(self.env._("Choose the file to send."))
+        self._check_report_file(filename, content)
         record = self.sudo()
         attachment = (
             self.env["ir.attachment"]
@@ -291,6 +309,22 @@ class AfterSalesMonthlySubmission(models.Model):
             # the responsible's to-do about the late report is done
             record.activity_feedback(["mail.mail_activity_data_todo"])
         return attachment
+
+    def _check_report_file(self, filename, content):
+        """A monthly report is a spreadsheet (xlsx, xls, csv), a PDF or a picture: its name
+        says so and its content, as detected, is one (a CSV is plain text); anything else
+        (a program, a web page) is refused."""
+        extension = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
+        mimetype = guess_mimetype(content or b"", default="application/octet-stream")
+        if extension not in REPORT_EXTENSIONS or mimetype not in REPORT_MIMETYPES:
+            raise UserError(
+                self.env._(
+                    "Monthly report %(report)s: %(file)s is not a spreadsheet (xlsx, xls, csv), "
+                    "a PDF or a picture (png, jpg).",
+                    report=self.display_name,
+                    file=filename or "-",
+                )
+            )
 
     # ------------------------------------------------------------
     # BUSINESS

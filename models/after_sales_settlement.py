@@ -271,6 +271,12 @@ class AfterSalesSettlement(models.Model):
             settlement.access_url = f"/my/after-sales/settlements/{settlement.id}"
         return result
 
+    @api.model
+    def _mail_get_partner_fields(self, introspect_fields=False):
+        """The dealer is the settlement's customer: the portal gives its mails the button to
+        the notice with the access token."""
+        return ["dealer_id"]
+
     def _compute_claim_count(self):
         counts = dict(
             self.env["after_sales.claim"]._read_group(
@@ -356,6 +362,8 @@ class AfterSalesSettlement(models.Model):
         template = self.env.ref("after_sales_service.mail_template_after_sales_writeoff_notice")
         for settlement in self:
             settlement.sudo().write(settlement._prepare_notice_vals())
+            # the mail's link lets the dealer confirm or dispute without logging in
+            settlement.sudo()._portal_ensure_token()
             settlement.message_post_with_source(
                 template,
                 subtype_xmlid="mail.mt_comment",
