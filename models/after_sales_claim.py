@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -102,6 +104,11 @@ SETTLED_KEPT_FIELDS = COVERAGE_FIELDS + AMOUNT_FIELDS + REIMBURSABLE_FIELDS
 # only reopening it computes them again. Whether it is reimbursable still follows its old parts
 # coming back (R21) until it is settled.
 DECIDED_STATES = ("approved", "settled")
+# The clock skew allowed between the desk's or the dealer's clock and the server's: a service
+# time up to this far ahead of now is taken as now, later it is refused (not yet happened).
+CLOCK_SKEW = timedelta(minutes=10)
+# The service times that record what already happened (R19): none is in the future.
+PAST_TIMES = ("call_time", "arrival_time", "completion_time")
 
 CAUSE_CATEGORIES = [
     ("product_defect", "Product Defect"),
@@ -252,8 +259,19 @@ class AfterSalesClaim(models.Model):
     service_plan_visit_used = fields.Boolean(readonly=True, copy=False)
     delivery_date = fields.Date(
         string="Delivered to Dealer",
-        help="When the dealer received the unit; a defect (not caused in transport) within the "
-        "contract's dead-on-arrival days of this date is dead on arrival.",
+        compute="_compute_delivery_date",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="When the dealer received the unit: the serial's first done delivery to the dealer "
+        "(or the dealer above a sub-dealer); typed only for a unit whose delivery is not in the "
+        "system. A defect (not caused in transport) within the contract's dead-on-arrival days "
+        "of this date is dead on arrival.",
+    )
+    delivery_date_known = fields.Boolean(
+        compute="_compute_delivery_date_known",
+        help="The serial's delivery to the dealer is in the system: the delivery date follows it "
+        "and is not typed.",
     )
     replaced_line_id = fields.Many2one(
         "after_sales.claim.line",
@@ -505,6 +523,18 @@ class AfterSalesClaim(models.Model):
                 claim.lot_id = claim.lot_id
                 claim.customer_id = claim.customer_id
 
+    @api.depends("lot_id", "dealer_id", "company_id")
+    def _compute_delivery_date(self):
+        """R3: the serial's first done delivery to the dealer, as for returns; the typed date
+        stays for a unit delivered before the system. Decided claims keep theirs."""
+        for claim in self._skip_kept(("delivery_date",), DECIDED_STATES):
+            claim.delivery_date = claim._known_delivery_date() or claim.delivery_date
+
+    @api.depends("lot_id", "dealer_id", "company_id")
+    def _compute_delivery_date_known(self):
+        for claim in self:
+            claim.delivery_date_known = bool(claim._known_delivery_date())
+
     @api.depends("customer_id", "call_time")
     def _compute_service_plan_id(self):
         """The customer's active plan valid on the call date (company time zone), the one
@@ -744,6 +774,55 @@ class AfterSalesClaim(models.Model):
                         claim=claim.display_name,
                         completion=local(completion),
                         arrival=local(arrival),
+                    )
+                )
+
+    @api.constrains(*PAST_TIMES)
+    def _check_service_times_past(self):
+        """R19: the call, the arrival and the completion record what happened: none is later
+        than now (with a few minutes of clock skew). A future time would file, cover and
+        reimburse a service that has not taken place, and move its deadlines."""
+        limit = fields.Datetime.now() + CLOCK_SKEW
+        for claim in self:
+            for fname in PAST_TIMES:
+                moment = claim[fname]
+                if not moment or moment <= limit:
+                    continue
+                tz = claim._company_tz().zone
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: %(field)s %(moment)s is in the future (it is now "
+                        "%(now)s). Record the time it happened.",
+                        claim=claim.display_name,
+                        field=self._fields[fname]._description_string(self.env),
+                        moment=format_datetime(self.env, moment, tz=tz, dt_format="medium"),
+                        now=format_datetime(
+                            self.env, fields.Datetime.now(), tz=tz, dt_format="medium"
+                        ),
+                    )
+                )
+
+    @api.constrains("delivery_date", "lot_id", "dealer_id", "company_id")
+    def _check_delivery_date(self):
+        """R3: a known delivery of the serial to the dealer is the claim's delivery date; a
+        typed date that contradicts it would open or close the dead-on-arrival window."""
+        for claim in self:
+            known = claim._known_delivery_date()
+            if known and claim.delivery_date != known:
+                raise ValidationError(
+                    self.env._(
+                        "Claim %(claim)s: serial %(lot)s was delivered to dealer %(dealer)s on "
+                        "%(known)s; %(field)s %(typed)s contradicts it. The date follows the "
+                        "delivery and is typed only for a unit whose delivery is not in the "
+                        "system.",
+                        claim=claim.display_name,
+                        lot=claim.lot_id.display_name,
+                        dealer=claim.dealer_id.display_name,
+                        known=format_date(self.env, known),
+                        field=self._fields["delivery_date"]._description_string(self.env),
+                        typed=format_date(self.env, claim.delivery_date)
+                        if claim.delivery_date
+                        else "-",
                     )
                 )
 
@@ -1217,6 +1296,18 @@ class AfterSalesClaim(models.Model):
         claim = self.with_company(card.company_id).create(vals)
         claim.action_submit()
         return claim
+
+    def _known_delivery_date(self):
+        """The day the dealer received the claim's serial, where the company works, from its
+        first done delivery (``after_sales.return._lot_delivery_dates``, the one lookup of
+        returns and claims); None when no delivery is known."""
+        self.ensure_one()
+        if not self.lot_id:
+            return None
+        dates = self.env["after_sales.return"]._lot_delivery_dates(
+            self.dealer_id, self.company_id, self.lot_id
+        )
+        return dates.get(self.lot_id._origin) or dates.get(self.lot_id)
 
     def _get_contract_date(self):
         """The call date, in the company's time zone: the contract that served the dealer on

@@ -545,6 +545,39 @@ class AfterSalesReturn(models.Model):
         contract's repair fund, never to another dealer's."""
         self._check_contract_serves_dealer()
 
+    @api.constrains("date_defect", "delivery_date", "company_id")
+    def _check_date_defect(self):
+        """R3-R6: the defect day decides the return's type and who pays; it is a day that has
+        come, where the company works, and not before the dealer received the goods (a future
+        day, or one before the delivery such as year 1, would move the unit into or out of a
+        window)."""
+        for ret in self.filtered("date_defect"):
+            field = self._fields["date_defect"]._description_string(self.env)
+            today = ret._company_today()
+            if ret.date_defect > today:
+                raise ValidationError(
+                    self.env._(
+                        "Return %(ret)s: %(field)s %(day)s is in the future (today is "
+                        "%(today)s). Record the day the defect was found.",
+                        ret=ret.display_name,
+                        field=field,
+                        day=format_date(self.env, ret.date_defect),
+                        today=format_date(self.env, today),
+                    )
+                )
+            # A delivery dated after today has not happened yet: it bounds nothing.
+            if ret.delivery_date and ret.date_defect < ret.delivery_date <= today:
+                raise ValidationError(
+                    self.env._(
+                        "Return %(ret)s: %(field)s %(day)s is before the dealer received the "
+                        "goods on %(delivery)s. Record the day the defect was found.",
+                        ret=ret.display_name,
+                        field=field,
+                        day=format_date(self.env, ret.date_defect),
+                        delivery=format_date(self.env, ret.delivery_date),
+                    )
+                )
+
     @api.constrains("origin_invoice_id", "dealer_id")
     def _check_origin_invoice(self):
         """A line's original invoice line follows the return's invoice and dealer."""
@@ -1040,7 +1073,6 @@ class AfterSalesReturn(models.Model):
             "dealer_id": claim.dealer_id.id,
             "company_id": claim.company_id.id,
             "card_id": claim.card_id.id,
-            "delivery_date": claim.delivery_date,
             "line_ids": [Command.create(line)] if claim.product_id else [],
         }
         if claim.call_time:
@@ -1138,26 +1170,40 @@ class AfterSalesReturn(models.Model):
 
     def _delivered_lot_dates(self):
         """{lot: day the dealer received it, where the company works}: the first done delivery
-        of each serial to the dealer or its sub-dealers."""
+        of each serial to the dealer (see :meth:`_lot_delivery_dates`)."""
         self.ensure_one()
-        if not self.dealer_id:
+        return self._lot_delivery_dates(self.dealer_id, self.company_id)
+
+    @api.model
+    def _lot_delivery_dates(self, dealer, company, lots=None):
+        """R3: {lot: day the dealer received it, where ``company`` works}: the first done
+        delivery of each serial (of ``lots`` when given) to the dealer's commercial partner or
+        its sub-dealers, or, for a sub-dealer, to the dealer above it. The one answer to "when
+        did the dealer receive this unit" for returns and claims (the dead-on-arrival window
+        counts from it)."""
+        if not dealer or not company or (lots is not None and not lots):
             return {}
-        groups = (
-            self.env["stock.move.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("state", "=", "done"),
-                    ("lot_id", "!=", False),
-                    ("location_dest_id.usage", "=", "customer"),
-                    ("picking_partner_id", "child_of", self.commercial_dealer_id.id),
-                    ("company_id", "=", self.company_id.id),
-                ],
-                ["lot_id"],
-                ["date:min"],
-            )
-        )
-        return {lot.with_env(self.env): self._local_date(date) for lot, date in groups}
+        commercial = dealer.commercial_partner_id
+        above = commercial.parent_id.commercial_partner_id
+        partner_domain = [("picking_partner_id", "child_of", commercial.id)]
+        if above:
+            partner_domain = [
+                "|",
+                *partner_domain,
+                ("picking_partner_id.commercial_partner_id", "=", above.id),
+            ]
+        domain = [
+            ("state", "=", "done"),
+            ("lot_id", "!=", False),
+            ("location_dest_id.usage", "=", "customer"),
+            ("company_id", "=", company.id),
+            *partner_domain,
+        ]
+        if lots is not None:
+            domain.append(("lot_id", "in", lots.ids))
+        groups = self.env["stock.move.line"].sudo()._read_group(domain, ["lot_id"], ["date:min"])
+        local = self.with_company(company)
+        return {lot.with_env(self.env): local._local_date(date) for lot, date in groups}
 
     def _refundable_invoice_partners(self):
         """The commercial partners whose customer invoices this return may refund: the
@@ -1325,9 +1371,9 @@ class AfterSalesReturn(models.Model):
             product = line.product_id
             if self.resolution == "exchange" and line.exchange_product_id:
                 product = line.exchange_product_id
-            moves.append(
-                line._prepare_move_vals(product, line.qty_received, source, dest, "delivery")
-            )
+            # An exchange replaces what was accepted; a repair sends back what came in.
+            qty = line._qty_accepted() if self.resolution == "exchange" else line.qty_received
+            moves.append(line._prepare_move_vals(product, qty, source, dest, "delivery"))
         picking = (
             self.env["stock.picking"]
             .sudo()
@@ -1604,12 +1650,30 @@ class AfterSalesReturn(models.Model):
             if not moves.filtered(lambda m: m.state == "done"):
                 continue
             ret.sudo().write({"state": "received", "date_received": today})
-            short = ret.line_ids.filtered(
-                lambda line: (
-                    line.product_uom_id.compare(line.qty_received, line.quantity) != 0
-                    and not line.refund_without_return
-                )
+            lines = ret.line_ids.filtered(lambda line: not line.refund_without_return)
+            excess = lines.filtered(
+                lambda line: line.product_uom_id.compare(line.qty_received, line.quantity) > 0
             )
+            short = lines.filtered(
+                lambda line: line.product_uom_id.compare(line.qty_received, line.quantity) < 0
+            )
+            if excess:
+                ret.message_post(
+                    body=self.env._(
+                        "Received beyond the approved list, refused and not credited: %(lines)s",
+                        lines=", ".join(
+                            self.env._(
+                                "%(product)s %(excess)s (%(received)s received, %(approved)s "
+                                "approved)",
+                                product=line.product_id.display_name,
+                                excess=f"{line.qty_received - line.quantity:g}",
+                                received=f"{line.qty_received:g}",
+                                approved=f"{line.quantity:g}",
+                            )
+                            for line in excess
+                        ),
+                    )
+                )
             if short:
                 ret.message_post(
                     body=self.env._(
@@ -1855,7 +1919,17 @@ class AfterSalesReturnLine(models.Model):
     @api.depends("qty_received", "quantity", "refund_without_return")
     def _compute_qty_refund(self):
         for line in self:
-            line.qty_refund = line.quantity if line.refund_without_return else line.qty_received
+            line.qty_refund = line.quantity if line.refund_without_return else line._qty_accepted()
+
+    def _qty_accepted(self):
+        """R7/R28: what the manufacturer accepts of the received goods: the received quantity
+        (it prevails over a shorter delivery), but no more than the approved list's quantity;
+        goods beyond the list are refused, neither credited nor exchanged. A line without a
+        listed quantity takes what was received."""
+        self.ensure_one()
+        if self.quantity <= 0:
+            return self.qty_received
+        return min(self.qty_received, self.quantity)
 
     @api.depends("invoice_line_id.price_unit", "invoice_line_id.discount", "product_uom_id")
     def _compute_price_unit(self):

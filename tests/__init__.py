@@ -54,4 +54,5 @@ from . import test_stock_flow_integrity
 from . import test_service_plan_integrity
 from . import test_fund_forfeiture
 from . import test_document_language
+from . import test_dates_integrity
 from . import test_portal_integrity
