@@ -327,12 +327,12 @@ class TestClaim(ServiceCase):
 
     def test_complete_schedules_two_return_visits(self):
         claim = self._claim(user_id=self.user_desk.id)
-        claim.completion_time = datetime(2026, 12, 28, 10, 0)
+        claim.completion_time = datetime(2026, 12, 7, 1, 30)
         claim.action_complete()
         visit_type = self.env.ref("after_sales_service.mail_activity_type_return_visit")
         visits = claim.activity_ids.filtered(lambda a: a.activity_type_id == visit_type)
         self.assertEqual(
-            sorted(str(d) for d in visits.mapped("date_deadline")), ["2027-01-04", "2027-01-11"]
+            sorted(str(d) for d in visits.mapped("date_deadline")), ["2026-12-14", "2026-12-21"]
         )
         self.assertEqual(visits.user_id, self.user_desk)
         claim.action_complete()

@@ -628,10 +628,11 @@ class TestReturnFlow(ReturnCase):
             {
                 "dealer_id": self.dealer.id,
                 "card_id": card.id,
-                "delivery_date": self.today - timedelta(days=3),
                 "symptom": "No power",
             }
         )
+        # delivered today (the serial's delivery, R3): dead on arrival
+        self.assertEqual(claim.delivery_date, self.today)
         self.assertEqual(claim.coverage_window, "doa")
         action = self.env["after_sales.return"].action_create_from_claims(claim)
         ret = self.env["after_sales.return"].browse(action["res_id"])
@@ -644,11 +645,25 @@ class TestReturnFlow(ReturnCase):
         form.claim_id = claim
         self.assertEqual(form.dealer_id, self.dealer)
         self.assertEqual(len(form.line_ids), 1)
-        claim.delivery_date = self.today - timedelta(days=100)
-        claim.call_time = claim.call_time - timedelta(days=40)
-        self.assertEqual(claim.coverage_window, "none")
+        # delivered 100 days ago, called before the sale: neither dead on arrival nor a quality
+        # defect
+        delivered = self.env["stock.move.line"].search(
+            [("lot_id", "=", self.sn2.id), ("location_dest_id.usage", "=", "customer")]
+        )
+        delivered.write({"date": delivered[0].date - timedelta(days=100)})
+        delivered.move_id.write({"date": delivered[0].date})
+        late = self.env["after_sales.claim"].create(
+            {
+                "dealer_id": self.dealer.id,
+                "card_id": card.id,
+                "call_time": claim.call_time - timedelta(days=40),
+                "symptom": "No power",
+            }
+        )
+        self.assertEqual(late.delivery_date, self.today - timedelta(days=100))
+        self.assertEqual(late.coverage_window, "none")
         with self.assertRaisesRegex(UserError, "not a dead-on-arrival or quality-defect"):
-            self.env["after_sales.return"].action_create_from_claims(claim)
+            self.env["after_sales.return"].action_create_from_claims(late)
 
     def test_contract_counts_its_returns(self):
         self._return()
