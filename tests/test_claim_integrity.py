@@ -112,13 +112,11 @@ class TestClaimOldPartRequirement(ServiceCase):
         self.assertEqual(claim.old_part_ids.state, "expected")
 
 
-@tagged("post_install", "-at_install")
-@freeze_time("2026-06-15 02:00:00")
-class TestReplacedPartWarranty(ServiceCase):
-    """R1/R20: a replaced part carries its own warranty only when an earlier repair of the same
-    unit actually fitted it: that claim not rejected nor cancelled, and completed by the time
-    of the new call. The unit, sold on 1 June 2025, is out of its 12 months on 10 June 2026;
-    the heating element fitted on 20 May 2026 is warranted until 20 August 2026."""
+class ShopCase(ServiceCase):
+    """Dealer Huaxin, in a company working in Shanghai, under a contract from 2025 to 2026 that
+    reimburses claims at the repair price list (plus the ``shop_terms`` of the class)."""
+
+    shop_terms = {}
 
     @classmethod
     def setUpClass(cls):
@@ -131,8 +129,23 @@ class TestReplacedPartWarranty(ServiceCase):
             date_end=date(2026, 12, 31),
             repair_pricelist_id=cls.pricelist.id,
             claim_reimbursement="actual",
-            part_warranty_months=3,
+            **cls.shop_terms,
         )
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-15 02:00:00")
+class TestReplacedPartWarranty(ShopCase):
+    """R1/R20: a replaced part carries its own warranty only when an earlier repair of the same
+    unit actually fitted it: that claim not rejected nor cancelled, and completed by the time
+    of the new call. The unit, sold on 1 June 2025, is out of its 12 months on 10 June 2026;
+    the heating element fitted on 20 May 2026 is warranted until 20 August 2026."""
+
+    shop_terms = {"part_warranty_months": 3}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         with freeze_time("2025-06-05 02:00:00"):
             cls.card = cls._card(
                 dealer_id=cls.shop.id, sale_date=date(2025, 6, 1), date_received=date(2025, 6, 5)
@@ -484,23 +497,10 @@ class TestPortalClaimIntegrity(PortalCase):
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-06-20 02:00:00")
-class TestApprovedClaimKept(ServiceCase):
+class TestApprovedClaimKept(ShopCase):
     """Issue 10.3: an approved claim keeps the coverage and the amounts the technical department
     approved. Neither its card's falsified flag nor its unit's other claims change them behind
     the appraiser's back; reopening the claim decides it again on today's facts."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.partner_id.tz = "Asia/Shanghai"
-        cls.shop = cls.env["res.partner"].create({"name": "Dealer Huaxin", "is_company": True})
-        cls.shop_contract = cls._running_contract(
-            cls.shop,
-            date_start=date(2025, 1, 1),
-            date_end=date(2026, 12, 31),
-            repair_pricelist_id=cls.pricelist.id,
-            claim_reimbursement="actual",
-        )
 
     def _shop_card(self, sale_date, **values):
         with freeze_time(sale_date.isoformat()):
