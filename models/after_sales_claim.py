@@ -527,13 +527,16 @@ class AfterSalesClaim(models.Model):
     def _compute_delivery_date(self):
         """R3: the serial's first done delivery to the dealer, as for returns; the typed date
         stays for a unit delivered before the system. Decided claims keep theirs."""
-        for claim in self._skip_kept(("delivery_date",), DECIDED_STATES):
-            claim.delivery_date = claim._known_delivery_date() or claim.delivery_date
+        todo = self._skip_kept(("delivery_date",), DECIDED_STATES)
+        known = todo._known_delivery_dates()
+        for claim in todo:
+            claim.delivery_date = known.get(claim) or claim.delivery_date
 
     @api.depends("lot_id", "dealer_id", "company_id")
     def _compute_delivery_date_known(self):
+        known = self._known_delivery_dates()
         for claim in self:
-            claim.delivery_date_known = bool(claim._known_delivery_date())
+            claim.delivery_date_known = bool(known.get(claim))
 
     @api.depends("customer_id", "call_time")
     def _compute_service_plan_id(self):
@@ -806,8 +809,9 @@ class AfterSalesClaim(models.Model):
     def _check_delivery_date(self):
         """R3: a known delivery of the serial to the dealer is the claim's delivery date; a
         typed date that contradicts it would open or close the dead-on-arrival window."""
+        known_dates = self._known_delivery_dates()
         for claim in self:
-            known = claim._known_delivery_date()
+            known = known_dates.get(claim)
             if known and claim.delivery_date != known:
                 raise ValidationError(
                     self.env._(
@@ -1297,17 +1301,24 @@ class AfterSalesClaim(models.Model):
         claim.action_submit()
         return claim
 
-    def _known_delivery_date(self):
-        """The day the dealer received the claim's serial, where the company works, from its
-        first done delivery (``after_sales.return._lot_delivery_dates``, the one lookup of
-        returns and claims); None when no delivery is known."""
-        self.ensure_one()
-        if not self.lot_id:
-            return None
-        dates = self.env["after_sales.return"]._lot_delivery_dates(
-            self.dealer_id, self.company_id, self.lot_id
-        )
-        return dates.get(self.lot_id._origin) or dates.get(self.lot_id)
+    def _known_delivery_dates(self):
+        """{claim: the day its dealer received its serial, where the company works}, from the
+        serial's first done delivery (``after_sales.return._lot_delivery_dates``, the one
+        lookup of returns and claims); claims whose delivery is not known are left out. One
+        lookup per dealer and company, not per claim (an import or a portal batch creates
+        many claims at once)."""
+        Return = self.env["after_sales.return"]
+        known = {}
+        with_lot = self.filtered("lot_id")
+        for (dealer, company), claims in with_lot.grouped(
+            lambda c: (c.dealer_id, c.company_id)
+        ).items():
+            dates = Return._lot_delivery_dates(dealer, company, claims.lot_id._origin)
+            for claim in claims:
+                day = dates.get(claim.lot_id._origin)
+                if day:
+                    known[claim] = day
+        return known
 
     def _get_contract_date(self):
         """The call date, in the company's time zone: the contract that served the dealer on
